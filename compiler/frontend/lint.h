@@ -1,0 +1,52 @@
+// The lint pipeline: load → schema → webhook validation → analyzers → suppression.
+// Entry point: runLint(); the CLI renders its result.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "frontend/loader.h"
+#include "frontend/mesh_config.h"
+#include "support/diagnostic.h"
+#include "support/source.h"
+
+namespace meshc::frontend {
+
+struct Suppression {
+  std::string code;      // IST code or meshc id; "*" = every code
+  std::string resource;  // glob over "Kind ns/name" (also accepts the legacy "Kind name.ns")
+};
+
+struct LintOptions {
+  std::vector<std::string> paths;  // files, directories, "-" for stdin
+  std::string default_namespace = "default";
+  std::string mesh_config_path;  // empty: Istio's defaults
+  std::string mesh_config_text;  // lintTexts() only: MeshConfig YAML given inline
+  std::vector<Suppression> suppressions;
+};
+
+struct LintResult {
+  std::vector<Diagnostic> diagnostics;  // sorted, suppressed ones removed
+  int files = 0;
+  int resources = 0;
+  std::map<std::string, int> skipped_kinds;
+  std::vector<std::string> analyzers_run;
+  std::vector<std::pair<std::string, std::string>> analyzers_skipped;  // name, reason
+  int suppressed = 0;
+};
+
+/// Runs the whole pipeline. A path that cannot be read is a Status error (usage error, exit 2).
+Expected<LintResult> runLint(const LintOptions& options, SourceManager& sources);
+
+/// The same over already-loaded text (tests): each pair is (display path, content).
+LintResult lintTexts(const std::vector<std::pair<std::string, std::string>>& files,
+                     SourceManager& sources, const LintOptions& options = {});
+
+/// Parses "CODE=Kind ns/name" as istioctl's --suppress does; nullopt when malformed.
+std::optional<Suppression> parseSuppression(std::string_view text);
+
+}  // namespace meshc::frontend

@@ -1,0 +1,94 @@
+// MeshConfig parsing: the handful of fields meshc's checks and routing depend on.
+#include "frontend/mesh_config.h"
+
+namespace meshc::frontend {
+
+namespace {
+
+void typeError(DiagnosticSink& sink, const Node& at, std::string_view field, std::string_view want) {
+  Diagnostic d;
+  d.id = "mesh-config-invalid";
+  d.severity = Severity::kError;
+  d.message = "expected " + std::string(want) + " for MeshConfig field \"" + std::string(field) +
+              "\", found " + nodeKindName(at.kind());
+  d.loc = at.loc();
+  sink.report(std::move(d));
+}
+
+void readString(const Node& root, std::string_view key, std::string* out, DiagnosticSink& sink) {
+  const Node* n = root.get(key);
+  if (n == nullptr || n->isNull()) {
+    return;
+  }
+  if (!n->isString()) {
+    typeError(sink, *n, key, "a string");
+    return;
+  }
+  *out = std::string(n->text());
+}
+
+void readStringList(const Node& root, std::string_view key, std::vector<std::string>* out,
+                    DiagnosticSink& sink) {
+  const Node* n = root.get(key);
+  if (n == nullptr || n->isNull()) {
+    return;
+  }
+  if (!n->isSeq()) {
+    typeError(sink, *n, key, "a list of strings");
+    return;
+  }
+  out->clear();
+  for (const Node* item : n->items()) {
+    if (!item->isString()) {
+      typeError(sink, *item, key, "a string");
+      continue;
+    }
+    out->push_back(std::string(item->text()));
+  }
+}
+
+}  // namespace
+
+MeshConfig parseMeshConfig(const Node& root, DiagnosticSink& sink) {
+  MeshConfig mc;
+  if (!root.isMap()) {
+    if (!root.isNull()) {
+      typeError(sink, root, "(root)", "a mapping");
+    }
+    return mc;
+  }
+  readString(root, "rootNamespace", &mc.root_namespace, sink);
+  readString(root, "ingressService", &mc.ingress_service, sink);
+  readString(root, "ingressSelector", &mc.ingress_selector, sink);
+  readStringList(root, "defaultServiceExportTo", &mc.default_service_export_to, sink);
+  readStringList(root, "defaultVirtualServiceExportTo", &mc.default_virtual_service_export_to, sink);
+  readStringList(root, "defaultDestinationRuleExportTo", &mc.default_destination_rule_export_to,
+                 sink);
+  if (const Node* otp = root.get("outboundTrafficPolicy"); otp != nullptr && otp->isMap()) {
+    std::string mode;
+    readString(*otp, "mode", &mode, sink);
+    if (mode == "ALLOW_ANY" || mode == "REGISTRY_ONLY") {
+      mc.outbound_traffic_policy = mode;
+    } else if (!mode.empty()) {
+      Diagnostic d;
+      d.id = "mesh-config-invalid";
+      d.severity = Severity::kError;
+      d.message = "unknown outboundTrafficPolicy.mode \"" + mode +
+                  "\"; expected ALLOW_ANY or REGISTRY_ONLY";
+      d.loc = otp->get("mode")->loc();
+      sink.report(std::move(d));
+    }
+  }
+  if (const Node* dc = root.get("defaultConfig"); dc != nullptr && dc->isMap()) {
+    if (const Node* pm = dc->get("proxyMetadata"); pm != nullptr && pm->isMap()) {
+      for (const MapEntry& e : pm->entries()) {
+        if (e.value->isScalar() && !e.value->isNull()) {
+          mc.proxy_metadata[std::string(e.key)] = std::string(e.value->text());
+        }
+      }
+    }
+  }
+  return mc;
+}
+
+}  // namespace meshc::frontend

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The main job on the bundled samples: lint the shop (clean) and show each class of finding.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MESHC="${MESHC:-build/bin/meshc}"
+echo "== meshc lint samples/shop"
+"$MESHC" lint samples/shop
+echo
+echo "== meshc lint samples/invalid (every class of finding; exit code 1 expected)"
+status=0
+"$MESHC" lint samples/invalid || status=$?
+if [ "$status" -ne 1 ]; then
+  echo "expected exit code 1 from samples/invalid, got $status" >&2
+  exit 1
+fi
