@@ -20,6 +20,7 @@ struct Rng {
 };
 
 constexpr int kServicesPerNamespace = 20;
+constexpr int kObjectsPerService = 5;  // 2 Deployments, Service, DestinationRule, VirtualService
 
 std::string serviceObjects(const std::string& ns, const std::string& svc, int routes, Rng& rng,
                            int* route_count) {
@@ -41,6 +42,22 @@ spec:
         image: example/{1}:1.0
         ports:
         - containerPort: 8080
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {1}-v2
+  namespace: {0}
+spec:
+  selector:
+    matchLabels: {{app: {1}, version: v2}}
+  template:
+    metadata:
+      labels: {{app: {1}, version: v2}}
+    spec:
+      containers:
+      - name: {1}
+        image: example/{1}:1.1
 ---
 apiVersion: v1
 kind: Service
@@ -96,7 +113,7 @@ spec:
     out += fmt::format("  - name: r{}\n    match:\n", i);
     switch (shape) {
       case 0:
-        out += fmt::format("    - uri:\n        prefix: /api/v{}/items/{}\n", i % 7, i);
+        out += fmt::format("    - uri:\n        prefix: /api/v{}/items/{}/\n", i % 7, i);
         break;
       case 1:
         out += fmt::format("    - uri:\n        exact: /api/orders/{}\n      method:\n        exact: GET\n", i);
@@ -222,7 +239,7 @@ spec:
 GeneratedSet generateManifests(const GeneratorOptions& options) {
   GeneratedSet set;
   Rng rng{options.seed ? options.seed : 1};
-  int per_namespace = kServicesPerNamespace * 4 + 4;
+  int per_namespace = kServicesPerNamespace * kObjectsPerService + 4;
   int namespaces = std::max(1, options.resources / per_namespace);
   std::vector<std::string> docs;
   for (int n = 0; n < namespaces; ++n) {
@@ -233,7 +250,7 @@ GeneratedSet generateManifests(const GeneratorOptions& options) {
     for (int s = 0; s < kServicesPerNamespace; ++s) {
       docs.push_back(serviceObjects(ns, fmt::format("svc{}", s), options.routes_per_service, rng,
                                     &set.routes));
-      set.resources += 4;
+      set.resources += kObjectsPerService;
     }
   }
   int files = std::max(1, std::min<int>(options.files, static_cast<int>(docs.size())));

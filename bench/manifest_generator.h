@@ -26,7 +26,7 @@ struct GeneratedSet {
   int routes = 0;
 };
 
-/// Per service: Deployment, Service, DestinationRule (subsets), VirtualService (header, prefix,
+/// Per service: Deployments v1 and v2, Service, DestinationRule (subsets), VirtualService (header, prefix,
 /// exact and regex matches, canary weights, retries, timeouts, faults); per namespace a Sidecar,
 /// a Gateway with TLS, a gateway-bound VirtualService and a ServiceEntry.
 GeneratedSet generateManifests(const GeneratorOptions& options);
