@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "frontend/analyzers/analyzer.h"
+#include "frontend/reporter.h"
 #include "frontend/schema_check.h"
 #include "frontend/validation/validate.h"
 
@@ -269,22 +270,46 @@ std::optional<Suppression> parseSuppression(std::string_view text) {
   return Suppression{std::string(text.substr(0, eq)), std::string(text.substr(eq + 1))};
 }
 
-Expected<LintResult> runLint(const LintOptions& options, SourceManager& sources) {
-  DiagnosticSink sink;
+Expected<LintResult> runLint(const LintOptions& options, SourceManager& sources,
+                             std::shared_ptr<LintSession>* keep) {
+  auto session = std::make_shared<LintSession>();
   LoaderOptions lo;
   lo.default_namespace = options.default_namespace;
-  Loader loader(sources, sink, lo);
-  std::vector<std::unique_ptr<YamlArena>> arenas;
-  Expected<MeshConfig> mesh = loadMeshConfig(options.mesh_config_path, sources, sink, arenas);
+  session->loader = std::make_unique<Loader>(sources, session->sink, lo);
+  Expected<MeshConfig> mesh =
+      loadMeshConfig(options.mesh_config_path, sources, session->sink, session->arenas);
   if (!mesh) {
     return mesh.status();
   }
+  session->mesh = *mesh;
   for (const std::string& p : options.paths) {
-    if (Status st = loader.addPath(p); !st) {
+    if (Status st = session->loader->addPath(p); !st) {
       return st;
     }
   }
-  return lintLoaded(loader, *mesh, sink, sources, options);
+  LintResult result = lintLoaded(*session->loader, session->mesh, session->sink, sources, options);
+  if (keep != nullptr) {
+    *keep = std::move(session);
+  }
+  return result;
+}
+
+std::vector<Resource> admittedResources(const std::vector<Resource>& resources,
+                                        const std::vector<Diagnostic>& diagnostics) {
+  std::unordered_map<std::string, bool> rejected;
+  for (const Diagnostic& d : diagnostics) {
+    if (d.severity == Severity::kError && !d.resource.empty() &&
+        (d.istio_code == kIstSchemaError || d.istio_code.empty())) {
+      rejected[d.resource.friendlyName()] = true;
+    }
+  }
+  std::vector<Resource> out = resources;
+  for (Resource& r : out) {
+    if (rejected.count(r.ref().friendlyName()) != 0) {
+      r.schema_valid = false;
+    }
+  }
+  return out;
 }
 
 LintResult lintTexts(const std::vector<std::pair<std::string, std::string>>& files,

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,8 +40,25 @@ struct LintResult {
   int suppressed = 0;
 };
 
+/// What a lint run loaded, kept alive for commands that go on to route (simulate, test, ...).
+struct LintSession {
+  DiagnosticSink sink;
+  std::vector<std::unique_ptr<YamlArena>> arenas;
+  std::unique_ptr<Loader> loader;
+  MeshConfig mesh;
+  const std::vector<Resource>& resources() const { return loader->resources(); }
+};
+
 /// Runs the whole pipeline. A path that cannot be read is a Status error (usage error, exit 2).
-Expected<LintResult> runLint(const LintOptions& options, SourceManager& sources);
+/// When keep is given it receives the loaded objects and mesh config.
+Expected<LintResult> runLint(const LintOptions& options, SourceManager& sources,
+                             std::shared_ptr<LintSession>* keep = nullptr);
+
+/// The objects the Kubernetes API server and Istio's webhook would admit: those without
+/// schema or webhook errors (istio code IST0106) and without YAML-level errors. Analyzer findings
+/// do not reject an object. Returns copies whose schema_valid is false for rejected objects.
+std::vector<Resource> admittedResources(const std::vector<Resource>& resources,
+                                        const std::vector<Diagnostic>& diagnostics);
 
 /// The same over already-loaded text (tests): each pair is (display path, content).
 LintResult lintTexts(const std::vector<std::pair<std::string, std::string>>& files,

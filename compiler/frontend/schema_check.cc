@@ -212,6 +212,29 @@ const LoadedSchema* findSchema(std::string_view kind, std::string_view version) 
 //    an unknown field is reported even when its value is empty.
 //  - "pattern" is checked here with RE2 (see LoadedSchema::patterns).
 
+bool typeIs(const Json* schema, std::string_view name) {
+  const Json* t = member(schema, "type");
+  if (t == nullptr) {
+    return false;
+  }
+  if (t->is_string()) {
+    return t->get_ref<const std::string&>() == name;
+  }
+  return t->is_array() && std::find(t->begin(), t->end(), Json(name)) != t->end();
+}
+
+bool allowsInteger(const Json* schema) {
+  if (typeIs(schema, "integer")) {
+    return true;
+  }
+  const Json* alts = member(schema, "anyOf");
+  if (alts == nullptr || !alts->is_array()) {
+    return false;
+  }
+  return std::any_of(alts->begin(), alts->end(),
+                     [](const Json& alt) { return typeIs(&alt, "integer"); });
+}
+
 struct PathStep {
   std::string_view key;  // map key, or empty for a sequence item
   size_t index = 0;
@@ -252,8 +275,15 @@ struct Converter {
         return Json(n.boolValue());
       case NodeKind::kInt:
         return Json(static_cast<int64_t>(n.intValue()));
-      case NodeKind::kFloat:
-        return Json(n.numberValue());
+      case NodeKind::kFloat: {
+        // Kubernetes and protojson accept an integral float ("80.0", "1e3") for an integer.
+        double d = n.numberValue();
+        if (std::isfinite(d) && std::floor(d) == d && std::fabs(d) < 9.0e18 &&
+            allowsInteger(schema)) {
+          return Json(static_cast<int64_t>(d));
+        }
+        return Json(d);
+      }
       case NodeKind::kString:
         checkPattern(n, schema);
         return Json(std::string(n.text()));
@@ -619,6 +649,8 @@ constexpr std::string_view kInvalid = "schema-invalid";
 // only the most specific failure at each location is kept.
 class SchemaReporter {
  public:
+  static constexpr size_t kMaxPerObject = 100;
+
   SchemaReporter(const Resource& r, DiagnosticSink& sink, const LoadedSchema& ls)
       : resource_(r), rep_(r, sink), ls_(ls), kind_(ls.kind) {}
 
@@ -628,7 +660,16 @@ class SchemaReporter {
       by_path[e.context].push_back(classify(e.description));
     }
     for (const auto& [ctx, failures] : by_path) {
+      if (full()) {
+        break;
+      }
       reportAt(resolve(resource_.root, &ls_.doc, ctx), failures);
+    }
+    if (truncated_) {
+      // Bounded work and output for pathological input (a map of 100,000 bad values).
+      rep_.error(kInvalid, resource_.root,
+                 "further schema errors in this object are not shown (limit " +
+                     std::to_string(kMaxPerObject) + ")");
     }
   }
 
@@ -651,6 +692,11 @@ class SchemaReporter {
   }
 
  private:
+  bool full() {
+    truncated_ = truncated_ || emitted_ >= kMaxPerObject;
+    return truncated_;
+  }
+
   std::string where(const std::string& path) const { return path.empty() ? kind_ : path; }
 
   void reportAt(const Location& loc, const std::vector<Failure>& failures) {
@@ -674,8 +720,11 @@ class SchemaReporter {
       return;
     }
     size_t before = emitted_;
+    // A misspelt required field ("host" for "hosts") is one mistake: the unknown-field finding
+    // suggests the right name, so the "missing" finding for that name is not repeated.
+    std::set<std::string> suggested;
     if (has(FailureKind::kUnknownField)) {
-      emitUnknownFields(loc);
+      emitUnknownFields(loc, suggested);
     }
     std::set<std::string> required;
     for (const Failure& f : failures) {
@@ -684,7 +733,9 @@ class SchemaReporter {
       }
     }
     for (const std::string& name : required) {
-      emitRequired(loc, name);
+      if (suggested.count(name) == 0) {
+        emitRequired(loc, name);
+      }
     }
     if (has(FailureKind::kEnum)) {
       emitEnum(loc);
@@ -716,13 +767,23 @@ class SchemaReporter {
   void emitType(const Location& loc) {
     std::vector<std::string> types = expectedTypes(loc.schema);
     std::string expected = types.empty() ? "a different type" : joinOr(types);
-    rep_.error(kType, loc.node,
-               "expected " + expected + ", found " + describeValue(*loc.node) + " at " +
-                   where(loc.path));
+    std::string msg =
+        "expected " + expected + ", found " + describeValue(*loc.node) + " at " + where(loc.path);
+    // The two YAML typing surprises: `version: 1` is not a string, `number: "80"` not a number.
+    const Node& n = *loc.node;
+    if (types == std::vector<std::string>{"string"} && (n.isBool() || n.isNumber())) {
+      msg += "; quote the value to make it a string";
+    } else if (n.isString() && n.quoted() && !n.text().empty() &&
+               std::all_of(n.text().begin(), n.text().end(),
+                           [](char c) { return c >= '0' && c <= '9'; }) &&
+               std::find(types.begin(), types.end(), "integer") != types.end()) {
+      msg += "; remove the quotes to make it a number";
+    }
+    rep_.error(kType, loc.node, std::move(msg));
     ++emitted_;
   }
 
-  void emitUnknownFields(const Location& loc) {
+  void emitUnknownFields(const Location& loc, std::set<std::string>& suggested) {
     if (!loc.node->isMap()) {
       return;
     }
@@ -738,12 +799,17 @@ class SchemaReporter {
       if (props != nullptr && props->is_object() && props->contains(e.key)) {
         continue;
       }
+      if (full()) {
+        return;
+      }
       std::string hint = suggest(e.key, names);
+      suggested.insert(hint);
       std::string msg = "unknown field " + quote(e.key) + " " + in;
       if (!hint.empty()) {
         msg += " (did you mean " + quote(hint) + "?)";
       }
-      msg += names.empty() ? "; no fields are allowed here" : "; expected one of: " + joinComma(names);
+      msg +=
+          names.empty() ? "; no fields are allowed here" : "; expected one of: " + joinComma(names);
       Diagnostic& d = rep_.emitAtKey(kUnknownField, kIstSchemaError, Severity::kError, &e, msg);
       if (!hint.empty()) {
         d.fixit = FixIt{e.key_loc, static_cast<uint32_t>(e.key.size()), hint};
@@ -787,12 +853,11 @@ class SchemaReporter {
     std::string field = loc.path.empty() ? kind_ : loc.path;
     std::string msg;
     if (constant != nullptr) {
-      msg = "unexpected value " + std::string(loc.node->isString() ? quote(loc.node->text())
-                                                                    : describeValue(*loc.node)) +
+      msg = "unexpected value " +
+            std::string(loc.node->isString() ? quote(loc.node->text()) : describeValue(*loc.node)) +
             " for " + field + "; expected " + constant->dump();
     } else {
-      std::string found =
-          loc.node->isString() ? quote(loc.node->text()) : describeValue(*loc.node);
+      std::string found = loc.node->isString() ? quote(loc.node->text()) : describeValue(*loc.node);
       msg = "unknown value " + found + " for " + field + "; expected one of: " + joinComma(allowed);
       std::string hint = loc.node->isString() ? suggest(loc.node->text(), allowed) : "";
       if (!hint.empty()) {
@@ -815,8 +880,8 @@ class SchemaReporter {
       if (set.size() < 2) {
         continue;
       }
-      std::string msg = "at most one of " + joinComma(group) + " may be set in " +
-                        where(loc.path) + "; found " + joinAnd(set);
+      std::string msg = "at most one of " + joinComma(group) + " may be set in " + where(loc.path) +
+                        "; found " + joinAnd(set);
       // Point at the second field set: the first one is usually the intended one.
       rep_.emitAtKey(kOneOf, kIstSchemaError, Severity::kError, loc.node->entry(set[1]), msg);
       ++emitted_;
@@ -854,8 +919,7 @@ class SchemaReporter {
     std::string unit;
     if (loc.node->isString()) {
       count = utf8Length(loc.node->text());
-      what = "value for " + where(loc.path) + " is " + std::to_string(count) +
-             " characters long";
+      what = "value for " + where(loc.path) + " is " + std::to_string(count) + " characters long";
       unit = " characters";
     } else if (loc.node->isSeq()) {
       min_key = "minItems";
@@ -867,8 +931,8 @@ class SchemaReporter {
       min_key = "minProperties";
       max_key = "maxProperties";
       count = loc.node->size();
-      what = where(loc.path) + " has " + std::to_string(count) +
-             (count == 1 ? " entry" : " entries");
+      what =
+          where(loc.path) + " has " + std::to_string(count) + (count == 1 ? " entry" : " entries");
       unit = " entries";
     } else {
       return;
@@ -901,6 +965,7 @@ class SchemaReporter {
   const LoadedSchema& ls_;
   std::string kind_;
   size_t emitted_ = 0;
+  bool truncated_ = false;
 };
 
 }  // namespace

@@ -210,8 +210,7 @@ std::string toFqdn(std::string_view host, std::string_view ns, const MeshConfig&
 }
 
 bool exportsToAll(const std::vector<std::string>& export_to) {
-  return export_to.empty() ||
-         std::find(export_to.begin(), export_to.end(), "*") != export_to.end();
+  return export_to.empty() || std::find(export_to.begin(), export_to.end(), "*") != export_to.end();
 }
 
 std::vector<std::string> exportScopes(const std::vector<std::string>& export_to,

@@ -1,6 +1,7 @@
 // Helpers shared by the analyzers: null-safe YAML access, label selectors, FQDNs and exportTo
 // scopes, the service lookup table (Istio's InitServiceEntryHostMap) and route destinations.
-// Entry points: the functions below, plus one run* function per analyzer (registered in registry.cc).
+// Entry points: the functions below, plus one run* function per analyzer (registered in
+// registry.cc).
 #pragma once
 
 #include <cstdint>
@@ -117,11 +118,11 @@ class ServiceTable {
 
 // --- VirtualService destinations ---------------------------------------------------------------
 struct RouteDestination {
-  const char* section;       // "http", "tcp", "tls", "mirror" or "mirrors"
-  size_t rule = 0;           // index in spec.<section> (http index for mirrors)
-  size_t index = 0;          // index in route[] / mirrors[]
-  const Node* entry;         // the route[] item, or the mirror node
-  const Node* destination;   // the Destination map, may be null (route entry without one)
+  const char* section;      // "http", "tcp", "tls", "mirror" or "mirrors"
+  size_t rule = 0;          // index in spec.<section> (http index for mirrors)
+  size_t index = 0;         // index in route[] / mirrors[]
+  const Node* entry;        // the route[] item, or the mirror node
+  const Node* destination;  // the Destination map, may be null (route entry without one)
   std::string_view host() const { return textAt(destination, "host"); }
   std::string_view subset() const { return textAt(destination, "subset"); }
   /// The most specific node to point at: destination.host, else the destination, else the entry.
@@ -132,7 +133,8 @@ std::vector<RouteDestination> routeDestinations(const Resource& vs);
 /// http[].mirror and http[].mirrors[].destination.
 std::vector<RouteDestination> mirrorDestinations(const Resource& vs);
 
-// --- Analyzer entry points (one per Istio analyzer) -----------------------------------------------
+// --- Analyzer entry points (one per Istio analyzer)
+// -----------------------------------------------
 void runIngressGatewayPort(const AnalysisContext& ctx, DiagnosticSink& sink);
 void runGatewaySecret(const AnalysisContext& ctx, DiagnosticSink& sink);
 void runConflictingGateway(const AnalysisContext& ctx, DiagnosticSink& sink);

@@ -59,9 +59,8 @@ void runConflictingGateway(const AnalysisContext& ctx, DiagnosticSink& sink) {
     std::string sel = selectorString(stringMapOf(child(gw->spec, "selector")));
     for (const Node* server : itemsOf(child(gw->spec, "servers"))) {
       std::string port = portText(server);
-      auto key = std::find_if(keys.begin(), keys.end(), [&](const Key& k) {
-        return k.selector == sel && k.port == port;
-      });
+      auto key = std::find_if(keys.begin(), keys.end(),
+                              [&](const Key& k) { return k.selector == sel && k.port == port; });
       if (key == keys.end()) {
         keys.push_back(Key{sel, port, {}});
         key = keys.end() - 1;
@@ -71,8 +70,9 @@ void runConflictingGateway(const AnalysisContext& ctx, DiagnosticSink& sink) {
       for (const Node* h : itemsOf(child(server, "hosts"))) {
         entry.host_bind[std::string(textOf(h))] = bind;
       }
-      auto same = std::find_if(key->gateways.begin(), key->gateways.end(),
-                               [&](const GatewayHosts& g) { return g.full_name == entry.full_name; });
+      auto same =
+          std::find_if(key->gateways.begin(), key->gateways.end(),
+                       [&](const GatewayHosts& g) { return g.full_name == entry.full_name; });
       if (same != key->gateways.end()) {
         *same = std::move(entry);
       } else {
@@ -81,6 +81,8 @@ void runConflictingGateway(const AnalysisContext& ctx, DiagnosticSink& sink) {
     }
   }
 
+  // (selector, other selector) -> some workload matches both; gateways often share selectors.
+  std::map<std::pair<std::string, std::string>, bool> overlap_cache;
   for (const Resource* gw : ctx.gateways) {
     StringMap selector = stringMapOf(child(gw->spec, "selector"));
     std::string sel = selectorString(selector);
@@ -92,10 +94,14 @@ void runConflictingGateway(const AnalysisContext& ctx, DiagnosticSink& sink) {
       bool matched = k.selector == sel;
       if (!matched && (k.selector.find(sel) != std::string::npos ||
                        sel.find(k.selector) != std::string::npos)) {
-        StringMap other = parseSelectorString(k.selector);
-        matched = std::any_of(workloads.begin(), workloads.end(), [&](const Workload& w) {
-          return selectorMatches(selector, w.labels) && selectorMatches(other, w.labels);
-        });
+        auto [cached, inserted] = overlap_cache.try_emplace({sel, k.selector}, false);
+        if (inserted) {
+          StringMap other = parseSelectorString(k.selector);
+          cached->second = std::any_of(workloads.begin(), workloads.end(), [&](const Workload& w) {
+            return selectorMatches(selector, w.labels) && selectorMatches(other, w.labels);
+          });
+        }
+        matched = cached->second;
       }
       if (matched) {
         hits.push_back(&k);

@@ -91,11 +91,12 @@ void runConflictingMeshGatewayHosts(const AnalysisContext& ctx, DiagnosticSink& 
       if (!reported.insert(u.vs).second) {
         continue;
       }
-      Diagnostic& d = report(
-          sink, *u.vs, "IST0109", Severity::kError, u.host_node,
-          "the VirtualServices " + join(names, ",") + " bound to the mesh gateway all define host " +
-              scoped + ", which leads to undefined behavior; expected one VirtualService per " +
-              "host (merge them into a single resource)");
+      Diagnostic& d =
+          report(sink, *u.vs, "IST0109", Severity::kError, u.host_node,
+                 "the VirtualServices " + join(names, ",") +
+                     " bound to the mesh gateway all define host " + scoped +
+                     ", which leads to undefined behavior; expected one VirtualService per " +
+                     "host (merge them into a single resource)");
       for (const HostUse& other : group) {
         if (other.vs != u.vs) {
           addNote(d, other.host_node,

@@ -161,7 +161,7 @@ std::optional<int64_t> parseAsn1Time(uint8_t tag, std::string_view s) {
          hour * 3600 + min * 60 + sec - offset;
 }
 
-// Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }
+// The content of Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }
 // TBSCertificate ::= SEQUENCE { [0] version OPTIONAL, serialNumber, signature, issuer,
 //                               validity, subject, subjectPublicKeyInfo, ... }
 std::string checkOneCertificate(std::string_view cert, int64_t now) {
@@ -261,9 +261,8 @@ std::optional<std::string> firstPemBlock(std::string_view text) {
       continue;  // a PEM block starts a line
     }
     size_t line_end = text.find('\n', search);
-    std::string_view type_line =
-        text.substr(search, line_end == std::string_view::npos ? text.size() - search
-                                                               : line_end - search);
+    std::string_view type_line = text.substr(
+        search, line_end == std::string_view::npos ? text.size() - search : line_end - search);
     while (!type_line.empty() && isSpace(type_line.back())) {
       type_line.remove_suffix(1);
     }
@@ -297,13 +296,12 @@ std::string checkCertificates(std::string_view der, int64_t now) {
   }
   size_t pos = 0;
   while (pos < der.size()) {
-    size_t start = pos;
     uint8_t tag = 0;
     std::string_view content;
     if (!readTlv(der, pos, tag, content) || tag != 0x30) {
       return "the certificate is not a valid X.509 certificate";
     }
-    std::string reason = checkOneCertificate(der.substr(start, pos - start), now);
+    std::string reason = checkOneCertificate(content, now);
     if (!reason.empty()) {
       return reason;
     }

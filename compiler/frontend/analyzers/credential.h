@@ -1,6 +1,7 @@
 // Gateway TLS credentials: decoding a Secret's cert/key pair and checking the certificate's
-// validity window, as istiod does before serving it (pilot's ExtractCertInfo + ValidateCertificate).
-// Entry point: checkGatewayCredential(); no dependency beyond the standard library.
+// validity window, as istiod does before serving it (pilot's ExtractCertInfo +
+// ValidateCertificate). Entry point: checkGatewayCredential(); no dependency beyond the standard
+// library.
 #pragma once
 
 #include <cstdint>

@@ -23,7 +23,8 @@ void runDeprecation(const AnalysisContext& ctx, DiagnosticSink& sink) {
       continue;
     }
     report(sink, *sc, "IST0002", Severity::kWarning, egress,
-           "field OutboundTrafficPolicy.EgressProxy is deprecated and ignored; expected no egressProxy");
+           "field OutboundTrafficPolicy.EgressProxy is deprecated and ignored; expected no "
+           "egressProxy");
   }
 }
 

@@ -36,8 +36,9 @@ void checkPorts(const Resource& vs, const RouteDestination& d, const ServiceTarg
   if (std::find(target.ports.begin(), target.ports.end(), n) != target.ports.end()) {
     return;
   }
-  std::string msg = "referenced host:port not found: " +
-                    quote(std::string(d.host()) + ":" + std::to_string(n)) + "; expected ";
+  std::string msg =
+      "referenced host:port not found: " + quote(std::string(d.host()) + ":" + std::to_string(n)) +
+      "; expected ";
   msg += target.ports.empty() ? std::string("a port, but the service defines none")
                               : "one of the service's ports " + portList(target.ports);
   report(sink, vs, "IST0101", Severity::kError, number != nullptr ? number : port, std::move(msg));
@@ -106,9 +107,9 @@ void runDestinationHost(const AnalysisContext& ctx, DiagnosticSink& sink) {
         }
         std::string other_name = other->name_space + "/" + other->name;
         report(sink, *vs, "IST0140", Severity::kWarning, d.hostNode(),
-               "the subsets VirtualService " + other_name + " applies to host " +
-                   quote(d.host()) + " have no effect on requests routed here by " +
-                   "gateway-bound VirtualService " + vs->name_space + "/" + vs->name +
+               "the subsets VirtualService " + other_name + " applies to host " + quote(d.host()) +
+                   " have no effect on requests routed here by " + "gateway-bound VirtualService " +
+                   vs->name_space + "/" + vs->name +
                    "; expected a subset on this destination as well");
       }
     }

@@ -86,11 +86,11 @@ void runGatewayCertificate(const AnalysisContext& ctx, DiagnosticSink& sink) {
       if (hit_a == nullptr) {
         continue;
       }
-      Diagnostic& d = report(
-          sink, *a, "IST0138", Severity::kWarning, hit_a,
-          "the certificate is also used by Gateway " + name_b + ", which selects the same " +
-              "workloads as Gateway " + name_a + "; clients that reuse HTTP/2 connections may " +
-              "get 404s, expected a distinct certificate per gateway");
+      Diagnostic& d = report(sink, *a, "IST0138", Severity::kWarning, hit_a,
+                             "the certificate is also used by Gateway " + name_b +
+                                 ", which selects the same " + "workloads as Gateway " + name_a +
+                                 "; clients that reuse HTTP/2 connections may " +
+                                 "get 404s, expected a distinct certificate per gateway");
       addNote(d, hit_b, "the same certificate in Gateway " + name_b);
     }
   }

@@ -76,7 +76,8 @@ void runIngressGatewayPort(const AnalysisContext& ctx, DiagnosticSink& sink) {
       }
       std::string msg = "gateway port " + std::to_string(n) +
                         " is not exposed by any Service in front of the gateway workloads (pod "
-                        "selector " + quote(sel) + "); ";
+                        "selector " +
+                        quote(sel) + "); ";
       msg += accepted.empty()
                  ? "expected a Service selecting those workloads with a TCP port or targetPort " +
                        std::to_string(n) + ", found no such Service port"

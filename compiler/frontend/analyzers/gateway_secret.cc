@@ -41,12 +41,11 @@ void runGatewaySecret(const AnalysisContext& ctx, DiagnosticSink& sink) {
         }
       }
       if (secret == nullptr) {
-        report(
-            sink, *gw, "IST0101", Severity::kError, cn_node,
-            "referenced credentialName not found: " + quote(cn) + "; expected a Secret " +
-                quote(wanted.name) + " in namespace " + quote(wanted.name_space) +
-                ", the namespace of the gateway workload " +
-                quote(workloadDisplayName(*first->resource)));
+        report(sink, *gw, "IST0101", Severity::kError, cn_node,
+               "referenced credentialName not found: " + quote(cn) + "; expected a Secret " +
+                   quote(wanted.name) + " in namespace " + quote(wanted.name_space) +
+                   ", the namespace of the gateway workload " +
+                   quote(workloadDisplayName(*first->resource)));
         continue;
       }
       std::string reason = checkGatewayCredential(*secret, now);

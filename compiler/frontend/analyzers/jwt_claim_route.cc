@@ -71,16 +71,15 @@ void runJwtClaimRoute(const AnalysisContext& ctx, DiagnosticSink& sink) {
           continue;
         }
         const std::string& ns = w.resource->name_space;
-        bool authenticated =
-            std::any_of(ctx.request_authentications.begin(), ctx.request_authentications.end(),
-                        [&](const Resource* ra) {
-                          if (ra->name_space != ctx.mesh.root_namespace && ra->name_space != ns) {
-                            return false;
-                          }
-                          return selectorMatches(
-                              stringMapOf(childPath(ra->spec, {"selector", "matchLabels"})),
-                              w.labels);
-                        });
+        bool authenticated = std::any_of(
+            ctx.request_authentications.begin(), ctx.request_authentications.end(),
+            [&](const Resource* ra) {
+              if (ra->name_space != ctx.mesh.root_namespace && ra->name_space != ns) {
+                return false;
+              }
+              return selectorMatches(stringMapOf(childPath(ra->spec, {"selector", "matchLabels"})),
+                                     w.labels);
+            });
         if (authenticated) {
           continue;
         }

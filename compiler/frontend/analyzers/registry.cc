@@ -22,12 +22,15 @@
 namespace meshc::frontend::analyzers {
 
 bool AnalysisContext::has(ResourceKind kind) const {
-  auto in = [&](ResourceKind k) { return std::find(present.begin(), present.end(), k) != present.end(); };
+  auto in = [&](ResourceKind k) {
+    return std::find(present.begin(), present.end(), k) != present.end();
+  };
   if (kind == ResourceKind::kPod) {
     if (!workloads.empty() || in(ResourceKind::kPod)) {
       return true;
     }
-    return std::any_of(present.begin(), present.end(), [](ResourceKind k) { return isWorkloadKind(k); });
+    return std::any_of(present.begin(), present.end(),
+                       [](ResourceKind k) { return isWorkloadKind(k); });
   }
   return in(kind);
 }
@@ -56,7 +59,8 @@ const std::vector<AnalyzerInfo>& allAnalyzers() {
       {"destinationrule.SubsetSelectPodAnalyzer", {K::kService}, runPodNotSelected},
       {"sidecar.SelectorAnalyzer", {K::kPod}, runSidecarSelector},
       {"serviceentry.Analyzer", {}, runServiceEntryProtocolAddresses},
-      {"serviceentry.ConflictingServiceEntryProtocolAnalyzer", {},
+      {"serviceentry.ConflictingServiceEntryProtocolAnalyzer",
+       {},
        runConflictingServiceEntryProtocol},
       {"conditions.ConditionAnalyzer", {}, runConditions},
   };

@@ -88,13 +88,11 @@ void runConflictingServiceEntryProtocol(const AnalysisContext& ctx, DiagnosticSi
       for (const Node* h : itemsOf(child(se->spec, "hosts"))) {
         for (const Node* port : itemsOf(child(se->spec, "ports"))) {
           int64_t number = intOf(child(port, "number")).value_or(0);
-          auto [slot, inserted] =
-              index.try_emplace(keyText(scope, textOf(h), number), keys.size());
+          auto [slot, inserted] = index.try_emplace(keyText(scope, textOf(h), number), keys.size());
           if (inserted) {
             keys.push_back(HostPortKey{scope, std::string(textOf(h)), number, {}});
           }
-          keys[slot->second].uses.push_back(
-              ProtocolUse{upper(textAt(port, "protocol")), se, port});
+          keys[slot->second].uses.push_back(ProtocolUse{upper(textAt(port, "protocol")), se, port});
         }
       }
     }

@@ -26,8 +26,8 @@ void runVirtualServiceDestinationRule(const AnalysisContext& ctx, DiagnosticSink
       return;
     }
     report(sink, vs, "IST0101", Severity::kError, child(d.destination, "subset"),
-           "referenced " + std::string(reftype) + " not found: " +
-               quote(std::string(d.host()) + "+" + std::string(d.subset())) +
+           "referenced " + std::string(reftype) +
+               " not found: " + quote(std::string(d.host()) + "+" + std::string(d.subset())) +
                "; expected a DestinationRule for host " + quote(host.name) + " in namespace " +
                quote(host.name_space) + " declaring subset " + quote(d.subset()));
   };

@@ -86,9 +86,8 @@ void runVirtualServiceGateway(const AnalysisContext& ctx, DiagnosticSink& sink) 
       }
       std::vector<std::string> gw_hosts = gatewayHostsFor(ctx, gw, vs->name_space);
       bool served = std::any_of(gw_hosts.begin(), gw_hosts.end(), [&](const std::string& gh) {
-        return std::any_of(vs_hosts.begin(), vs_hosts.end(), [&](const std::string& vh) {
-          return validation::hostMatches(gh, vh);
-        });
+        return std::any_of(vs_hosts.begin(), vs_hosts.end(),
+                           [&](const std::string& vh) { return validation::hostMatches(gh, vh); });
       });
       if (served) {
         continue;

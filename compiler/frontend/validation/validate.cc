@@ -35,7 +35,8 @@ void validateMetadata(const Resource& r, Reporter& rep) {
   if (r.annotations.count(kDryRun) != 0) {
     reportAnnotation(r, rep, "meta-dry-run-annotation", kDryRun,
                      "annotation \"istio.io/dry-run\" is only supported on AuthorizationPolicy; "
-                     "remove it from this " + std::string(resourceKindName(r.kind)));
+                     "remove it from this " +
+                         std::string(resourceKindName(r.kind)));
     return;
   }
   if (r.annotations.count(kAlwaysReject) != 0) {

@@ -151,8 +151,21 @@ bool isTokenChar(char c) {
     return true;
   }
   switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-':
-    case '.': case '^': case '_': case '`': case '|': case '~':
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~':
       return true;
     default:
       return false;
@@ -187,8 +200,14 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b) {
 // Envoy custom-header formatter syntax (%VAR%, %VAR(args)%, %%), as Istio's validateHeaderValue.
 std::string checkHeaderFormatter(std::string_view v) {
   enum class State {
-    kLiteral, kVariableName, kExpectArray, kExpectString, kString, kExpectDelimiterOrEnd,
-    kExpectArgsEnd, kExpectVariableEnd,
+    kLiteral,
+    kVariableName,
+    kExpectArray,
+    kExpectString,
+    kString,
+    kExpectDelimiterOrEnd,
+    kExpectArgsEnd,
+    kExpectVariableEnd,
   };
   State state = State::kLiteral;
   for (size_t pos = 0; pos < v.size(); ++pos) {
@@ -441,8 +460,7 @@ std::optional<int64_t> parseDuration(std::string_view s) {
     }
     v *= unit;
     if (frac > 0) {
-      v += static_cast<uint64_t>(static_cast<double>(frac) *
-                                 (static_cast<double>(unit) / scale));
+      v += static_cast<uint64_t>(static_cast<double>(frac) * (static_cast<double>(unit) / scale));
       if (v > kLimit) {
         return std::nullopt;
       }
@@ -639,8 +657,9 @@ void checkExportTo(const Node* export_to, bool is_service_entry, Reporter& rep,
     std::string key = e == "." ? ns : std::string(e);
     if (seen.count(key) != 0) {
       if (key != e) {
-        rep.error(id, item, "duplicate exportTo entries: \".\" and the current namespace " +
-                                quote(ns) + " mean the same");
+        rep.error(id, item,
+                  "duplicate exportTo entries: \".\" and the current namespace " + quote(ns) +
+                      " mean the same");
       } else {
         rep.error(id, item, "duplicate exportTo entry " + quote(e));
       }
@@ -656,8 +675,9 @@ void checkExportTo(const Node* export_to, bool is_service_entry, Reporter& rep,
     }
     // "." was replaced by the namespace above, which is always a label when set.
     if (key != "*" && e != "." && !isDns1123Label(key)) {
-      rep.error(id, item, "invalid exportTo entry " + quote(e) +
-                              "; expected \".\", \"*\" or a namespace name (DNS-1123 label)");
+      rep.error(id, item,
+                "invalid exportTo entry " + quote(e) +
+                    "; expected \".\", \"*\" or a namespace name (DNS-1123 label)");
       continue;
     }
     seen.insert(key);
@@ -849,9 +869,9 @@ void checkDestination(const Node* destination, Reporter& rep, std::string_view i
     const Node* number = port->get("number");
     int64_t n = number != nullptr && number->isInt() ? number->intValue() : 0;
     if (!isValidPort(n)) {
-      rep.error(id, number != nullptr ? number : port,
-                "destination port number " + std::to_string(n) +
-                    " is out of range; expected 1..65535");
+      rep.error(
+          id, number != nullptr ? number : port,
+          "destination port number " + std::to_string(n) + " is out of range; expected 1..65535");
     }
   }
 }
@@ -893,13 +913,15 @@ void checkGatewayNamesSplitIds(const Node* gateways, Reporter& rep, std::string_
                     " has an empty namespace or name; expected <namespace>/<name>");
     }
     if (!isDns1123Label(ns)) {
-      rep.error(error_id, item,
-                "invalid namespace " + quote(ns) + " in gateway reference; expected a DNS-1123 label");
+      rep.error(
+          error_id, item,
+          "invalid namespace " + quote(ns) + " in gateway reference; expected a DNS-1123 label");
     }
     if (!isDns1123Label(gw)) {
       rep.error(error_id, item,
-                "invalid gateway name " + quote(gw) + " in gateway reference; expected a DNS-1123 "
-                "label");
+                "invalid gateway name " + quote(gw) +
+                    " in gateway reference; expected a DNS-1123 "
+                    "label");
     }
   }
 }

@@ -193,8 +193,7 @@ void checkCelGateway(const Node* spec, Reporter& rep) {
                                   {"PASSTHROUGH", "SIMPLE", "MUTUAL", "AUTO_PASSTHROUGH",
                                    "ISTIO_MUTUAL", "OPTIONAL_MUTUAL"}) == 4;
     checkCelTlsExclusivity(tls, rep, [&](const TlsField& a, const TlsField& b) {
-      return (a.webhook_set && b.webhook_set) ||
-             (istio_mutual && (a.webhook_set || b.webhook_set));
+      return (a.webhook_set && b.webhook_set) || (istio_mutual && (a.webhook_set || b.webhook_set));
     });
   }
 }
@@ -221,10 +220,9 @@ void checkCelSidecar(const Node* spec, Reporter& rep) {
                              indexed("ingress", i) + ".connectionPool", rep);
     }
     // S8 rejects each non-empty credentialName / credentialNames / tlsCertificates on its own.
-    checkCelTlsExclusivity(child(listener, "tls"), rep,
-                           [&](const TlsField& a, const TlsField& b) {
-                             return webhook_sees && (a.webhook_set || b.webhook_set);
-                           });
+    checkCelTlsExclusivity(child(listener, "tls"), rep, [&](const TlsField& a, const TlsField& b) {
+      return webhook_sees && (a.webhook_set || b.webhook_set);
+    });
   }
 }
 
@@ -235,8 +233,8 @@ enum Resolution : int64_t { kNone = 0, kStatic = 1, kDns = 2, kDnsRoundRobin = 3
 struct SeCel {
   Reporter& rep;
   const Node* spec;
-  bool webhook;            // false when SE1 selector errors stopped the webhook
-  int64_t resolution;      // as the webhook decodes it
+  bool webhook;                     // false when SE1 selector errors stopped the webhook
+  int64_t resolution;               // as the webhook decodes it
   std::string_view cel_resolution;  // as CEL sees it ("" when absent or not a string)
   bool cel_resolution_string;       // absent or a string: CEL rules comparing it can run
 };
@@ -302,8 +300,7 @@ void checkCelEndpoint(const SeCel& c, const Node* ep) {
   }
   const Node* ports = child(ep, "ports");
   bool unix_address = address.starts_with(kUnixPrefix);
-  if (unix_address && isSet(ports) &&
-      !(c.webhook && static_res && nonEmpty(ep, "ports"))) {
+  if (unix_address && isSet(ports) && !(c.webhook && static_res && nonEmpty(ep, "ports"))) {
     c.rep.error("cel-se-endpoint-unix-ports", ports,
                 "a unix domain socket endpoint may not include ports");
   }
@@ -341,8 +338,7 @@ void checkCelEndpoint(const SeCel& c, const Node* ep) {
     if (e.value != nullptr && e.value->isInt() && !isValidPort(e.value->intValue()) &&
         !webhook_checks_ports) {
       c.rep.error("cel-se-endpoint-port-range", e.value,
-                  "endpoint port " + std::string(e.value->text()) +
-                      " must be between 1 and 65535");
+                  "endpoint port " + std::string(e.value->text()) + " must be between 1 and 65535");
     }
   }
 }
@@ -352,17 +348,19 @@ void checkCelServiceEntry(const Node* spec, Reporter& rep) {
     return;
   }
   const Node* res = child(spec, "resolution");
-  SeCel c{rep,
-          spec,
-          !alphaSelectorShortCircuits(spec),
-          enumField(spec, "resolution", {"NONE", "STATIC", "DNS", "DNS_ROUND_ROBIN", "DYNAMIC_DNS"}),
-          (res != nullptr && res->isString()) ? res->text() : std::string_view(),
-          !isSet(res) || res->isString()};
+  SeCel c{
+      rep,
+      spec,
+      !alphaSelectorShortCircuits(spec),
+      enumField(spec, "resolution", {"NONE", "STATIC", "DNS", "DNS_ROUND_ROBIN", "DYNAMIC_DNS"}),
+      (res != nullptr && res->isString()) ? res->text() : std::string_view(),
+      !isSet(res) || res->isString()};
   // workloadSelector.labels values without '*': the webhook's SE1 reports them, always.
   checkCelSpecRules(c);
 
   const Node* endpoints = child(spec, "endpoints");
-  for (const Node* ep : endpoints != nullptr ? endpoints->items() : std::span<const Node* const>()) {
+  for (const Node* ep :
+       endpoints != nullptr ? endpoints->items() : std::span<const Node* const>()) {
     if (ep != nullptr && ep->isMap()) {
       checkCelEndpoint(c, ep);
     }
@@ -395,8 +393,7 @@ void checkCelServiceEntry(const Node* spec, Reporter& rep) {
       const Node* n = child(p, key);
       if (n != nullptr && n->isInt() && !isValidPort(n->intValue())) {
         rep.error("cel-se-port-range", n,
-                  std::string(key) + " " + std::string(n->text()) +
-                      " must be between 1 and 65535");
+                  std::string(key) + " " + std::string(n->text()) + " must be between 1 and 65535");
       }
     }
     const Node* number = child(p, "number");

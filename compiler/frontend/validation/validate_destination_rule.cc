@@ -86,7 +86,8 @@ void checkExportToWithSelector(const Node* spec, Reporter& rep, std::string_view
   if (valid.count(ns) == 0) {
     rep.error("dr-export-to-selector", export_to,
               "a destination rule with a workloadSelector cannot be exported beyond its own "
-              "namespace " + quoted(ns) + "; use exportTo: [\".\"] or drop exportTo");
+              "namespace " +
+                  quoted(ns) + "; use exportTo: [\".\"] or drop exportTo");
   } else if (valid.size() > 1) {
     rep.error("dr-export-to-selector", export_to,
               "a destination rule with a workloadSelector cannot have multiple exportTo "

@@ -22,8 +22,7 @@ void checkHeaderMap(const Node* headers, bool without, Reporter& rep) {
                         " must not be null; give it an exact, prefix or regex value");
     }
     if (std::string reason = checkMatchHeaderName(e.key); !reason.empty()) {
-      rep.emitAtKey("vs-invalid-match-header-name", kIstSchemaError, Severity::kError, &e,
-                    reason);
+      rep.emitAtKey("vs-invalid-match-header-name", kIstSchemaError, Severity::kError, &e, reason);
     }
     // In withoutHeaders, regex "*" is not RE2: Istio turns it into a presence match.
     if (without && isSet(e.value) && textOf(e.value->get("regex")) == "*") {

@@ -156,16 +156,16 @@ void checkCorsPolicy(const Node* cors, Reporter& rep) {
     }
   }
   if (const Node* methods = cors->get("allowMethods"); methods != nullptr) {
-    static constexpr std::string_view kMethods[] = {"GET",     "HEAD",    "POST",  "PUT", "PATCH",
-                                                    "DELETE",  "CONNECT", "OPTIONS", "TRACE",
-                                                    "*"};
+    static constexpr std::string_view kMethods[] = {
+        "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "OPTIONS", "TRACE", "*"};
     for (const Node* m : methods->items()) {
       std::string_view text = textOf(m);
       if (std::find(std::begin(kMethods), std::end(kMethods), text) == std::end(kMethods)) {
         rep.error("vs-invalid-cors-method", m,
-                  quoted(text) + " is not a supported HTTP method; expected one of GET, HEAD, "
-                                 "POST, PUT, PATCH, DELETE, CONNECT, OPTIONS, TRACE or \"*\" "
-                                 "(upper case)");
+                  quoted(text) +
+                      " is not a supported HTTP method; expected one of GET, HEAD, "
+                      "POST, PUT, PATCH, DELETE, CONNECT, OPTIONS, TRACE or \"*\" "
+                      "(upper case)");
       }
     }
   }
@@ -205,10 +205,22 @@ void checkFaultPercentage(const Node* holder, Reporter& rep) {
 
 bool isGrpcStatusName(std::string_view s) {
   static constexpr std::string_view kNames[] = {
-      "OK",        "CANCELLED",         "UNKNOWN",          "INVALID_ARGUMENT",
-      "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",   "PERMISSION_DENIED",
-      "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
-      "UNIMPLEMENTED", "INTERNAL",      "UNAVAILABLE",      "DATA_LOSS",
+      "OK",
+      "CANCELLED",
+      "UNKNOWN",
+      "INVALID_ARGUMENT",
+      "DEADLINE_EXCEEDED",
+      "NOT_FOUND",
+      "ALREADY_EXISTS",
+      "PERMISSION_DENIED",
+      "RESOURCE_EXHAUSTED",
+      "FAILED_PRECONDITION",
+      "ABORTED",
+      "OUT_OF_RANGE",
+      "UNIMPLEMENTED",
+      "INTERNAL",
+      "UNAVAILABLE",
+      "DATA_LOSS",
       "UNAUTHENTICATED",
   };
   return std::find(std::begin(kNames), std::end(kNames), s) != std::end(kNames);
@@ -407,11 +419,11 @@ void checkDirectResponse(const Node* route, Reporter& rep) {
 }
 
 bool isHttpStatusWithReason(int64_t code) {
-  static constexpr int kCodes[] = {
-      100, 101, 102, 103, 200, 201, 202, 203, 204, 205, 206, 207, 208, 226, 300, 301,
-      302, 303, 304, 305, 307, 308, 400, 401, 402, 403, 404, 405, 406, 407, 408, 409,
-      410, 411, 412, 413, 414, 415, 416, 417, 418, 421, 422, 423, 424, 425, 426, 428,
-      429, 431, 451, 500, 501, 502, 503, 504, 505, 506, 507, 508, 510, 511};
+  static constexpr int kCodes[] = {100, 101, 102, 103, 200, 201, 202, 203, 204, 205, 206, 207, 208,
+                                   226, 300, 301, 302, 303, 304, 305, 307, 308, 400, 401, 402, 403,
+                                   404, 405, 406, 407, 408, 409, 410, 411, 412, 413, 414, 415, 416,
+                                   417, 418, 421, 422, 423, 424, 425, 426, 428, 429, 431, 451, 500,
+                                   501, 502, 503, 504, 505, 506, 507, 508, 510, 511};
   return std::find(std::begin(kCodes), std::end(kCodes), code) != std::end(kCodes);
 }
 
@@ -437,10 +449,21 @@ std::optional<int64_t> parseGoInt(std::string_view s) {
 
 bool isRetryOnPolicy(std::string_view token) {
   static constexpr std::string_view kPolicies[] = {
-      "5xx",        "gateway-error",     "reset",          "reset-before-request",
-      "connect-failure", "retriable-4xx", "refused-stream", "retriable-status-codes",
-      "retriable-headers", "envoy-ratelimited", "http3-post-connect-failure",
-      "cancelled",  "deadline-exceeded", "internal",       "resource-exhausted",
+      "5xx",
+      "gateway-error",
+      "reset",
+      "reset-before-request",
+      "connect-failure",
+      "retriable-4xx",
+      "refused-stream",
+      "retriable-status-codes",
+      "retriable-headers",
+      "envoy-ratelimited",
+      "http3-post-connect-failure",
+      "cancelled",
+      "deadline-exceeded",
+      "internal",
+      "resource-exhausted",
       "unavailable",
   };
   if (std::find(std::begin(kPolicies), std::end(kPolicies), token) != std::end(kPolicies)) {
@@ -476,13 +499,13 @@ void checkRetries(const Node* route, Reporter& rep) {
     size_t start = 0;
     while (true) {
       size_t comma = text.find(',', start);
-      std::string_view token = text.substr(start, comma == std::string_view::npos
-                                                      ? std::string_view::npos
-                                                      : comma - start);
+      std::string_view token = text.substr(
+          start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
       if (!isRetryOnPolicy(token)) {
         rep.error("vs-invalid-retry-on", retry_on,
-                  quoted(token) + " is not a valid retryOn policy; expected an Envoy retry "
-                                  "condition such as 5xx, connect-failure or an HTTP status code");
+                  quoted(token) +
+                      " is not a valid retryOn policy; expected an Envoy retry "
+                      "condition such as 5xx, connect-failure or an HTTP status code");
       }
       if (comma == std::string_view::npos) {
         break;

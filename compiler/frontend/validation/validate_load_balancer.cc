@@ -282,8 +282,8 @@ void checkConsistentHash(const Node* hash, const PolicyContext& ctx) {
     }
     const Node* attributes = cookie->get("attributes");
     std::set<std::string_view> names;
-    for (const Node* attr : attributes != nullptr ? attributes->items()
-                                                  : std::span<const Node* const>()) {
+    for (const Node* attr :
+         attributes != nullptr ? attributes->items() : std::span<const Node* const>()) {
       std::string_view name = stringField(attr, "name");
       if (name.empty()) {
         ctx.error("dr-cookie-attribute-invalid", attr,

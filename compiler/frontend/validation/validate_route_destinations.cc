@@ -1,5 +1,6 @@
 // VirtualService route destinations and header operations (ISTIO-VALIDATION.md A.4, V27, V28,
-// V61-V65, V73, V76). Entry points: vs::validateRouteDestinations(), vs::validateHeaderOperations().
+// V61-V65, V73, V76). Entry points: vs::validateRouteDestinations(),
+// vs::validateHeaderOperations().
 #include <string>
 
 #include "frontend/validation/validate_common.h"
@@ -78,9 +79,9 @@ void validateRouteDestinations(const Node* route_list, bool with_headers, Report
     checkDestination(destination, rep, "vs-invalid-destination");
     if (const Node* weight = entry->get("weight"); weight != nullptr && weight->isInt()) {
       if (weight->intValue() < 0) {
-        rep.error("vs-negative-weight", weight,
-                  "weight " + std::to_string(weight->intValue()) +
-                      " is negative; expected a value >= 0");
+        rep.error(
+            "vs-negative-weight", weight,
+            "weight " + std::to_string(weight->intValue()) + " is negative; expected a value >= 0");
       }
       total_weight += weight->intValue();
     }

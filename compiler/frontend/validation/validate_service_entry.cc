@@ -78,14 +78,15 @@ void checkEndpointPorts(const Node* ports, SeContext& c) {
                           ") is not declared in the service entry's ports");
     }
     if (!isValidPortName(e.key)) {
-      c.rep.emitAtKey("se-endpoint-port-name", kIstSchemaError, Severity::kError, &e,
-                      "invalid endpoint port name " + quoted(e.key) +
-                          "; expected a DNS-1123 label");
+      c.rep.emitAtKey(
+          "se-endpoint-port-name", kIstSchemaError, Severity::kError, &e,
+          "invalid endpoint port name " + quoted(e.key) + "; expected a DNS-1123 label");
     }
     if (e.value != nullptr && e.value->isInt() && !isValidPort(e.value->intValue())) {
       c.rep.error("se-endpoint-port-number", e.value,
-                  "endpoint port number " + std::string(number) + " is out of range; expected "
-                  "1..65535");
+                  "endpoint port number " + std::string(number) +
+                      " is out of range; expected "
+                      "1..65535");
     }
   }
 }
@@ -103,8 +104,8 @@ void checkStaticEndpoint(const Node* ep, SeContext& c) {
       return;
     }
     c.rep.warning("se-endpoint-address-unset-network", at,
-                  "endpoint address is unset with network " +
-                      quoted(stringField(ep, "network")) + "; it is resolved through the network's "
+                  "endpoint address is unset with network " + quoted(stringField(ep, "network")) +
+                      "; it is resolved through the network's "
                       "gateway");
   }
   bool unix_endpoint = address.starts_with(kUnixPrefix);
@@ -249,9 +250,9 @@ void checkPorts(SeContext& c) {
     const Node* number_node = port->get("number");
     const Node* number_at = isSet(number_node) ? number_node : port;
     if (number && !numbers.insert(*number).second) {
-      c.rep.error("se-port-duplicate-number", number_at,
-                  "port number " + std::to_string(*number) +
-                      " is already defined in this service entry");
+      c.rep.error(
+          "se-port-duplicate-number", number_at,
+          "port number " + std::to_string(*number) + " is already defined in this service entry");
     }
     std::optional<int64_t> target = intField(port, "targetPort");
     if (target && *target != 0 && !isValidPort(*target)) {
@@ -274,8 +275,9 @@ void checkPorts(SeContext& c) {
     }
     if (number && !isValidPort(*number)) {
       c.rep.error("se-port-number", number_at,
-                  "port number " + std::to_string(*number) + " is out of range; expected "
-                  "1..65535");
+                  "port number " + std::to_string(*number) +
+                      " is out of range; expected "
+                      "1..65535");
     }
   }
 }
@@ -317,9 +319,9 @@ void checkDnsResolution(SeContext& c) {
     }
   }
   if (c.resolution == kDnsRoundRobin && endpoints > 1) {
-    c.rep.error("se-dns-round-robin-endpoints", child(c.spec, "endpoints"),
-                "resolution DNS_ROUND_ROBIN allows at most 1 endpoint; found " +
-                    std::to_string(endpoints));
+    c.rep.error(
+        "se-dns-round-robin-endpoints", child(c.spec, "endpoints"),
+        "resolution DNS_ROUND_ROBIN allows at most 1 endpoint; found " + std::to_string(endpoints));
   }
   forEachEndpoint(c, checkDnsEndpoint);
   if (nonEmpty(c.spec, "addresses") && listSize(c.spec, "hosts") > 1) {
@@ -426,10 +428,12 @@ void validateServiceEntry(const Resource& r, Reporter& rep) {
                                   "will be applied to all services in namespace")) {
     return;
   }
-  SeContext c{r, rep, spec,
-              enumField(spec, "resolution",
-                        {"NONE", "STATIC", "DNS", "DNS_ROUND_ROBIN", "DYNAMIC_DNS"}),
-              {}};
+  SeContext c{
+      r,
+      rep,
+      spec,
+      enumField(spec, "resolution", {"NONE", "STATIC", "DNS", "DNS_ROUND_ROBIN", "DYNAMIC_DNS"}),
+      {}};
   if (hasSetField(spec, "workloadSelector") && nonEmpty(spec, "endpoints")) {
     rep.error("se-selector-with-endpoints", child(spec, "endpoints"),
               "only one of workloadSelector or endpoints is allowed in a service entry");

@@ -47,8 +47,7 @@ void checkOutlierDetection(const Node* outlier, const PolicyContext& ctx) {
                   " but splitExternalLocalOriginErrors is false; set "
                   "splitExternalLocalOriginErrors: true or drop the setting");
   }
-  checkDurationField(outlier, "interval", "outlierDetection.interval", "dr-outlier-duration",
-                     ctx);
+  checkDurationField(outlier, "interval", "outlierDetection.interval", "dr-outlier-duration", ctx);
   for (std::string_view key : {"maxEjectionPercent", "minHealthPercent"}) {
     std::optional<int64_t> v = intField(outlier, key);
     if (v && (*v < 0 || *v > 100)) {

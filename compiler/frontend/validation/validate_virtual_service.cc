@@ -140,8 +140,8 @@ void checkJwtClaimRoutes(const VsContext& ctx, Reporter& rep) {
     for (const Node* m : matches != nullptr ? matches->items() : std::span<const Node* const>()) {
       for (std::string_view field : {"headers", "withoutHeaders"}) {
         const Node* headers = m->get(field);
-        for (const MapEntry& e : headers != nullptr ? headers->entries()
-                                                    : std::span<const MapEntry>()) {
+        for (const MapEntry& e :
+             headers != nullptr ? headers->entries() : std::span<const MapEntry>()) {
           if (isJwtClaimHeader(e.key)) {
             rep.emitAtKey("vs-jwt-claim-without-gateway", kIstSchemaError, Severity::kError, &e,
                           "routing on JWT claim " + quoted(e.key) +
@@ -197,12 +197,12 @@ void checkHosts(const VsContext& ctx, Reporter& rep) {
 
 void checkSniHost(const VsContext& ctx, const Node* item, Reporter& rep) {
   std::string_view sni = textOf(item);
-  std::string reason = ctx.applies_to_gateway ? checkGatewayBoundDomain(true, sni)
-                                              : checkWildcardDomain(sni);
+  std::string reason =
+      ctx.applies_to_gateway ? checkGatewayBoundDomain(true, sni) : checkWildcardDomain(sni);
   if (!reason.empty()) {
     if (isIpAddress(sni)) {
       rep.warning("vs-sni-host-is-ip", item,
-                  "SNI host " + quoted(sni) +
+                  "sniHosts entry " + quoted(sni) +
                       " is an IP address; that goes against the SNI spec and most clients do not "
                       "send it");
       return;
@@ -220,7 +220,7 @@ void checkSniHost(const VsContext& ctx, const Node* item, Reporter& rep) {
     all += (all.empty() ? "" : ", ") + std::string(host);
   }
   rep.error("vs-sni-host-not-in-hosts", item,
-            "SNI host " + quoted(sni) +
+            "sniHosts entry " + quoted(sni) +
                 " is not covered by any of the VirtualService hosts [" + all + "]");
 }
 
@@ -229,9 +229,9 @@ void checkL4Match(const Node* match, Reporter& rep, bool keep_gateway_warnings) 
   if (const Node* subnets = match->get("destinationSubnets"); subnets != nullptr) {
     for (const Node* s : subnets->items()) {
       if (!isIpOrCidr(textOf(s))) {
-        rep.error("vs-invalid-destination-subnet", s,
-                  "destination subnet " + quoted(textOf(s)) +
-                      " is not a valid IP address or CIDR block");
+        rep.error(
+            "vs-invalid-destination-subnet", s,
+            "destination subnet " + quoted(textOf(s)) + " is not a valid IP address or CIDR block");
       }
     }
   }

@@ -46,9 +46,7 @@ std::vector<const MapEntry*> sortedEntries(const Node* map) {
   return out;
 }
 
-std::string renderKey(std::string_view key) {
-  return quoted(key);
-}
+std::string renderKey(std::string_view key) { return quoted(key); }
 
 std::string renderValue(const Node* n) {
   if (n == nullptr || n->isScalar()) {

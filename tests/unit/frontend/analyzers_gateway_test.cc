@@ -55,11 +55,12 @@ TEST_CASE("gateway port not exposed by the ingress Service is IST0162", "[analyz
   CHECK(d->severity == meshc::Severity::kWarning);
   CHECK(d->message.rfind("gateway port 8004 is not exposed", 0) == 0);
   CHECK(d->message.find("80, 443, 15443, 31400") != std::string::npos);
-  // The server's port number: the 2nd server starts after 28 lines of default resources.
-  CHECK(d->loc.line == 43);
-  CHECK(d->loc.column == 19);
+  // At the 2nd server's port number (after 29 lines of default resources and the header).
+  CHECK(d->loc.line == 39);
+  CHECK(d->loc.column == 20);
   REQUIRE(d->notes.size() == 1);  // points back at spec.selector.istio
-  CHECK(d->notes[0].loc.line == 39);
+  CHECK(d->notes[0].loc.line == 35);
+  CHECK(d->notes[0].loc.column == 12);
 }
 
 TEST_CASE("gateway ports exposed by the ingress Service are clean", "[analyzers]") {
@@ -72,9 +73,9 @@ TEST_CASE("gateway ports exposed by the ingress Service are clean", "[analyzers]
 
 TEST_CASE("gateway selecting no workload in the input is not analyzed for ports", "[analyzers]") {
   // Istio reports IST0101 "selector" here (C2); meshc assumes the pods are installed elsewhere.
-  auto r = lintYaml(std::string(kDefaultIngress) +
-                    gateway("httpbin-gateway", "default", "    istio: ingresstypo\n",
-                            httpServer(8004, "*")));
+  auto r = lintYaml(std::string(kDefaultIngress) + gateway("httpbin-gateway", "default",
+                                                           "    istio: ingresstypo\n",
+                                                           httpServer(8004, "*")));
   CHECK(findingsOf(r, "IST0162").empty());
   CHECK(findingsOf(r, "IST0101").empty());
 }
@@ -112,7 +113,8 @@ spec:
 
 }  // namespace
 
-TEST_CASE("custom gateway workload from a Deployment template uses its own Service", "[analyzers]") {
+TEST_CASE("custom gateway workload from a Deployment template uses its own Service",
+          "[analyzers]") {
   // C5/C6: the gateway port may be the Service port or its targetPort.
   std::string ports = "  - {name: http, port: 80, targetPort: 8080, protocol: TCP}\n";
   auto ok = lintYaml(customIngress(ports) +
@@ -131,9 +133,10 @@ TEST_CASE("service port without targetPort accepts only its own number", "[analy
   auto bad = lintYaml(customIngress("  - {name: http, port: 80, protocol: TCP}\n") +
                       gateway("gw", "custom", "    app: my-gw\n", httpServer(8003, "*")));
   CHECK(findingsOf(bad, "IST0162") == Strings{"Gateway custom/gw"});
-  auto ok = lintYaml(customIngress("  - {name: http, port: 80, targetPort: 8003, protocol: TCP}\n") +
-                     gateway("gw", "custom", "    app: my-gw\n",
-                             httpServer(8003, "*") + httpServer(80, "x.example.com")));
+  auto ok =
+      lintYaml(customIngress("  - {name: http, port: 80, targetPort: 8003, protocol: TCP}\n") +
+               gateway("gw", "custom", "    app: my-gw\n",
+                       httpServer(8003, "*") + httpServer(80, "x.example.com")));
   CHECK(findingsOf(ok, "IST0162").empty());
 }
 
@@ -198,11 +201,10 @@ spec:
   - {name: http, port: 8002, protocol: TCP}
 ---
 )";
-  auto r = lintYaml(yaml +
-                    gateway("httpbin8001-gateway", "custom", "    app: ingress\n",
-                            httpServer(8001, "*")) +
-                    gateway("httpbin8002-gateway", "custom", "    app: ingress\n",
-                            httpServer(8002, "a.example.com")));
+  auto r = lintYaml(
+      yaml + gateway("httpbin8001-gateway", "custom", "    app: ingress\n", httpServer(8001, "*")) +
+      gateway("httpbin8002-gateway", "custom", "    app: ingress\n",
+              httpServer(8002, "a.example.com")));
   CHECK(findingsOf(r, "IST0162") == Strings{"Gateway custom/httpbin8002-gateway"});
 }
 
@@ -236,20 +238,19 @@ std::string tlsData(const char* cert_b64) {
 
 TEST_CASE("missing credentialName secret is IST0101 in the workload namespace", "[analyzers]") {
   // C10: the secret must live where the gateway pod runs (istio-system), not with the Gateway.
-  auto r = lintYaml(std::string(kDefaultIngress) +
-                    secret("httpbin-credential", "istio-system",
-                           tlsData(meshc::testing::kCertValidB64)) +
-                    secret("only-in-default", "default", tlsData(meshc::testing::kCertValidB64)) +
-                    gateway("defaultgateway-noerrors", "default", kIngressSelector,
-                            tlsServer(443, "a.example.com", "httpbin-credential")) +
-                    gateway("defaultgateway-nocredential", "default", kIngressSelector,
-                            httpServer(80, "*")) +
-                    gateway("defaultgateway-bogusCredentialName", "default", kIngressSelector,
-                            tlsServer(443, "b.example.com", "bogus")) +
-                    gateway("defaultgateway-wrongnamespace", "default", kIngressSelector,
-                            tlsServer(443, "c.example.com", "only-in-default")) +
-                    gateway("bogusgateway", "default", "    istio: custom-gateway\n",
-                            tlsServer(443, "d.example.com", "bogus")));
+  auto r = lintYaml(
+      std::string(kDefaultIngress) +
+      secret("httpbin-credential", "istio-system", tlsData(meshc::testing::kCertValidB64)) +
+      secret("only-in-default", "default", tlsData(meshc::testing::kCertValidB64)) +
+      gateway("defaultgateway-noerrors", "default", kIngressSelector,
+              tlsServer(443, "a.example.com", "httpbin-credential")) +
+      gateway("defaultgateway-nocredential", "default", kIngressSelector, httpServer(80, "*")) +
+      gateway("defaultgateway-bogusCredentialName", "default", kIngressSelector,
+              tlsServer(443, "b.example.com", "bogus")) +
+      gateway("defaultgateway-wrongnamespace", "default", kIngressSelector,
+              tlsServer(443, "c.example.com", "only-in-default")) +
+      gateway("bogusgateway", "default", "    istio: custom-gateway\n",
+              tlsServer(443, "d.example.com", "bogus")));
   INFO(meshc::testing::describe(r.diagnostics));
   CHECK(findingsOf(r, "IST0101") == Strings{"Gateway default/defaultgateway-bogusCredentialName",
                                             "Gateway default/defaultgateway-wrongnamespace"});
@@ -261,10 +262,10 @@ TEST_CASE("missing credentialName secret is IST0101 in the workload namespace", 
 }
 
 TEST_CASE("credentialName with a namespace prefix looks there", "[analyzers]") {
-  auto r = lintYaml(std::string(kDefaultIngress) +
-                    secret("cred", "other", tlsData(meshc::testing::kCertValidB64)) +
-                    gateway("gw", "default", kIngressSelector,
-                            tlsServer(443, "a.example.com", "other/cred")));
+  auto r = lintYaml(
+      std::string(kDefaultIngress) +
+      secret("cred", "other", tlsData(meshc::testing::kCertValidB64)) +
+      gateway("gw", "default", kIngressSelector, tlsServer(443, "a.example.com", "other/cred")));
   CHECK(findingsOf(r, "IST0101").empty());
   CHECK(findingsOf(r, "IST0161").empty());
 }
@@ -322,18 +323,18 @@ TEST_CASE("stringData counts as secret data, as the API server merges it", "[ana
     start = nl + 1;
   }
   data += "  key: some-key\n";
-  auto r = lintYaml(std::string(kDefaultIngress) + secret("cred", "istio-system", data) +
-                    gateway("gw", "istio-system", kIngressSelector,
-                            tlsServer(443, "a.example.com", "cred")));
+  auto r = lintYaml(
+      std::string(kDefaultIngress) + secret("cred", "istio-system", data) +
+      gateway("gw", "istio-system", kIngressSelector, tlsServer(443, "a.example.com", "cred")));
   INFO(meshc::testing::describe(r.diagnostics));
   CHECK(findingsOf(r, "IST0161").empty());
   CHECK(findingsOf(r, "IST0101").empty());
 }
 
 TEST_CASE("secret analyzer is skipped without Secrets in the input", "[analyzers]") {
-  auto r = lintYaml(std::string(kDefaultIngress) +
-                    gateway("gw", "default", kIngressSelector,
-                            tlsServer(443, "a.example.com", "missing")));
+  auto r =
+      lintYaml(std::string(kDefaultIngress) + gateway("gw", "default", kIngressSelector,
+                                                      tlsServer(443, "a.example.com", "missing")));
   CHECK(findingsOf(r, "IST0101").empty());
   CHECK_FALSE(meshc::testing::ran(r, "gateway.SecretAnalyzer"));
 }
@@ -344,8 +345,8 @@ TEST_CASE("credential reader decodes base64 and finds the first PEM block", "[an
   using meshc::frontend::analyzers::firstPemBlock;
   CHECK(decodeBase64("aGVsbG8=") == std::optional<std::string>("hello"));
   CHECK(decodeBase64("aGVs\nbG8h") == std::optional<std::string>("hello!"));
-  CHECK(decodeBase64("aGVsbG8") == std::nullopt);     // missing padding
-  CHECK(decodeBase64("aGVsbG8=x") == std::nullopt);   // data after padding
+  CHECK(decodeBase64("aGVsbG8") == std::nullopt);    // missing padding
+  CHECK(decodeBase64("aGVsbG8=x") == std::nullopt);  // data after padding
   CHECK(decodeBase64("a===") == std::nullopt);
   CHECK(decodeBase64("") == std::optional<std::string>(""));
   CHECK(firstPemBlock("no pem here") == std::nullopt);
@@ -393,7 +394,8 @@ TEST_CASE("gateways with the same selector, port and host conflict both ways", "
   const meshc::Diagnostic* d = firstOf(r, "IST0145");
   REQUIRE(d != nullptr);
   CHECK(d->message.rfind("server conflicts with Gateway default/beta (workload selector "
-                         "\"istio=ingressgateway\", port 80, hosts foo.bar)", 0) == 0);
+                         "\"istio=ingressgateway\", port 80, hosts foo.bar)",
+                         0) == 0);
   CHECK(d->notes.size() == 1);
 }
 
@@ -438,8 +440,9 @@ spec:
 }
 
 TEST_CASE("gateways with a different bind do not conflict", "[analyzers]") {
-  std::string bound = "  - port: {number: 80, name: http, protocol: HTTP}\n    bind: 10.0.0.1\n"
-                      "    hosts: [\"foo.bar\"]\n";
+  std::string bound =
+      "  - port: {number: 80, name: http, protocol: HTTP}\n    bind: 10.0.0.1\n"
+      "    hosts: [\"foo.bar\"]\n";
   auto r = lintYaml(gateway("alpha", "default", kIngressSelector, httpServer(80, "foo.bar")) +
                     gateway("beta", "other", kIngressSelector, bound));
   CHECK(findingsOf(r, "IST0145").empty());
@@ -506,27 +509,28 @@ TEST_CASE("certificate sharing is reported only on the gateway with the smaller 
                             tlsServer(443, "c.example.com", "cred-03")) +
                     gateway("gateway-02-test-03", "istio-system", internal,
                             tlsServer(443, "d.example.com", "cred-03")));
-  CHECK(findingsOf(r, "IST0138") == Strings{"Gateway default/gateway-01-test-03",
-                                            "Gateway istio-system/gateway-01-test-02"});
+  CHECK(findingsOf(r, "IST0138") ==
+        Strings{"Gateway default/gateway-01-test-03", "Gateway istio-system/gateway-01-test-02"});
 }
 
 TEST_CASE("distinct or inline certificates follow Istio's comparison", "[analyzers]") {
   // C45 test-04..06: distinct credentials or none; inline pairs need both cert and key equal.
   auto inline_server = [](const std::string& cert, const std::string& key) {
     return "  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: [\"a.example.com\"]\n"
-           "    tls: {mode: SIMPLE, serverCertificate: " + cert + ", privateKey: " + key + "}\n";
+           "    tls: {mode: SIMPLE, serverCertificate: " +
+           cert + ", privateKey: " + key + "}\n";
   };
-  auto distinct = lintYaml(
-      gateway("g1", "default", kIngressSelector, tlsServer(443, "a.example.com", "one")) +
-      gateway("g2", "default", kIngressSelector, tlsServer(443, "b.example.com", "two")) +
-      gateway("g3", "default", kIngressSelector, httpServer(80, "c.example.com")));
+  auto distinct =
+      lintYaml(gateway("g1", "default", kIngressSelector, tlsServer(443, "a.example.com", "one")) +
+               gateway("g2", "default", kIngressSelector, tlsServer(443, "b.example.com", "two")) +
+               gateway("g3", "default", kIngressSelector, httpServer(80, "c.example.com")));
   CHECK(findingsOf(distinct, "IST0138").empty());
-  auto same_inline = lintYaml(
-      gateway("g1", "default", kIngressSelector, inline_server("/c.pem", "/k.pem")) +
-      gateway("g2", "default", kIngressSelector, inline_server("/c.pem", "/k.pem")));
+  auto same_inline =
+      lintYaml(gateway("g1", "default", kIngressSelector, inline_server("/c.pem", "/k.pem")) +
+               gateway("g2", "default", kIngressSelector, inline_server("/c.pem", "/k.pem")));
   CHECK(findingsOf(same_inline, "IST0138") == Strings{"Gateway default/g1", "Gateway default/g2"});
-  auto other_key = lintYaml(
-      gateway("g1", "default", kIngressSelector, inline_server("/c.pem", "/k.pem")) +
-      gateway("g2", "default", kIngressSelector, inline_server("/c.pem", "/k2.pem")));
+  auto other_key =
+      lintYaml(gateway("g1", "default", kIngressSelector, inline_server("/c.pem", "/k.pem")) +
+               gateway("g2", "default", kIngressSelector, inline_server("/c.pem", "/k2.pem")));
   CHECK(findingsOf(other_key, "IST0138").empty());
 }

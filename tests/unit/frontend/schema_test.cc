@@ -1,7 +1,6 @@
 // Tests for the schema layer: embedded JSON Schemas, valijson validation, diagnostics mapped to
 // the offending key or value, and the generator reproducing schemas/json/.
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -271,7 +270,8 @@ metadata: {name: gw}
 spec:
   servers:
   - port:
-)" + port_fields + R"(    hosts: ["*"]
+)" + port_fields +
+         R"(    hosts: ["*"]
 )";
 }
 
@@ -391,10 +391,21 @@ TEST_CASE("a quoted port number is a type error at the value", "[schema]") {
   const Diagnostic& d = run.only();
   CHECK(d.id == "schema-type");
   CHECK(d.istio_code == "IST0106");
-  CHECK(d.message == "expected integer, found string \"80\" at spec.servers[0].port.number");
+  CHECK(d.message ==
+        "expected integer, found string \"80\" at spec.servers[0].port.number; remove the quotes "
+        "to make it a number");
   CHECK(d.loc.line == 7);
   CHECK(d.loc.column == 15);
   CHECK(d.length == 4);
+}
+
+TEST_CASE("an integral float is accepted for an integer field, a fraction is not", "[schema]") {
+  SchemaRun ok(gatewayWithPort("      number: 80.0\n      name: http\n      protocol: HTTP\n"));
+  INFO(describe(ok.diags()));
+  CHECK(ok.ok);
+  SchemaRun bad(gatewayWithPort("      number: 80.5\n      name: http\n      protocol: HTTP\n"));
+  CHECK_FALSE(bad.ok);
+  CHECK(bad.only().message == "expected integer, found number 80.5 at spec.servers[0].port.number");
 }
 
 TEST_CASE("a label value that is not a string is a type error", "[schema]") {
@@ -413,7 +424,9 @@ metadata:
   CHECK(hasId(run.diags(), "schema-type"));
   bool found = false;
   for (const Diagnostic& d : run.diags()) {
-    if (d.message == "expected string, found integer 1 at metadata.labels.version") {
+    if (d.message ==
+        "expected string, found integer 1 at metadata.labels.version; quote the value to make it "
+        "a string") {
       found = true;
       CHECK(d.loc.line == 6);
       CHECK(d.loc.column == 14);
@@ -422,8 +435,10 @@ metadata:
   CHECK(found);
 }
 
-TEST_CASE("an int-or-string field names both types and a map where a list belongs is a type "
-          "error", "[schema]") {
+TEST_CASE(
+    "an int-or-string field names both types and a map where a list belongs is a type "
+    "error",
+    "[schema]") {
   SchemaRun run(R"(apiVersion: v1
 kind: Service
 metadata: {name: s}
@@ -453,6 +468,36 @@ TEST_CASE("a missing required field is reported at its parent", "[schema]") {
   CHECK(d.message == "missing required field \"number\" in spec.servers[0].port");
   CHECK(d.loc.line == 6);
   CHECK(d.loc.column == 5);
+}
+
+TEST_CASE("a misspelt required field is one unknown-field error, not also a missing field",
+          "[schema]") {
+  SchemaRun run(R"(apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw}
+spec:
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    host: ["*"]
+)");
+  CHECK_FALSE(run.ok);
+  const Diagnostic& d = run.only();
+  CHECK(d.id == "schema-unknown-field");
+  CHECK(d.message.find("\"host\" in Gateway spec.servers[0] (did you mean \"hosts\"?)") !=
+        std::string::npos);
+  CHECK(d.loc.line == 7);
+  CHECK(d.loc.column == 5);
+}
+
+TEST_CASE("the findings for one object are capped for pathological input", "[schema]") {
+  std::string yaml = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: n\n  labels:\n";
+  for (int i = 0; i < 5000; ++i) {
+    yaml += "    k" + std::to_string(i) + ": " + std::to_string(i) + "\n";
+  }
+  SchemaRun run(yaml);
+  CHECK_FALSE(run.ok);
+  CHECK(countId(run.diags(), "schema-type") == 100);
+  CHECK(countId(run.diags(), "schema-invalid") == 1);
 }
 
 TEST_CASE("a required field that is null counts as missing, a ServiceEntry needs a spec",
@@ -573,6 +618,25 @@ spec:
   CHECK(d.loc.column == 9);
 }
 
+TEST_CASE("a string match with no alternative or exactly one alternative set is accepted",
+          "[schema]") {
+  for (const char* uri :
+       {"{}", "{exact: /a}", "{prefix: /a}", "{regex: a.*}", "{exact: ~, prefix: /a}"}) {
+    SchemaRun run(std::string(R"(apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: v}
+spec:
+  hosts: [v]
+  http:
+  - match: [{uri: )") +
+                  uri + R"(}]
+    route: [{destination: {host: v}}]
+)");
+    INFO(uri << "\n" << describe(run.diags()));
+    CHECK(run.ok);
+  }
+}
+
 TEST_CASE("one-of groups inside allOf are told apart", "[schema]") {
   SchemaRun run(R"(apiVersion: networking.istio.io/v1
 kind: DestinationRule
@@ -660,7 +724,8 @@ kind: Sidecar
 metadata: {name: s}
 spec:
   workloadSelector:
-    labels: {app: )" + std::string(64, 'x') + "}\n");
+    labels: {app: )" +
+                  std::string(64, 'x') + "}\n");
   CHECK_FALSE(label.ok);
   CHECK(label.only().id == "schema-size");
   CHECK(label.only().message ==
@@ -685,10 +750,11 @@ spec:
   CHECK(d.loc.line == 5);
 
   // A header name of 200,000 characters: std::regex would recurse per character.
-  SchemaRun big("apiVersion: security.istio.io/v1\nkind: RequestAuthentication\n"
-                "metadata: {name: ra}\nspec:\n  jwtRules:\n  - issuer: i\n"
-                "    outputClaimToHeaders: [{header: " +
-                std::string(200000, 'h') + ", claim: c}]\n");
+  SchemaRun big(
+      "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\n"
+      "metadata: {name: ra}\nspec:\n  jwtRules:\n  - issuer: i\n"
+      "    outputClaimToHeaders: [{header: " +
+      std::string(200000, 'h') + ", claim: c}]\n");
   CHECK(big.ok);
 }
 
@@ -746,8 +812,7 @@ extra: 1
   CHECK(strict.diags().size() == 6);
 }
 
-TEST_CASE("several problems in one object are each reported once, without cascades",
-          "[schema]") {
+TEST_CASE("several problems in one object are each reported once, without cascades", "[schema]") {
   SchemaRun run(R"(apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: v}
@@ -797,8 +862,9 @@ TEST_CASE("odd tree shapes never crash the schema check", "[schema]") {
       CHECK(d.loc.valid());
     }
   }
-  std::string deep = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: "
-                     "{name: v}\nspec: {hosts: [v], x: ";
+  std::string deep =
+      "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: "
+      "{name: v}\nspec: {hosts: [v], x: ";
   for (int i = 0; i < 150; ++i) {
     deep += "[";
   }
@@ -821,8 +887,8 @@ TEST_CASE("every schema id is in the rule catalog as an IST0106 error", "[schema
 }
 
 TEST_CASE("schemaFor finds each kind in its served versions only", "[schema]") {
-  for (const char* kind : {"Gateway", "VirtualService", "DestinationRule", "ServiceEntry",
-                           "Sidecar"}) {
+  for (const char* kind :
+       {"Gateway", "VirtualService", "DestinationRule", "ServiceEntry", "Sidecar"}) {
     for (const char* v : {"v1alpha3", "v1beta1", "v1"}) {
       INFO(kind << " " << v);
       CHECK_FALSE(schemaFor(kind, v).empty());
@@ -865,9 +931,9 @@ TEST_CASE("schemaKinds lists every embedded schema with its group and versions",
   const SchemaEntry* job = find("Job");
   REQUIRE(job != nullptr);
   CHECK(job->group == "batch");
-  for (const char* k : {"Gateway", "Sidecar", "DestinationRule", "ServiceEntry",
-                        "RequestAuthentication", "Pod", "Namespace", "Secret", "Deployment",
-                        "StatefulSet", "DaemonSet", "ReplicaSet"}) {
+  for (const char* k :
+       {"Gateway", "Sidecar", "DestinationRule", "ServiceEntry", "RequestAuthentication", "Pod",
+        "Namespace", "Secret", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"}) {
     CHECK(find(k) != nullptr);
   }
 }
@@ -885,9 +951,8 @@ TEST_CASE("the generator reproduces schemas/json from the CRDs", "[schema]") {
     return;
   }
   fs::path out = fs::temp_directory_path() /
-                 ("meshc-schemas-" + std::to_string(std::chrono::steady_clock::now()
-                                                        .time_since_epoch()
-                                                        .count()));
+                 ("meshc-schemas-" +
+                  std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
   std::string cmd = "python3 '" + (source / "gen_schemas.py").string() + "' --crds '" +
                     crds.string() + "' --out '" + out.string() + "' 2>/dev/null";
   REQUIRE(std::system(cmd.c_str()) == 0);

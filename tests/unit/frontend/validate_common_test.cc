@@ -1,13 +1,13 @@
 // Tests for the shared webhook-validation primitives (validate_common.h, ISTIO-VALIDATION.md A.2).
-#include <catch2/catch.hpp>
+#include "frontend/validation/validate_common.h"
 
+#include <catch2/catch.hpp>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "frontend/reporter.h"
 #include "frontend/resource.h"
-#include "frontend/validation/validate_common.h"
 #include "frontend/yaml_tree.h"
 #include "support/diagnostic.h"
 #include "support/source.h"
@@ -216,8 +216,7 @@ TEST_CASE("regexes must be RE2 and at most 1024 characters", "[validate-common]"
   CHECK_FALSE(v::checkRegex("\\1").empty());
 }
 
-TEST_CASE("header values reject control characters and broken %VAR% syntax",
-          "[validate-common]") {
+TEST_CASE("header values reject control characters and broken %VAR% syntax", "[validate-common]") {
   CHECK(v::checkHeaderValue("foo").empty());
   CHECK(v::checkHeaderValue("a\tb").empty());
   CHECK(v::checkHeaderValue("%HOSTNAME%").empty());
@@ -319,8 +318,7 @@ TEST_CASE("exportTo rejects duplicates, tilde outside SE and mixed star", "[vali
   CHECK(bad_label.diags().size() == 1);
 }
 
-TEST_CASE("string match rejects empty prefix and regex, allows empty exact",
-          "[validate-common]") {
+TEST_CASE("string match rejects empty prefix and regex, allows empty exact", "[validate-common]") {
   NodeCheck exact("exact: \"\"\n");
   v::checkStringMatch(exact.root(), exact.rep(), "sm", false);
   CHECK(exact.diags().empty());
@@ -358,8 +356,7 @@ TEST_CASE("workload selectors reject empty keys and wildcards, warn without labe
   CHECK(empty.count(Severity::kWarning) == 1);
 }
 
-TEST_CASE("alpha selectors short-circuit on errors and warn on empty labels",
-          "[validate-common]") {
+TEST_CASE("alpha selectors short-circuit on errors and warn on empty labels", "[validate-common]") {
   NodeCheck ok("labels:\n  app: reviews\n");
   CHECK(v::checkAlphaWorkloadSelector(ok.root(), ok.rep(), "sel", "w"));
   CHECK(ok.diags().empty());

@@ -1,6 +1,5 @@
 // Tests for the DestinationRule webhook rules (ISTIO-VALIDATION.md A.5, D1-D38).
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <vector>
 
@@ -36,11 +35,12 @@ std::vector<Diagnostic> policy(const std::string& fields) {
 
 // The same fields inside subsets[0].trafficPolicy (indented by eight spaces).
 std::vector<Diagnostic> subsetPolicy(const std::string& fields) {
-  return dr("  host: reviews\n"
-            "  subsets:\n"
-            "  - name: v1\n"
-            "    trafficPolicy:\n" +
-            fields);
+  return dr(
+      "  host: reviews\n"
+      "  subsets:\n"
+      "  - name: v1\n"
+      "    trafficPolicy:\n" +
+      fields);
 }
 
 const Diagnostic* find(const std::vector<Diagnostic>& diags, std::string_view id) {
@@ -105,8 +105,7 @@ TEST_CASE("destination rule with every section filled in correctly is clean", "[
 
 // --- D1 host ---------------------------------------------------------------------------------
 
-TEST_CASE("destination rule host with an invalid label is rejected at the host",
-          "[validate-dr]") {
+TEST_CASE("destination rule host with an invalid label is rejected at the host", "[validate-dr]") {
   auto d = dr("  host: bad_host.example.com\n");
   INFO(describe(d));
   const Diagnostic* diag = find(d, "dr-host-invalid");
@@ -203,9 +202,11 @@ TEST_CASE("local-origin failures need splitExternalLocalOriginErrors", "[validat
 }
 
 TEST_CASE("outlier detection percentages must be 0..100", "[validate-dr]") {
-  auto d = policy("    outlierDetection:\n      maxEjectionPercent: 101\n      minHealthPercent: -1\n");
+  auto d =
+      policy("    outlierDetection:\n      maxEjectionPercent: 101\n      minHealthPercent: -1\n");
   CHECK(countId(d, "dr-outlier-percent-range") == 2);
-  auto ok = policy("    outlierDetection:\n      maxEjectionPercent: 100\n      minHealthPercent: 0\n");
+  auto ok =
+      policy("    outlierDetection:\n      maxEjectionPercent: 100\n      minHealthPercent: 0\n");
   CHECK_FALSE(hasId(ok, "dr-outlier-percent-range"));
 }
 
@@ -226,7 +227,8 @@ TEST_CASE("connection pool rules apply to top-level and port-level pools", "[val
 // --- D15-D18 consistent hash -----------------------------------------------------------------
 
 TEST_CASE("httpCookie needs a name", "[validate-dr]") {
-  auto d = policy("    loadBalancer:\n      consistentHash:\n        httpCookie:\n          ttl: 0s\n");
+  auto d =
+      policy("    loadBalancer:\n      consistentHash:\n        httpCookie:\n          ttl: 0s\n");
   CHECK(hasId(d, "dr-cookie-name-missing"));
   auto ok = policy(
       "    loadBalancer:\n      consistentHash:\n        httpCookie:\n          name: user\n");
@@ -277,16 +279,17 @@ TEST_CASE("minimumRingSize warns, and errors together with ringHash", "[validate
 
 TEST_CASE("maglev table size must be set, below 5000011 and prime", "[validate-dr]") {
   auto maglev = [](const std::string& size) {
-    return policy("    loadBalancer:\n      consistentHash:\n        useSourceIp: true\n"
-                  "        maglev:\n" + size);
+    return policy(
+        "    loadBalancer:\n      consistentHash:\n        useSourceIp: true\n"
+        "        maglev:\n" +
+        size);
   };
   CHECK(countId(maglev("          tableSize: 65536\n"), "dr-maglev-table-size") == 1);
   // Absent means 0: "must be set" and "not prime" (Envoy's routine says 0 is not prime).
   CHECK(countId(maglev("          {}\n"), "dr-maglev-table-size") == 2);
   CHECK(countId(maglev("          tableSize: 5000011\n"), "dr-maglev-table-size") == 1);
   // The largest prime below 2^63 must not make the check loop for minutes.
-  CHECK(countId(maglev("          tableSize: 9223372036854775783\n"), "dr-maglev-table-size") ==
-        1);
+  CHECK(countId(maglev("          tableSize: 9223372036854775783\n"), "dr-maglev-table-size") == 1);
   CHECK_FALSE(hasId(maglev("          tableSize: 65537\n"), "dr-maglev-table-size"));
   CHECK_FALSE(hasId(maglev("          tableSize: 1\n"), "dr-maglev-table-size"));
 }
@@ -298,9 +301,9 @@ TEST_CASE("Envoy's primality routine counts 1, 2 and 3 as prime", "[validate-dr]
   CHECK(isEnvoyPrime(3));
   CHECK_FALSE(isEnvoyPrime(0));
   CHECK_FALSE(isEnvoyPrime(9));
-  CHECK(isEnvoyPrime(4294967291ull));                  // largest 32-bit prime
-  CHECK(isEnvoyPrime(2305843009213693951ull));         // 2^61 - 1
-  CHECK_FALSE(isEnvoyPrime(1000000016000000063ull));   // 1000000007 * 1000000009
+  CHECK(isEnvoyPrime(4294967291ull));                 // largest 32-bit prime
+  CHECK(isEnvoyPrime(2305843009213693951ull));        // 2^61 - 1
+  CHECK_FALSE(isEnvoyPrime(1000000016000000063ull));  // 1000000007 * 1000000009
 }
 
 // --- D19-D26 locality and zone-aware load balancing --------------------------------------------
@@ -334,9 +337,11 @@ TEST_CASE("distribute with failover short-circuits the locality checks", "[valid
 
 TEST_CASE("failover cannot be combined with a topology failoverPriority", "[validate-dr]") {
   auto make = [](const std::string& label) {
-    return policy("    outlierDetection:\n      interval: 1s\n    loadBalancer:\n"
-                  "      localityLbSetting:\n        failover:\n        - from: us-east\n"
-                  "          to: us-west\n        failoverPriority:\n        - " + label + "\n");
+    return policy(
+        "    outlierDetection:\n      interval: 1s\n    loadBalancer:\n"
+        "      localityLbSetting:\n        failover:\n        - from: us-east\n"
+        "          to: us-west\n        failoverPriority:\n        - " +
+        label + "\n");
   };
   CHECK(hasId(make("topology.kubernetes.io/zone"), "dr-locality-failover-topology-priority"));
   auto ok = make("example.com/rack");
@@ -346,8 +351,10 @@ TEST_CASE("failover cannot be combined with a topology failoverPriority", "[vali
 
 TEST_CASE("distribute weights must be 1..100 and sum to 100", "[validate-dr]") {
   auto make = [](const std::string& to) {
-    return policy("    loadBalancer:\n      localityLbSetting:\n        distribute:\n"
-                  "        - from: us-east/zone1/*\n          to:\n" + to);
+    return policy(
+        "    loadBalancer:\n      localityLbSetting:\n        distribute:\n"
+        "        - from: us-east/zone1/*\n          to:\n" +
+        to);
   };
   CHECK(hasId(make("            us-east/zone1/*: 50\n            us-west/*: 40\n"),
               "dr-locality-weight"));
@@ -361,9 +368,13 @@ TEST_CASE("distribute weights must be 1..100 and sum to 100", "[validate-dr]") {
 
 TEST_CASE("localities must not overlap or misuse wildcards", "[validate-dr]") {
   auto make = [](const std::string& from1, const std::string& from2) {
-    return policy("    loadBalancer:\n      localityLbSetting:\n        distribute:\n"
-                  "        - from: " + from1 + "\n          to:\n            us-west: 100\n"
-                  "        - from: " + from2 + "\n          to:\n            us-west: 100\n");
+    return policy(
+        "    loadBalancer:\n      localityLbSetting:\n        distribute:\n"
+        "        - from: " +
+        from1 +
+        "\n          to:\n            us-west: 100\n"
+        "        - from: " +
+        from2 + "\n          to:\n            us-west: 100\n");
   };
   CHECK(hasId(make("us-east", "us-east/zone1"), "dr-locality-invalid"));
   CHECK(hasId(make("\"*\"", "us-west"), "dr-locality-invalid"));
@@ -393,9 +404,10 @@ TEST_CASE("failover without outlier detection warns only at the top level", "[va
 
 TEST_CASE("locality failover must name two different plain regions", "[validate-dr]") {
   auto make = [](const std::string& from, const std::string& to) {
-    return policy("    outlierDetection:\n      interval: 1s\n    loadBalancer:\n"
-                  "      localityLbSetting:\n        failover:\n        - from: " + from +
-                  "\n          to: " + to + "\n");
+    return policy(
+        "    outlierDetection:\n      interval: 1s\n    loadBalancer:\n"
+        "      localityLbSetting:\n        failover:\n        - from: " +
+        from + "\n          to: " + to + "\n");
   };
   CHECK(countId(make("us-east", "us-east"), "dr-locality-failover-invalid") == 1);
   CHECK(countId(make("us-east/zone1", "us-west"), "dr-locality-failover-invalid") == 1);
@@ -485,7 +497,8 @@ TEST_CASE("MUTUAL tls needs a client certificate and key", "[validate-dr]") {
   auto d = policy("    tls:\n      mode: MUTUAL\n");
   CHECK(countId(d, "dr-tls-mutual-missing-cert") == 2);
   CHECK(policy("    tls:\n      mode: MUTUAL\n      clientCertificate: /c.pem\n"
-               "      privateKey: /k.pem\n").empty());
+               "      privateKey: /k.pem\n")
+            .empty());
   CHECK(policy("    tls:\n      mode: MUTUAL\n      credentialName: cred\n").empty());
 }
 
@@ -507,8 +520,7 @@ TEST_CASE("port-level settings need a port and at least one field", "[validate-d
   CHECK(empty->loc.line == 13);
 }
 
-TEST_CASE("port-level settings report nested errors but drop nested warnings",
-          "[validate-dr]") {
+TEST_CASE("port-level settings report nested errors but drop nested warnings", "[validate-dr]") {
   auto d = policy(R"(    portLevelSettings:
     - port:
         number: 80
@@ -561,9 +573,9 @@ TEST_CASE("subsets may not be null or share a name", "[validate-dr]") {
 }
 
 TEST_CASE("subset names must be DNS labels and labels valid", "[validate-dr]") {
-  auto d = dr(
-      "  host: reviews\n  subsets:\n  - name: Bad_Name\n  - labels:\n      version: v1\n"
-      "  - name: v3\n    labels:\n      \"bad key!\": v1\n");
+  auto d =
+      dr("  host: reviews\n  subsets:\n  - name: Bad_Name\n  - labels:\n      version: v1\n"
+         "  - name: v3\n    labels:\n      \"bad key!\": v1\n");
   INFO(describe(d));
   CHECK(countId(d, "dr-subset-name") == 2);
   CHECK(hasId(d, "dr-subset-labels"));
@@ -589,8 +601,10 @@ TEST_CASE("exportTo duplicates are rejected", "[validate-dr]") {
 
 TEST_CASE("with a workload selector exportTo may only name the own namespace", "[validate-dr]") {
   auto make = [](const std::string& export_to) {
-    return dr("  host: reviews\n  workloadSelector:\n    matchLabels:\n      app: a\n"
-              "  exportTo: " + export_to + "\n");
+    return dr(
+        "  host: reviews\n  workloadSelector:\n    matchLabels:\n      app: a\n"
+        "  exportTo: " +
+        export_to + "\n");
   };
   CHECK(hasId(make("[\"*\"]"), "dr-export-to-selector"));
   CHECK(hasId(make("[other]"), "dr-export-to-selector"));

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "frontend/rule_catalog.h"
 #include "test_util.h"
 
 namespace {
@@ -344,9 +345,12 @@ TEST_CASE("cipher suite operators pass, judged by the first byte as Istio does",
   CHECK(httpsTls(kSimpleFiles + "      cipherSuites: [\"-AES128-SHA\", \"+X\", \"!Y\"]\n").empty());
   // Istio reads the first byte as a Latin-1 rune: 0xC3 (A with tilde) is a letter, 0xD7
   // (multiplication sign) is not, so a Hebrew first letter passes like an operator.
-  CHECK(hasId(httpsTls(kSimpleFiles + "      cipherSuites: [\"\xC3\xA9" "FOO\"]\n"),
+  CHECK(hasId(httpsTls(kSimpleFiles + "      cipherSuites: [\"\xC3\xA9"
+                                      "FOO\"]\n"),
               "gw-tls-invalid-cipher"));
-  CHECK(httpsTls(kSimpleFiles + "      cipherSuites: [\"\xD7\x90" "FOO\"]\n").empty());
+  CHECK(httpsTls(kSimpleFiles + "      cipherSuites: [\"\xD7\x90"
+                                "FOO\"]\n")
+            .empty());
 }
 
 TEST_CASE("duplicate cipher suites warn", "[validate-gateway]") {
@@ -465,5 +469,30 @@ TEST_CASE("gateway validation survives odd tree shapes", "[validate-gateway]") {
         "  - port: {number: 99999999999999999999, name: a, protocol: HTTP}\n", "  7\n"}) {
     INFO(servers);
     CHECK_NOTHROW(gateway(servers));
+  }
+}
+
+TEST_CASE("every gateway finding has a catalog entry with its istioctl code",
+          "[validate-gateway]") {
+  std::vector<Diagnostic> all =
+      gateway("  - null\n" + server("FOO", "    bind: x\n", "      targetPort: 1\n") +
+                  server("HTTPS", "    tls:\n      mode: ISTIO_MUTUAL\n      privateKey: /k\n") +
+                  server("HTTPS",
+                         "    tls:\n      mode: PASSTHROUGH\n      caCrl: /c\n"
+                         "      credentialName: a\n      minProtocolVersion: TLSV1_0\n") +
+                  server("TCP",
+                         "    tls:\n      mode: MUTUAL\n      httpsRedirect: true\n"
+                         "      cipherSuites: [X, AES128-SHA, AES128-SHA]\n"
+                         "      tlsCertificates: [{}, {}, {}]\n      credentialNames: [a]\n") +
+                  server("HTTPS", "    tls:\n" + kSimpleFiles + "      caCrl: /c\n") +
+                  "  - port: {number: 0}\n    hosts: [a, \"*a.b\", \"/x\", \"a..b\"]\n",
+              "a.b");
+  INFO(describe(all));
+  CHECK(all.size() > 20);
+  for (const Diagnostic& d : all) {
+    const meshc::frontend::RuleInfo* rule = meshc::frontend::findRule(d.id);
+    INFO(d.id);
+    REQUIRE(rule != nullptr);
+    CHECK(rule->istio_code == d.istio_code);
   }
 }

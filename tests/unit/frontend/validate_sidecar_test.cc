@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "frontend/rule_catalog.h"
 #include "test_util.h"
 
 namespace {
@@ -438,5 +439,34 @@ TEST_CASE("sidecar validation survives odd tree shapes", "[validate-sidecar]") {
         "  ingress: [{port: {number: 1}, defaultEndpoint: \"[\"}]\n"}) {
     INFO(spec);
     CHECK_NOTHROW(sidecar(spec));
+  }
+}
+
+TEST_CASE("every sidecar finding has a catalog entry with its istioctl code",
+          "[validate-sidecar]") {
+  std::vector<Diagnostic> all = sidecar(
+      "  ingress:\n  - null\n  - {}\n"
+      "  - port: {number: 0, name: -a, protocol: X, targetPort: 1}\n"
+      "    bind: x\n    defaultEndpoint: a\n"
+      "    tls: {mode: ISTIO_MUTUAL, credentialName: a, minProtocolVersion: TLSV1_0}\n"
+      "    connectionPool: {http: {maxRetries: -1, idleTimeout: 0s, http2KeepAlive: {},\n"
+      "      h2UpgradePolicy: UPGRADE, useClientProtocol: true}}\n"
+      "  - port: {number: 0}\n    connectionPool: {}\n"
+      "  - port: {number: 1}\n    tls: {mode: SIMPLE, caCrl: /c, cipherSuites: [X, A, A]}\n"
+      "  egress:\n  - null\n  - hosts: []\n"
+      "  - port: {number: 0}\n    captureMode: IPTABLES\n"
+      "    hosts: [\"*/*\", a, \"ns/a\", \"ns/a\", \"Bad/*a.b\", \"ns/1.2\"]\n"
+      "  - port: {number: 0}\n    hosts: [\"./*\"]\n"
+      "  - port: {number: 5, targetPort: 1}\n    bind: b\n    hosts: [\"./*\"]\n"
+      "  - port: {number: 5}\n    hosts: [\"./*\"]\n"
+      "  - hosts: [\"./*\"]\n  - hosts: [\"./*\"]\n"
+      "  outboundTrafficPolicy:\n    egressProxy: {host: a}\n");
+  INFO(describe(all));
+  CHECK(all.size() > 30);
+  for (const Diagnostic& d : all) {
+    const meshc::frontend::RuleInfo* rule = meshc::frontend::findRule(d.id);
+    INFO(d.id);
+    REQUIRE(rule != nullptr);
+    CHECK(rule->istio_code == d.istio_code);
   }
 }

@@ -1,7 +1,6 @@
 // Tests for the VirtualService webhook rules (ISTIO-VALIDATION.md A.4, V1-V79) and the metadata
 // rules (A.1), through the real loader: one passing and one failing case per rule.
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <vector>
 
@@ -112,8 +111,8 @@ TEST_CASE("a typical VirtualService is clean", "[validate-vs]") {
 TEST_CASE("every VirtualService and metadata rule id is in the catalog", "[validate-vs]") {
   for (std::string_view id :
        {"vs-delegate-gateways", "vs-route-and-redirect", "vs-no-routes", "vs-invalid-host",
-        "vs-duplicate-host", "vs-invalid-duration", "IST0130", "IST0131",
-        "meta-dry-run-annotation", "meta-always-reject", "meta-internal-annotation"}) {
+        "vs-duplicate-host", "vs-invalid-duration", "IST0130", "IST0131", "meta-dry-run-annotation",
+        "meta-always-reject", "meta-internal-annotation"}) {
     INFO(id);
     CHECK(meshc::frontend::findRule(id) != nullptr);
   }
@@ -140,8 +139,9 @@ TEST_CASE("dry-run annotation is rejected on networking kinds and hides other er
 }
 
 TEST_CASE("internal annotations are rejected", "[validate-vs]") {
-  CHECK(hasId(vs("\n  hosts: [a]", "  annotations:\n    internal.istio.io/webhook-always-reject: x\n"),
-              "meta-always-reject"));
+  CHECK(hasId(
+      vs("\n  hosts: [a]", "  annotations:\n    internal.istio.io/webhook-always-reject: x\n"),
+      "meta-always-reject"));
   CHECK(hasId(vs("\n  hosts: [a]", "  annotations:\n    internal.istio.io/parent-namespace: x\n"),
               "meta-internal-annotation"));
   CHECK(hasId(vs("\n  hosts: [a]", "  annotations:\n    internal.istio.io/parents: x\n"),
@@ -186,8 +186,9 @@ TEST_CASE("gateway references are checked, legacy form warns", "[validate-vs]") 
   CHECK(w->istio_code == "IST0133");
   CHECK_FALSE(hasId(legacy, "vs-invalid-gateway"));
 
-  auto bad = vs("\n  hosts: [a.example.com]\n  gateways: [\"istio-system/Bad_Name\"]\n  http:\n  - " +
-                std::string(kDest));
+  auto bad =
+      vs("\n  hosts: [a.example.com]\n  gateways: [\"istio-system/Bad_Name\"]\n  http:\n  - " +
+         std::string(kDest));
   const Diagnostic* e = find(bad, "vs-invalid-gateway");
   REQUIRE(e != nullptr);
   CHECK(e->loc.line == 8);
@@ -242,24 +243,23 @@ TEST_CASE("auto-generated SNI hosts are accepted on gateway-bound VS with sniHos
 }
 
 TEST_CASE("wildcard host * only on gateway-bound VS", "[validate-vs]") {
-  CHECK(hasId(vs("\n  hosts: [\"*\"]\n  http:\n  - " + std::string(kDest)),
-              "vs-mesh-wildcard-host"));
-  CHECK(hasId(vs("\n  hosts: [\"*\"]\n  gateways: [mesh, ns/gw]\n  http:\n  - " +
-                 std::string(kDest)),
-              "vs-mesh-wildcard-host"));
-  CHECK_FALSE(hasId(vs("\n  hosts: [\"*\"]\n  gateways: [ns/gw]\n  http:\n  - " +
-                       std::string(kDest)),
-                    "vs-mesh-wildcard-host"));
+  CHECK(
+      hasId(vs("\n  hosts: [\"*\"]\n  http:\n  - " + std::string(kDest)), "vs-mesh-wildcard-host"));
+  CHECK(
+      hasId(vs("\n  hosts: [\"*\"]\n  gateways: [mesh, ns/gw]\n  http:\n  - " + std::string(kDest)),
+            "vs-mesh-wildcard-host"));
+  CHECK_FALSE(
+      hasId(vs("\n  hosts: [\"*\"]\n  gateways: [ns/gw]\n  http:\n  - " + std::string(kDest)),
+            "vs-mesh-wildcard-host"));
 }
 
 TEST_CASE("overlapping hosts are duplicates, once every host is valid", "[validate-vs]") {
-  auto d = vs("\n  hosts: [\"*.foo.com\", a.foo.com, b.com, b.com]\n  http:\n  - " +
-              std::string(kDest));
+  auto d =
+      vs("\n  hosts: [\"*.foo.com\", a.foo.com, b.com, b.com]\n  http:\n  - " + std::string(kDest));
   CHECK(countId(d, "vs-duplicate-host") == 2);
   CHECK_FALSE(hasId(vs("\n  hosts: [\"*.foo.com\", foo.com]\n  http:\n  - " + std::string(kDest)),
                     "vs-duplicate-host"));
-  auto invalid = vs("\n  hosts: [a.com, a.com, \"bad_host\"]\n  http:\n  - " +
-                    std::string(kDest));
+  auto invalid = vs("\n  hosts: [a.com, a.com, \"bad_host\"]\n  http:\n  - " + std::string(kDest));
   CHECK_FALSE(hasId(invalid, "vs-duplicate-host"));
 }
 
@@ -286,12 +286,12 @@ TEST_CASE("null http entries are errors, null tls/tcp entries are not", "[valida
 TEST_CASE("exportTo rules apply to VirtualService", "[validate-vs]") {
   CHECK(hasId(vs("\n  hosts: [reviews]\n  exportTo: [\"~\"]\n  http:\n  - " + std::string(kDest)),
               "vs-invalid-export-to"));
-  CHECK(hasId(vs("\n  hosts: [reviews]\n  exportTo: [\".\", default]\n  http:\n  - " +
-                 std::string(kDest)),
-              "vs-invalid-export-to"));
-  CHECK_FALSE(hasId(vs("\n  hosts: [reviews]\n  exportTo: [\"*\"]\n  http:\n  - " +
-                       std::string(kDest)),
-                    "vs-invalid-export-to"));
+  CHECK(hasId(
+      vs("\n  hosts: [reviews]\n  exportTo: [\".\", default]\n  http:\n  - " + std::string(kDest)),
+      "vs-invalid-export-to"));
+  CHECK_FALSE(
+      hasId(vs("\n  hosts: [reviews]\n  exportTo: [\"*\"]\n  http:\n  - " + std::string(kDest)),
+            "vs-invalid-export-to"));
 }
 
 // --- V12-V18: actions ---------------------------------------------------------------------------
@@ -434,8 +434,7 @@ TEST_CASE("string matches: empty prefix allowed only for uri, regexes must compi
   CHECK(countId(bad, "vs-invalid-string-match") == 5);
 }
 
-TEST_CASE("match port, sourceLabels, gateways and sourceNamespace are checked",
-          "[validate-vs]") {
+TEST_CASE("match port, sourceLabels, gateways and sourceNamespace are checked", "[validate-vs]") {
   auto bad = route(R"(match:
     - port: 70000
       sourceLabels:
@@ -462,7 +461,8 @@ TEST_CASE("match port, sourceLabels, gateways and sourceNamespace are checked",
   CHECK(ok.empty());
 }
 
-// --- V27-V29: header operations -------------------------------------------------------------------
+// --- V27-V29: header operations
+// -------------------------------------------------------------------
 
 TEST_CASE("header operation names and values are checked", "[validate-vs]") {
   auto bad = route(std::string(kDest) + R"(    headers:
@@ -519,7 +519,8 @@ TEST_CASE("authority may be rewritten in only one place", "[validate-vs]") {
   CHECK(ok.empty());
 }
 
-// --- V30-V33: CORS --------------------------------------------------------------------------------
+// --- V30-V33: CORS
+// --------------------------------------------------------------------------------
 
 TEST_CASE("CORS origins, methods, headers and maxAge are checked", "[validate-vs]") {
   auto bad = route(std::string(kDest) + R"(    corsPolicy:
@@ -550,7 +551,8 @@ TEST_CASE("CORS origins, methods, headers and maxAge are checked", "[validate-vs
   CHECK(ok.empty());
 }
 
-// --- V34-V41: faults --------------------------------------------------------------------------------
+// --- V34-V41: faults
+// --------------------------------------------------------------------------------
 
 TEST_CASE("fault needs abort or delay; percentages are bounded", "[validate-vs]") {
   CHECK(hasId(route(std::string(kDest) + "    fault: {}\n"), "vs-empty-fault"));
@@ -606,9 +608,9 @@ TEST_CASE("delay durations are checked and exponentialDelay is rejected", "[vali
 
 // --- V42-V45: mirrors ----------------------------------------------------------------------------
 
-TEST_CASE("mirrorPercent is deprecated and bounded, mirrorPercentage is 0..100",
-          "[validate-vs]") {
-  auto old = route(std::string(kDest) + "    mirror:\n      host: shadow\n    mirrorPercent: 150\n");
+TEST_CASE("mirrorPercent is deprecated and bounded, mirrorPercentage is 0..100", "[validate-vs]") {
+  auto old =
+      route(std::string(kDest) + "    mirror:\n      host: shadow\n    mirrorPercent: 150\n");
   CHECK(hasId(old, "vs-invalid-mirror-percent"));
   const Diagnostic* w = find(old, "vs-mirror-percent-deprecated");
   REQUIRE(w != nullptr);
@@ -641,7 +643,8 @@ TEST_CASE("mirror destinations and mirrors entries are checked", "[validate-vs]"
               "vs-invalid-destination"));
 }
 
-// --- V46-V51: redirect ----------------------------------------------------------------------------
+// --- V46-V51: redirect
+// ----------------------------------------------------------------------------
 
 TEST_CASE("redirect rules report only the first problem", "[validate-vs]") {
   auto both = route("redirect:\n      uri: /a\n      prefixRewrite: /b\n      redirectCode: 200");
@@ -659,15 +662,18 @@ TEST_CASE("redirect rules report only the first problem", "[validate-vs]") {
 }
 
 TEST_CASE("prefixRewrite needs prefix uri matches", "[validate-vs]") {
-  CHECK(hasId(route("match:\n    - uri:\n        exact: /a\n    redirect:\n      prefixRewrite: /b"),
-              "vs-redirect-prefix-needs-prefix-match"));
-  auto ok = route("match:\n    - uri:\n        prefix: /a\n    - port: 80\n    redirect:\n"
-                  "      prefixRewrite: /b");
+  CHECK(
+      hasId(route("match:\n    - uri:\n        exact: /a\n    redirect:\n      prefixRewrite: /b"),
+            "vs-redirect-prefix-needs-prefix-match"));
+  auto ok = route(
+      "match:\n    - uri:\n        prefix: /a\n    - port: 80\n    redirect:\n"
+      "      prefixRewrite: /b");
   INFO(describe(ok));
   CHECK(ok.empty());
 }
 
-// --- V52-V53: direct response -----------------------------------------------------------------------
+// --- V52-V53: direct response
+// -----------------------------------------------------------------------
 
 TEST_CASE("direct response body size and status are checked", "[validate-vs]") {
   auto body = [](size_t n) {
@@ -685,15 +691,16 @@ TEST_CASE("direct response body size and status are checked", "[validate-vs]") {
               "vs-invalid-direct-response-status"));
 }
 
-// --- V54-V57: retries ---------------------------------------------------------------------------------
+// --- V54-V57: retries
+// ---------------------------------------------------------------------------------
 
 TEST_CASE("retry attempts, disabled retries and retryOn tokens", "[validate-vs]") {
   auto retries = [](const std::string& body) {
     return route(std::string(kDest) + "    retries:\n" + body);
   };
   CHECK(hasId(retries("      attempts: -1\n"), "vs-invalid-retry-attempts"));
-  CHECK(hasId(retries("      attempts: 0\n      retryOn: 5xx\n"),
-              "vs-retry-disabled-with-settings"));
+  CHECK(
+      hasId(retries("      attempts: 0\n      retryOn: 5xx\n"), "vs-retry-disabled-with-settings"));
   CHECK(hasId(retries("      retryRemoteLocalities: false\n"), "vs-retry-disabled-with-settings"));
   CHECK_FALSE(hasId(retries("      attempts: 0\n"), "vs-retry-disabled-with-settings"));
   auto tokens = retries("      attempts: 2\n      retryOn: \"5xx, reset,499,418,bogus\"\n");
@@ -706,7 +713,8 @@ TEST_CASE("retry attempts, disabled retries and retryOn tokens", "[validate-vs]"
             .empty());
 }
 
-// --- V58-V60: rewrite -----------------------------------------------------------------------------
+// --- V58-V60: rewrite
+// -----------------------------------------------------------------------------
 
 TEST_CASE("rewrite needs exactly one uri form and a valid regex rewrite", "[validate-vs]") {
   auto rewrite = [](const std::string& body) {
@@ -716,15 +724,16 @@ TEST_CASE("rewrite needs exactly one uri form and a valid regex rewrite", "[vali
                       "        rewrite: b\n"),
               "vs-rewrite-uri-and-regex"));
   CHECK(hasId(rewrite("      {}\n"), "vs-rewrite-empty"));
-  CHECK(hasId(rewrite("      uriRegexRewrite:\n        match: a\n"),
-              "vs-invalid-uri-regex-rewrite"));
+  CHECK(
+      hasId(rewrite("      uriRegexRewrite:\n        match: a\n"), "vs-invalid-uri-regex-rewrite"));
   CHECK(hasId(rewrite("      uriRegexRewrite:\n        match: \"(\"\n        rewrite: b\n"),
               "vs-invalid-uri-regex-rewrite"));
   CHECK(rewrite("      uriRegexRewrite:\n        match: ^/v1/(.*)\n        rewrite: /v2/\\1\n")
             .empty());
 }
 
-// --- V61-V66: destinations and timeout ---------------------------------------------------------------
+// --- V61-V66: destinations and timeout
+// ---------------------------------------------------------------
 
 TEST_CASE("route entries need a valid destination", "[validate-vs]") {
   auto bad = route(R"(route:
@@ -742,12 +751,11 @@ TEST_CASE("route entries need a valid destination", "[validate-vs]") {
   CHECK(countId(bad, "vs-invalid-destination") == 3);
 }
 
-TEST_CASE("weights: negative rejected, all-zero rejected, sum need not be 100",
-          "[validate-vs]") {
+TEST_CASE("weights: negative rejected, all-zero rejected, sum need not be 100", "[validate-vs]") {
   auto weights = [](int a, int b) {
-    return route("route:\n    - destination:\n        host: a\n      weight: " +
-                 std::to_string(a) + "\n    - destination:\n        host: b\n      weight: " +
-                 std::to_string(b) + "\n");
+    return route("route:\n    - destination:\n        host: a\n      weight: " + std::to_string(a) +
+                 "\n    - destination:\n        host: b\n      weight: " + std::to_string(b) +
+                 "\n");
   };
   CHECK(hasId(weights(-1, 50), "vs-negative-weight"));
   CHECK(hasId(weights(0, 0), "vs-zero-total-weight"));
@@ -766,7 +774,8 @@ TEST_CASE("timeout must be a millisecond duration", "[validate-vs]") {
   CHECK(route(std::string(kDest) + "    timeout: 1h2m3.5s\n").empty());
 }
 
-// --- V67-V77: tls and tcp routes -------------------------------------------------------------------
+// --- V67-V77: tls and tcp routes
+// -------------------------------------------------------------------
 
 TEST_CASE("tls routes need matches with sniHosts inside the hosts", "[validate-vs]") {
   auto bad = vs(R"(
@@ -810,8 +819,7 @@ TEST_CASE("tls routes need matches with sniHosts inside the hosts", "[validate-v
   CHECK(ok.empty());
 }
 
-TEST_CASE("a wildcard SNI host must be at least as specific as a wildcard host",
-          "[validate-vs]") {
+TEST_CASE("a wildcard SNI host must be at least as specific as a wildcard host", "[validate-vs]") {
   auto bad = vs(R"(
   hosts: ["*.a.example.com"]
   tls:
@@ -850,7 +858,8 @@ TEST_CASE("tcp routes: null match, subnets, port, labels, destinations", "[valid
   CHECK_FALSE(hasId(bad, "vs-gateway-legacy-name"));  // dropped for TCP match gateways
 }
 
-// --- V78-V79: IST0130 / IST0131 ----------------------------------------------------------------------
+// --- V78-V79: IST0130 / IST0131
+// ----------------------------------------------------------------------
 
 TEST_CASE("rules after a catch-all rule are unreachable (IST0130)", "[validate-vs]") {
   auto d = vs(R"(
@@ -883,8 +892,9 @@ TEST_CASE("rules after a catch-all rule are unreachable (IST0130)", "[validate-v
   CHECK(first->loc.line == 13);
   bool saw_index = false;
   for (const Diagnostic& diag : d) {
-    saw_index = saw_index || diag.message == "virtualService rule #2 not used (route without "
-                                             "matches defined before)";
+    saw_index = saw_index || diag.message ==
+                                 "virtualService rule #2 not used (route without "
+                                 "matches defined before)";
   }
   CHECK(saw_index);
   CHECK_FALSE(hasId(route(kDest), "IST0130"));
@@ -914,8 +924,9 @@ TEST_CASE("duplicate matches are ineffective; all-duplicate rules unreachable", 
   const Diagnostic* info = find(d, "IST0131");
   REQUIRE(info != nullptr);
   CHECK(info->severity == Severity::kInfo);
-  CHECK(info->message == "virtualService rule \"dup\" match \"other-name\" is not used "
-                         "(duplicate/overlapping match in rule #0)");
+  CHECK(info->message ==
+        "virtualService rule \"dup\" match \"other-name\" is not used "
+        "(duplicate/overlapping match in rule #0)");
   CHECK(hasId(d, "IST0130"));
   auto different = vs(R"(
   hosts: [reviews]

@@ -1,0 +1,422 @@
+// Routing commands' shared plumbing: admitted config, proxies, request and result JSON.
+#include "cli/routing_input.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <iostream>
+
+#include "lower/proxy_config.h"
+
+namespace meshc::cli {
+
+using nlohmann::json;
+
+Expected<RoutingInput> loadRouting(const std::vector<std::string>& paths,
+                                   const std::string& default_namespace,
+                                   const std::string& mesh_config, SourceManager& sources) {
+  frontend::LintOptions options;
+  options.paths = paths;
+  options.default_namespace = default_namespace;
+  options.mesh_config_path = mesh_config;
+  RoutingInput in;
+  Expected<frontend::LintResult> lint = frontend::runLint(options, sources, &in.session);
+  if (!lint) {
+    return lint.status();
+  }
+  in.lint = std::move(*lint);
+  std::vector<frontend::Resource> admitted =
+      frontend::admittedResources(in.session->resources(), in.lint.diagnostics);
+  for (const frontend::Resource& r : admitted) {
+    if (!r.schema_valid) {
+      std::string first;
+      for (const Diagnostic& d : in.lint.diagnostics) {
+        if (d.severity == Severity::kError && d.resource.friendlyName() == r.ref().friendlyName()) {
+          first = fmt::format("{}:{}: {}", sources.path(d.loc.file), d.loc.line, d.message);
+          break;
+        }
+      }
+      in.rejected.push_back(r.ref().friendlyName() + ": " + first);
+    }
+  }
+  in.config = model::buildConfigSet(admitted, in.session->mesh);
+  return in;
+}
+
+void warnRejected(const RoutingInput& input, std::string_view command) {
+  int yaml_errors = 0;
+  for (const Diagnostic& d : input.lint.diagnostics) {
+    if (d.severity == Severity::kError && d.resource.empty()) {
+      ++yaml_errors;
+    }
+  }
+  for (const std::string& r : input.rejected) {
+    std::cerr << fmt::format("meshc {}: warning: ignoring {} (the API server or Istio would reject it)\n",
+                             command, r);
+  }
+  if (yaml_errors > 0) {
+    std::cerr << fmt::format(
+        "meshc {}: warning: {} YAML document(s) could not be read; run meshc lint for details\n",
+        command, yaml_errors);
+  }
+}
+
+Expected<model::StringMap> parseLabels(std::string_view text) {
+  model::StringMap labels;
+  while (!text.empty()) {
+    size_t comma = text.find(',');
+    std::string_view kv = text.substr(0, comma);
+    size_t eq = kv.find('=');
+    if (eq == std::string_view::npos || eq == 0) {
+      return Status::error(StatusCode::kInvalidArgument,
+                           "invalid label \"" + std::string(kv) + "\"; expected key=value");
+    }
+    labels[std::string(kv.substr(0, eq))] = std::string(kv.substr(eq + 1));
+    if (comma == std::string_view::npos) {
+      break;
+    }
+    text.remove_prefix(comma + 1);
+  }
+  return labels;
+}
+
+std::string ProxySpec::key() const {
+  std::string k = identity.kind == lower::ProxyIdentity::Kind::kGateway ? "gateway|" : "sidecar|";
+  k += identity.name_space + "|";
+  for (const auto& [name, value] : identity.labels) {
+    k += name + "=" + value + ",";
+  }
+  return k;
+}
+
+Expected<ProxySpec> proxyFromJson(const json& j) {
+  if (!j.is_object()) {
+    return Status::error(StatusCode::kInvalidArgument, "\"proxy\" must be an object");
+  }
+  ProxySpec p;
+  std::string kind = j.value("kind", "");
+  if (kind == "gateway") {
+    p.identity.kind = lower::ProxyIdentity::Kind::kGateway;
+    p.identity.name_space = "istio-system";
+  } else if (kind == "sidecar") {
+    p.identity.kind = lower::ProxyIdentity::Kind::kSidecar;
+  } else {
+    return Status::error(StatusCode::kInvalidArgument,
+                         "proxy.kind must be \"gateway\" or \"sidecar\", found \"" + kind + "\"");
+  }
+  if (j.contains("namespace")) {
+    if (!j["namespace"].is_string()) {
+      return Status::error(StatusCode::kInvalidArgument, "proxy.namespace must be a string");
+    }
+    p.identity.name_space = j["namespace"].get<std::string>();
+  }
+  if (j.contains("labels")) {
+    if (!j["labels"].is_object()) {
+      return Status::error(StatusCode::kInvalidArgument, "proxy.labels must be an object");
+    }
+    for (const auto& [k, v] : j["labels"].items()) {
+      if (!v.is_string()) {
+        return Status::error(StatusCode::kInvalidArgument, "proxy.labels values must be strings");
+      }
+      p.identity.labels[k] = v.get<std::string>();
+    }
+  }
+  return p;
+}
+
+Expected<const sim::Simulator*> SimulatorCache::get(const ProxySpec& proxy) {
+  std::string key = proxy.key();
+  auto it = built_.find(key);
+  if (it != built_.end()) {
+    return static_cast<const sim::Simulator*>(it->second.get());
+  }
+  lower::ProxyConfig pc = lower::buildProxyConfig(config_, proxy.identity);
+  Expected<std::unique_ptr<sim::Simulator>> s = sim::Simulator::create(std::move(pc));
+  if (!s) {
+    return s.status();
+  }
+  const sim::Simulator* raw = s->get();
+  built_[key] = std::move(*s);
+  return raw;
+}
+
+Expected<sim::SimRequest> requestFromJson(const json& j) {
+  if (!j.is_object()) {
+    return Status::error(StatusCode::kInvalidArgument, "\"request\" must be an object");
+  }
+  sim::SimRequest r;
+  auto str = [&](const char* key, std::string* out) -> Status {
+    if (!j.contains(key)) {
+      return Status::ok();
+    }
+    if (!j[key].is_string()) {
+      return Status::error(StatusCode::kInvalidArgument,
+                           fmt::format("request.{} must be a string", key));
+    }
+    *out = j[key].get<std::string>();
+    return Status::ok();
+  };
+  std::string protocol = "http";
+  for (auto [key, out] : {std::pair{"authority", &r.http.authority}, std::pair{"path", &r.http.path},
+                          std::pair{"method", &r.http.method}, std::pair{"scheme", &r.http.scheme},
+                          std::pair{"address", &r.address}, std::pair{"protocol", &protocol}}) {
+    if (Status st = str(key, out); !st) {
+      return st;
+    }
+  }
+  if (j.contains("host") && r.http.authority.empty()) {
+    if (Status st = str("host", &r.http.authority); !st) {
+      return st;
+    }
+  }
+  if (protocol == "tcp") {
+    r.protocol = sim::SimRequest::Protocol::kTcp;
+  } else if (protocol != "http") {
+    return Status::error(StatusCode::kInvalidArgument,
+                         "request.protocol must be \"http\" or \"tcp\", found \"" + protocol + "\"");
+  }
+  if (j.contains("port")) {
+    if (!j["port"].is_number_unsigned() || j["port"].get<uint64_t>() == 0 ||
+        j["port"].get<uint64_t>() > 65535) {
+      return Status::error(StatusCode::kInvalidArgument, "request.port must be 1..65535");
+    }
+    r.port = j["port"].get<uint32_t>();
+  }
+  if (j.contains("headers")) {
+    if (!j["headers"].is_object()) {
+      return Status::error(StatusCode::kInvalidArgument, "request.headers must be an object");
+    }
+    for (const auto& [k, v] : j["headers"].items()) {
+      if (v.is_string()) {
+        r.http.headers.emplace_back(k, v.get<std::string>());
+      } else if (v.is_array()) {
+        for (const json& item : v) {
+          if (!item.is_string()) {
+            return Status::error(StatusCode::kInvalidArgument, "request.headers values must be strings");
+          }
+          r.http.headers.emplace_back(k, item.get<std::string>());
+        }
+      } else {
+        return Status::error(StatusCode::kInvalidArgument, "request.headers values must be strings");
+      }
+    }
+  }
+  if (j.contains("tls")) {
+    if (!j["tls"].is_object()) {
+      return Status::error(StatusCode::kInvalidArgument, "request.tls must be an object");
+    }
+    r.tls = true;
+    if (j["tls"].contains("sni")) {
+      if (!j["tls"]["sni"].is_string()) {
+        return Status::error(StatusCode::kInvalidArgument, "request.tls.sni must be a string");
+      }
+      r.sni = j["tls"]["sni"].get<std::string>();
+    }
+  }
+  if (r.port == 0) {
+    // Like a client would: the port in the authority, else the scheme's default (Run() decides).
+    const std::string& a = r.http.authority;
+    size_t colon = a.rfind(':');
+    if (colon != std::string::npos && a.find(']') == std::string::npos && a.find(':') == colon) {
+      uint32_t p = 0;
+      auto [ptr, ec] = std::from_chars(a.data() + colon + 1, a.data() + a.size(), p);
+      if (ec != std::errc() || ptr != a.data() + a.size() || p == 0 || p > 65535) {
+        return Status::error(StatusCode::kInvalidArgument,
+                             "invalid port in request.authority \"" + a + "\"");
+      }
+      r.port = p;
+    }
+  }
+  if (r.http.path.empty()) {
+    r.http.path = "/";
+  }
+  if (r.http.path.front() != '/') {
+    return Status::error(StatusCode::kInvalidArgument,
+                         "request.path must start with '/', found \"" + r.http.path + "\"");
+  }
+  if (r.http.scheme != "http" && r.http.scheme != "https") {
+    return Status::error(StatusCode::kInvalidArgument, "request.scheme must be http or https");
+  }
+  return r;
+}
+
+namespace {
+
+std::string durationText(int64_t ns) {
+  if (ns % 1'000'000'000 == 0) {
+    return std::to_string(ns / 1'000'000'000) + "s";
+  }
+  if (ns % 1'000'000 == 0) {
+    return std::to_string(ns / 1'000'000) + "ms";
+  }
+  return std::to_string(ns) + "ns";
+}
+
+std::string locText(const SourceManager& sources, SourceLoc loc) {
+  if (!loc.valid() || loc.file >= sources.size()) {
+    return "";
+  }
+  return fmt::format("{}:{}", sources.path(loc.file), loc.line);
+}
+
+json headerOpsJson(const lower::HeaderMutations& h) {
+  json j = json::object();
+  auto adds = [](const std::vector<lower::HeaderValueOption>& ops) {
+    json a = json::array();
+    for (const auto& o : ops) {
+      a.push_back({{"name", o.key},
+                   {"value", o.value},
+                   {"append", o.append == lower::HeaderValueOption::Append::kAppendIfExistsOrAdd}});
+    }
+    return a;
+  };
+  if (!h.request_headers_to_add.empty()) {
+    j["requestAdd"] = adds(h.request_headers_to_add);
+  }
+  if (!h.request_headers_to_remove.empty()) {
+    j["requestRemove"] = h.request_headers_to_remove;
+  }
+  if (!h.response_headers_to_add.empty()) {
+    j["responseAdd"] = adds(h.response_headers_to_add);
+  }
+  if (!h.response_headers_to_remove.empty()) {
+    j["responseRemove"] = h.response_headers_to_remove;
+  }
+  return j;
+}
+
+}  // namespace
+
+json resultToJson(const sim::SimResult& r, const SourceManager& sources) {
+  json j;
+  j["outcome"] = sim::outcomeName(r.outcome);
+  auto put = [&](const char* key, const std::string& v) {
+    if (!v.empty()) {
+      j[key] = v;
+    }
+  };
+  put("listener", r.listener);
+  put("filterChain", r.filter_chain);
+  put("routeConfig", r.route_config);
+  put("virtualHost", r.virtual_host);
+  put("virtualService", r.virtual_service);
+  put("route", r.route);
+  put("source", locText(sources, r.source));
+  put("cluster", r.cluster);
+  if (!r.weighted_clusters.empty()) {
+    json w = json::array();
+    for (const auto& [name, weight] : r.weighted_clusters) {
+      w.push_back({{"cluster", name}, {"weight", weight}});
+    }
+    j["weightedClusters"] = w;
+  }
+  if (!r.cluster_exists) {
+    j["clusterMissing"] = true;
+  }
+  put("rewrittenPath", r.rewritten_path);
+  put("rewrittenAuthority", r.rewritten_authority);
+  if (r.outcome == sim::Outcome::kRedirect) {
+    j["redirect"] = {{"location", r.redirect_location}, {"status", r.redirect_status}};
+  }
+  if (r.outcome == sim::Outcome::kDirectResponse) {
+    j["directResponse"] = {{"status", r.direct_status}, {"body", r.direct_body}};
+  }
+  if (r.status != 0) {
+    j["status"] = r.status;
+  }
+  if (r.matched != nullptr) {
+    const lower::Route& route = *r.matched;
+    if (route.action == lower::Route::ActionKind::kRoute) {
+      const lower::RouteAction& a = route.route;
+      j["timeout"] = a.timeout_ns == 0 ? "0s" : durationText(a.timeout_ns);
+      if (a.retry_policy) {
+        const lower::RetryPolicy& rp = *a.retry_policy;
+        json rj = {{"attempts", rp.num_retries}, {"retryOn", rp.retry_on}};
+        if (rp.per_try_timeout_ns) {
+          rj["perTryTimeout"] = durationText(*rp.per_try_timeout_ns);
+        }
+        if (!rp.retriable_status_codes.empty()) {
+          rj["retriableStatusCodes"] = rp.retriable_status_codes;
+        }
+        j["retries"] = rj;
+      }
+      if (!a.mirrors.empty()) {
+        json m = json::array();
+        for (const lower::MirrorPolicy& mp : a.mirrors) {
+          m.push_back({{"cluster", mp.cluster}, {"percentage", mp.per_million / 10000.0}});
+        }
+        j["mirrors"] = m;
+      }
+    }
+    if (route.fault) {
+      const lower::FaultPolicy& f = *route.fault;
+      json fj = json::object();
+      if (f.delay_ns) {
+        fj["delay"] = {{"fixedDelay", durationText(*f.delay_ns)},
+                       {"percentage", f.delay_per_million / 10000.0}};
+      }
+      if (f.abort_http_status || f.abort_grpc_status) {
+        json aj = {{"percentage", f.abort_per_million / 10000.0}};
+        if (f.abort_http_status) {
+          aj["httpStatus"] = *f.abort_http_status;
+        }
+        if (f.abort_grpc_status) {
+          aj["grpcStatus"] = *f.abort_grpc_status;
+        }
+        fj["abort"] = aj;
+      }
+      j["fault"] = fj;
+    }
+    json headers = headerOpsJson(route.headers);
+    if (!headers.empty()) {
+      j["headers"] = headers;
+    }
+  }
+  return j;
+}
+
+std::string resultToText(const sim::SimResult& r, const SourceManager& sources) {
+  std::string out;
+  for (size_t i = 0; i < r.trace.size(); ++i) {
+    out += fmt::format("{:>2}. {}\n", i + 1, r.trace[i]);
+  }
+  json j = resultToJson(r, sources);
+  out += fmt::format("=> {}", sim::outcomeName(r.outcome));
+  if (!r.cluster.empty()) {
+    out += " " + r.cluster;
+  }
+  for (const auto& [name, weight] : r.weighted_clusters) {
+    out += fmt::format(" {}({})", name, weight);
+  }
+  if (r.outcome == sim::Outcome::kRedirect) {
+    out += fmt::format(" {} {}", r.redirect_status, r.redirect_location);
+  }
+  if (r.status != 0 && r.outcome != sim::Outcome::kRedirect) {
+    out += fmt::format(" (status {})", r.status);
+  }
+  out += "\n";
+  std::string src = locText(sources, r.source);
+  if (!src.empty()) {
+    out += "   rule at " + src + "\n";
+  }
+  for (const char* key : {"rewrittenPath", "rewrittenAuthority", "timeout", "retries", "fault",
+                          "mirrors", "headers"}) {
+    if (j.contains(key)) {
+      out += fmt::format("   {}: {}\n", key, j[key].is_string() ? j[key].get<std::string>() : j[key].dump());
+    }
+  }
+  return out;
+}
+
+Expected<sim::EngineKind> parseEngine(std::string_view name) {
+  if (name == "interpreter" || name.empty()) {
+    return sim::EngineKind::kInterpreter;
+  }
+  if (name == "reference") {
+    return sim::EngineKind::kReference;
+  }
+  return Status::error(StatusCode::kInvalidArgument,
+                       "unknown engine \"" + std::string(name) + "\"; expected interpreter or reference");
+}
+
+}  // namespace meshc::cli

@@ -1,0 +1,74 @@
+// Shared plumbing of the routing commands (simulate, test, diff, explain): load manifests as the
+// API server would admit them, pick a proxy, build its configuration and a simulator.
+// Entry points: loadRouting(), ProxySpec, parseLabels(), resultToJson().
+#pragma once
+
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "frontend/lint.h"
+#include "frontend/model/model.h"
+#include "sim/simulate.h"
+#include "support/source.h"
+
+namespace meshc::cli {
+
+/// Manifests loaded for routing, plus what was rejected along the way.
+struct RoutingInput {
+  std::shared_ptr<frontend::LintSession> session;
+  frontend::LintResult lint;
+  model::ConfigSet config;
+  std::vector<std::string> rejected;  // "Kind ns/name: first error"
+};
+
+/// Loads paths (files, dirs, "-") like `meshc lint`, then keeps only the objects the API server
+/// and Istio's webhook would admit. A path that cannot be read fails with the lint Status.
+Expected<RoutingInput> loadRouting(const std::vector<std::string>& paths,
+                                   const std::string& default_namespace,
+                                   const std::string& mesh_config, SourceManager& sources);
+
+/// Prints the rejected objects on stderr (once per run) so nobody simulates a config that
+/// would never be applied without knowing it.
+void warnRejected(const RoutingInput& input, std::string_view command);
+
+/// "istio=ingressgateway,app=x" → map; fails on an entry without '='.
+Expected<model::StringMap> parseLabels(std::string_view text);
+
+/// A proxy as given by --gateway/--sidecar flags or a request file's "proxy" object.
+struct ProxySpec {
+  lower::ProxyIdentity identity;
+  std::string key() const;  // for caching built simulators
+};
+
+/// Reads {"kind", "namespace", "labels"}; the default namespace is istio-system for gateways,
+/// default for sidecars.
+Expected<ProxySpec> proxyFromJson(const nlohmann::json& j);
+
+/// Builds simulators per proxy on demand and keeps them.
+class SimulatorCache {
+ public:
+  explicit SimulatorCache(const model::ConfigSet& config) : config_(config) {}
+  Expected<const sim::Simulator*> get(const ProxySpec& proxy);
+
+ private:
+  const model::ConfigSet& config_;
+  std::map<std::string, std::unique_ptr<sim::Simulator>> built_;
+};
+
+/// A request object of a request file or test file ("port", "authority", "path", "method",
+/// "scheme", "headers", "tls": {"sni"}, "protocol", "address"); fails with a message.
+Expected<sim::SimRequest> requestFromJson(const nlohmann::json& j);
+
+/// The simulate result in the documented JSON shape.
+nlohmann::json resultToJson(const sim::SimResult& r, const SourceManager& sources);
+
+/// Step-by-step text explanation of a result.
+std::string resultToText(const sim::SimResult& r, const SourceManager& sources);
+
+/// Parses an engine name: "interpreter" (default) or "reference".
+Expected<sim::EngineKind> parseEngine(std::string_view name);
+
+}  // namespace meshc::cli

@@ -1,0 +1,163 @@
+// RequestView: the normalised request that every evaluator matches against.
+#include "ir/request.h"
+
+#include <algorithm>
+
+namespace meshc::ir {
+
+namespace {
+
+std::string toLower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+// Strips ":port" from a host, keeping bracketed IPv6 literals intact.
+std::string stripPort(std::string_view host) {
+  if (!host.empty() && host.front() == '[') {
+    size_t close = host.find(']');
+    return std::string(close == std::string_view::npos ? host : host.substr(0, close + 1));
+  }
+  size_t colon = host.rfind(':');
+  if (colon != std::string_view::npos && host.find(':') == colon) {
+    return std::string(host.substr(0, colon));
+  }
+  return std::string(host);
+}
+
+}  // namespace
+
+std::string normalizePath(std::string_view path) {
+  // Remove "." and ".." segments; a leading "/" is kept, as are empty segments ("//").
+  std::string out;
+  std::string_view in = path;
+  while (!in.empty()) {
+    if (in.substr(0, 3) == "../") {
+      in.remove_prefix(3);
+    } else if (in.substr(0, 2) == "./") {
+      in.remove_prefix(2);
+    } else if (in.substr(0, 3) == "/./") {
+      in.remove_prefix(2);
+    } else if (in == "/.") {
+      in = "/";
+    } else if (in.substr(0, 4) == "/../") {
+      in.remove_prefix(3);
+      size_t slash = out.rfind('/');
+      out.erase(slash == std::string::npos ? 0 : slash);
+    } else if (in == "/..") {
+      in = "/";
+      size_t slash = out.rfind('/');
+      out.erase(slash == std::string::npos ? 0 : slash);
+    } else if (in == "." || in == "..") {
+      in = {};
+    } else {
+      size_t start = in.front() == '/' ? 1 : 0;
+      size_t next = in.find('/', start);
+      size_t len = next == std::string_view::npos ? in.size() : next;
+      out.append(in.substr(0, len));
+      in.remove_prefix(len);
+    }
+  }
+  if (out.empty() || out.front() != '/') {
+    out.insert(out.begin(), '/');
+  }
+  return out;
+}
+
+RequestView RequestView::create(const HttpRequest& request) {
+  RequestView v;
+  v.full_path_ = request.path.empty() ? "/" : request.path;
+  std::string_view p = v.full_path_;
+  size_t q = p.find('?');
+  std::string_view raw_path = q == std::string_view::npos ? p : p.substr(0, q);
+  v.query_ = q == std::string_view::npos ? "" : std::string(p.substr(q + 1));
+  if (size_t hash = v.query_.find('#'); hash != std::string::npos) {
+    v.query_.erase(hash);
+  }
+  v.path_ = normalizePath(raw_path);
+  v.lower_path_ = toLower(v.path_);
+  v.authority_ = request.authority;
+  v.host_ = toLower(stripPort(request.authority));
+  v.method_ = request.method;
+  v.scheme_ = request.scheme;
+  for (const auto& [name, value] : request.headers) {
+    std::string lower = toLower(name);
+    if (lower == "host" || lower == ":authority") {
+      continue;  // the authority is a request field of its own
+    }
+    auto it = std::find_if(v.headers_.begin(), v.headers_.end(),
+                           [&](const auto& h) { return h.first == lower; });
+    if (it == v.headers_.end()) {
+      v.headers_.emplace_back(lower, value);
+    } else {
+      it->second += ",";
+      it->second += value;
+    }
+  }
+  std::string_view qs = v.query_;
+  while (!qs.empty()) {
+    size_t amp = qs.find('&');
+    std::string_view kv = qs.substr(0, amp);
+    size_t eq = kv.find('=');
+    std::string key(kv.substr(0, eq));
+    std::string value = eq == std::string_view::npos ? "" : std::string(kv.substr(eq + 1));
+    if (!key.empty()) {
+      v.query_params_.emplace_back(std::move(key), std::move(value));
+    }
+    if (amp == std::string_view::npos) {
+      break;
+    }
+    qs.remove_prefix(amp + 1);
+  }
+  v.claims_ = request.claims;
+  return v;
+}
+
+std::optional<std::string_view> RequestView::header(std::string_view lower_name) const {
+  if (!lower_name.empty() && lower_name.front() == ':') {
+    if (lower_name == ":method") {
+      return std::string_view(method_);
+    }
+    if (lower_name == ":authority") {
+      return std::string_view(authority_);
+    }
+    if (lower_name == ":scheme") {
+      return std::string_view(scheme_);
+    }
+    if (lower_name == ":path") {
+      return std::string_view(full_path_);
+    }
+    return std::nullopt;
+  }
+  for (const auto& [name, value] : headers_) {
+    if (name == lower_name) {
+      return std::string_view(value);
+    }
+  }
+  if (lower_name == "host") {
+    return std::string_view(authority_);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string_view> RequestView::queryParam(std::string_view name) const {
+  for (const auto& [key, value] : query_params_) {
+    if (key == name) {
+      return std::string_view(value);
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string_view> RequestView::claim(std::string_view path) const {
+  for (const auto& [key, value] : claims_) {
+    if (key == path) {
+      return std::string_view(value);
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace meshc::ir

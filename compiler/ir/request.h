@@ -1,0 +1,55 @@
+// The view of one HTTP request that route selection sees (as Envoy's router does).
+// Entry points: HttpRequest, RequestView::create(); every evaluator reads requests through it.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace meshc::ir {
+
+/// A request as given by the user (simulate, test files) or parsed off the wire (meshproxy).
+struct HttpRequest {
+  std::string method = "GET";
+  std::string scheme = "http";
+  std::string authority;   // Host / :authority as sent; may carry ":port"
+  std::string path = "/";  // :path as sent, including any "?query"
+  std::vector<std::pair<std::string, std::string>> headers;  // any case; repeats allowed
+  std::vector<std::pair<std::string, std::string>> claims;   // JWT claim path ("a.b") → value
+};
+
+/// Derived, normalised values that matching needs, computed once per request.
+class RequestView {
+ public:
+  /// Normalises the path as Istio's default mesh config makes Envoy do (normalize_path: RFC 3986
+  /// dot-segment removal; no slash merging; escaped slashes kept), splits off the query, and
+  /// lower-cases header names and the host. Never fails: odd input is kept as it is.
+  static RequestView create(const HttpRequest& request);
+
+  const std::string& path() const { return path_; }         // normalised, no query
+  const std::string& lowerPath() const { return lower_path_; }
+  const std::string& query() const { return query_; }       // after '?', undecoded
+  const std::string& host() const { return host_; }         // lower-cased, port stripped
+  const std::string& authority() const { return authority_; }  // as sent (for :authority)
+  const std::string& method() const { return method_; }
+  const std::string& scheme() const { return scheme_; }
+  /// A header's value as Envoy matches it: repeated headers joined with ','; pseudo headers
+  /// (:method, :authority, :scheme, :path) answer from the request line. nullopt when absent.
+  std::optional<std::string_view> header(std::string_view lower_name) const;
+  /// The first occurrence of a query parameter ("" for `?key`), nullopt when absent.
+  std::optional<std::string_view> queryParam(std::string_view name) const;
+  std::optional<std::string_view> claim(std::string_view path) const;
+
+ private:
+  std::string path_, lower_path_, query_, host_, authority_, method_, scheme_, full_path_;
+  std::vector<std::pair<std::string, std::string>> headers_;  // lower-cased names, joined values
+  std::vector<std::pair<std::string, std::string>> query_params_;
+  std::vector<std::pair<std::string, std::string>> claims_;
+};
+
+/// RFC 3986 section 5.2.4 dot-segment removal on a path without query.
+std::string normalizePath(std::string_view path);
+
+}  // namespace meshc::ir

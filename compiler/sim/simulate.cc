@@ -1,0 +1,554 @@
+// The simulator: listener → filter chain → (HTTP) route configuration → virtual host → route →
+// action, or (TCP) tcp_proxy. Route selection is delegated to the chosen engine.
+#include "sim/simulate.h"
+
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <charconv>
+
+#include "ir/interpreter.h"
+#include "ir/ir.h"
+#include "ir/reference_eval.h"
+
+namespace meshc::sim {
+
+const char* outcomeName(Outcome o) {
+  switch (o) {
+    case Outcome::kRoute:
+      return "route";
+    case Outcome::kRedirect:
+      return "redirect";
+    case Outcome::kDirectResponse:
+      return "directResponse";
+    case Outcome::kNoRoute:
+      return "noRoute";
+    case Outcome::kNoListener:
+      return "noListener";
+    case Outcome::kNoFilterChain:
+      return "noFilterChain";
+  }
+  return "noRoute";
+}
+
+struct Simulator::Impl {
+  struct Engines {
+    const lower::RouteConfiguration* config;
+    ir::RouteProgram program;
+    std::unique_ptr<ir::ReferenceEvaluator> reference;
+  };
+  std::vector<Engines> engines;  // parallel to config.route_configs
+
+  const Engines* find(const lower::ProxyConfig& pc, std::string_view name) const {
+    for (size_t i = 0; i < pc.route_configs.size(); ++i) {
+      if (pc.route_configs[i].name == name) {
+        return &engines[i];
+      }
+    }
+    return nullptr;
+  }
+};
+
+Simulator::Simulator(lower::ProxyConfig config) : config_(std::move(config)) {}
+
+Expected<std::unique_ptr<Simulator>> Simulator::create(lower::ProxyConfig config) {
+  std::unique_ptr<Simulator> sim(new Simulator(std::move(config)));
+  auto impl = std::make_shared<Impl>();
+  impl->engines.reserve(sim->config_.route_configs.size());
+  for (const lower::RouteConfiguration& rc : sim->config_.route_configs) {
+    Impl::Engines e{&rc, ir::buildRouteProgram(rc), std::make_unique<ir::ReferenceEvaluator>(rc)};
+    impl->engines.push_back(std::move(e));
+  }
+  sim->impl_ = std::move(impl);
+  return sim;
+}
+
+namespace {
+
+bool parseIpv4(std::string_view s, uint32_t* out) {
+  uint32_t value = 0;
+  int parts = 0;
+  while (parts < 4) {
+    unsigned part = 0;
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), part);
+    if (ec != std::errc() || part > 255 || ptr == s.data()) {
+      return false;
+    }
+    value = (value << 8) | part;
+    ++parts;
+    s.remove_prefix(static_cast<size_t>(ptr - s.data()));
+    if (parts < 4) {
+      if (s.empty() || s.front() != '.') {
+        return false;
+      }
+      s.remove_prefix(1);
+    }
+  }
+  *out = value;
+  return s.empty();
+}
+
+// Prefix length of the CIDR that contains address, or -1.
+int cidrMatch(std::string_view cidr, std::string_view address) {
+  size_t slash = cidr.find('/');
+  std::string_view net = cidr.substr(0, slash);
+  int len = 32;
+  if (slash != std::string_view::npos) {
+    std::string_view l = cidr.substr(slash + 1);
+    auto [p, ec] = std::from_chars(l.data(), l.data() + l.size(), len);
+    if (ec != std::errc() || len < 0 || len > 32) {
+      return -1;
+    }
+  }
+  uint32_t a = 0;
+  uint32_t n = 0;
+  if (!parseIpv4(net, &n) || !parseIpv4(address, &a)) {
+    return net == address ? 128 : -1;
+  }
+  uint32_t mask = len == 0 ? 0 : ~uint32_t{0} << (32 - len);
+  return (a & mask) == (n & mask) ? len : -1;
+}
+
+// SNI rank of a chain: 3 = exact, 2 + suffix length = wildcard, -1 = no match.
+int sniRank(const std::vector<std::string>& names, std::string_view sni) {
+  int best = -1;
+  for (const std::string& n : names) {
+    if (n == sni) {
+      return 1 << 20;
+    }
+    if (n.size() > 1 && n[0] == '*' && sni.size() > n.size() - 1 &&
+        sni.substr(sni.size() - (n.size() - 1)) == std::string_view(n).substr(1)) {
+      best = std::max(best, static_cast<int>(n.size()));
+    }
+  }
+  return best;
+}
+
+// Envoy's filter-chain match, as a sieve over the fields in their precedence order (SEMANTICS 8.2
+// step 3): at each field, if no chain sets it skip; else keep the best matching chains, or (when
+// none match) the chains that do not set it.
+template <typename SetFn, typename RankFn>
+void sieve(std::vector<const lower::FilterChain*>& chains, SetFn sets, RankFn rank) {
+  bool any = std::any_of(chains.begin(), chains.end(), sets);
+  if (!any) {
+    return;
+  }
+  int best = -1;
+  for (const lower::FilterChain* c : chains) {
+    if (sets(c)) {
+      best = std::max(best, rank(c));
+    }
+  }
+  std::vector<const lower::FilterChain*> kept;
+  for (const lower::FilterChain* c : chains) {
+    if (best >= 0 ? (sets(c) && rank(c) == best) : !sets(c)) {
+      kept.push_back(c);
+    }
+  }
+  chains.swap(kept);
+}
+
+std::string joinHostPort(std::string_view host, uint32_t port, std::string_view scheme) {
+  if (port == 0 || (scheme == "http" && port == 80) || (scheme == "https" && port == 443)) {
+    return std::string(host);
+  }
+  return std::string(host) + ":" + std::to_string(port);
+}
+
+std::string stripPort(std::string_view authority) {
+  size_t colon = authority.rfind(':');
+  if (colon != std::string_view::npos && authority.find(']') == std::string_view::npos &&
+      authority.find(':') == colon) {
+    return std::string(authority.substr(0, colon));
+  }
+  return std::string(authority);
+}
+
+// The path Envoy forwards after prefix_rewrite / regex_rewrite (SEMANTICS 1.8, 6.2).
+std::string rewritePath(const lower::Route& route, const ir::RequestView& view,
+                        const std::string& original_path) {
+  const lower::RouteAction& a = route.route;
+  std::string path = view.path();
+  std::string query = view.query();
+  if (!a.prefix_rewrite.empty()) {
+    const lower::PathMatcher& pm = route.match.path;
+    size_t matched = 0;
+    switch (pm.kind) {
+      case lower::PathMatcher::Kind::kPrefix:
+      case lower::PathMatcher::Kind::kPathSeparatedPrefix:
+        matched = std::min(pm.value.size(), path.size());
+        break;
+      case lower::PathMatcher::Kind::kPath:
+      case lower::PathMatcher::Kind::kSafeRegex:
+        matched = path.size();
+        break;
+    }
+    path = a.prefix_rewrite + path.substr(matched);
+  } else if (a.regex_rewrite) {
+    RE2 re(a.regex_rewrite->first);
+    if (re.ok()) {
+      RE2::GlobalReplace(&path, re, a.regex_rewrite->second);
+    }
+  } else {
+    return original_path;
+  }
+  return query.empty() ? path : path + "?" + query;
+}
+
+}  // namespace
+
+SimResult Simulator::run(const SimRequest& request, EngineKind engine) const {
+  SimResult r;
+  const bool is_tls = request.tls || request.sni.has_value() || request.http.scheme == "https";
+  const uint32_t port = request.port != 0 ? request.port : (request.http.scheme == "https" ? 443 : 80);
+  std::string host = stripPort(request.http.authority);
+  std::string sni = request.sni ? *request.sni : (is_tls ? host : std::string());
+  const bool gateway = config_.proxy.kind == lower::ProxyIdentity::Kind::kGateway;
+
+  // 1. Listener.
+  const lower::Listener* listener = nullptr;
+  for (const lower::Listener& l : config_.listeners) {
+    if (l.port == port && !request.address.empty() && l.address == request.address) {
+      listener = &l;
+    }
+  }
+  if (listener == nullptr && !gateway && request.address.empty()) {
+    // Sidecars: a host name resolves to its service VIP; a listener for that VIP takes the call.
+    for (const auto& [h, vip] : config_.dns) {
+      if (h == host) {
+        for (const lower::Listener& l : config_.listeners) {
+          if (l.port == port && l.address == vip) {
+            listener = &l;
+          }
+        }
+      }
+    }
+  }
+  if (listener == nullptr) {
+    for (const lower::Listener& l : config_.listeners) {
+      if (l.port == port && (l.address == "0.0.0.0" || l.address.empty())) {
+        listener = &l;
+        break;
+      }
+    }
+  }
+  if (listener == nullptr && gateway) {
+    // A gateway server port whose Service maps it to another target port (SEMANTICS 7.5).
+    for (const lower::Listener& l : config_.listeners) {
+      if (l.server_port == port) {
+        listener = &l;
+        break;
+      }
+    }
+  }
+  if (listener == nullptr && !gateway) {
+    for (const lower::Listener& l : config_.listeners) {
+      if (l.use_original_dst) {
+        listener = &l;
+        break;
+      }
+    }
+  }
+  if (listener == nullptr) {
+    r.outcome = Outcome::kNoListener;
+    r.trace.push_back("no listener on port " + std::to_string(port));
+    return r;
+  }
+  r.listener = listener->name;
+  r.trace.push_back("listener " + listener->name);
+
+  // 2. Filter chain (SEMANTICS 8.2 step 3).
+  std::string address = request.address.empty() ? listener->address : request.address;
+  std::string alpn;
+  if (!is_tls && listener->has_http_inspector && request.protocol == SimRequest::Protocol::kHttp) {
+    alpn = "http/1.1";
+  }
+  std::vector<const lower::FilterChain*> chains;
+  for (const lower::FilterChain& c : listener->filter_chains) {
+    chains.push_back(&c);
+  }
+  sieve(
+      chains, [](const lower::FilterChain* c) { return c->match.destination_port.has_value(); },
+      [&](const lower::FilterChain* c) { return *c->match.destination_port == port ? 1 : -1; });
+  sieve(
+      chains, [](const lower::FilterChain* c) { return !c->match.prefix_ranges.empty(); },
+      [&](const lower::FilterChain* c) {
+        int best = -1;
+        for (const std::string& cidr : c->match.prefix_ranges) {
+          best = std::max(best, cidrMatch(cidr, address));
+        }
+        return best;
+      });
+  sieve(
+      chains, [](const lower::FilterChain* c) { return !c->match.server_names.empty(); },
+      [&](const lower::FilterChain* c) {
+        return sni.empty() ? -1 : sniRank(c->match.server_names, sni);
+      });
+  sieve(
+      chains, [](const lower::FilterChain* c) { return !c->match.transport_protocol.empty(); },
+      [&](const lower::FilterChain* c) {
+        return c->match.transport_protocol == (is_tls ? "tls" : "raw_buffer") ? 1 : -1;
+      });
+  sieve(
+      chains, [](const lower::FilterChain* c) { return !c->match.application_protocols.empty(); },
+      [&](const lower::FilterChain* c) {
+        const auto& protos = c->match.application_protocols;
+        return std::find(protos.begin(), protos.end(), alpn) != protos.end() ? 1 : -1;
+      });
+  const lower::FilterChain* chain = nullptr;
+  if (chains.empty()) {
+    if (listener->default_filter_chain) {
+      chain = &*listener->default_filter_chain;
+    } else {
+      r.outcome = Outcome::kNoFilterChain;
+      r.trace.push_back("no filter chain of " + listener->name + " accepts this connection" +
+                        (sni.empty() ? "" : " (SNI " + sni + ")"));
+      return r;
+    }
+  } else {
+    chain = chains.front();
+    if (chains.size() > 1) {
+      r.trace.push_back("several filter chains match; Envoy would reject this listener; using the first");
+    }
+  }
+  r.filter_chain = chain->name;
+  r.trace.push_back("filter chain " + (chain->name.empty() ? std::string("(unnamed)") : chain->name));
+  if (chain->terminates_tls && !is_tls) {
+    r.outcome = Outcome::kNoFilterChain;
+    r.trace.push_back("the filter chain expects TLS but the connection is plaintext");
+    return r;
+  }
+
+  // 3. TCP proxy.
+  if (!chain->http) {
+    if (!chain->tcp_proxy) {
+      r.outcome = Outcome::kNoFilterChain;
+      r.trace.push_back("the filter chain has no network filter that forwards");
+      return r;
+    }
+    r.outcome = Outcome::kRoute;
+    r.virtual_service = chain->tcp_proxy->source.virtual_service;
+    r.source = chain->tcp_proxy->source.loc;
+    if (chain->tcp_proxy->weighted.empty()) {
+      r.cluster = chain->tcp_proxy->cluster;
+      r.cluster_exists = config_.findCluster(r.cluster) != nullptr;
+    } else {
+      for (const lower::WeightedCluster& w : chain->tcp_proxy->weighted) {
+        r.weighted_clusters.emplace_back(w.name, w.weight);
+      }
+    }
+    r.trace.push_back("tcp_proxy to " +
+                      (r.cluster.empty() ? std::string("weighted clusters") : r.cluster));
+    return r;
+  }
+  if (request.protocol == SimRequest::Protocol::kTcp) {
+    r.outcome = Outcome::kNoFilterChain;
+    r.trace.push_back("the filter chain speaks HTTP but the connection is raw TCP");
+    return r;
+  }
+  if (is_tls && !chain->terminates_tls) {
+    r.outcome = Outcome::kNoFilterChain;
+    r.trace.push_back("TLS sent to an HTTP filter chain that does not terminate TLS");
+    return r;
+  }
+
+  // 4. Route configuration, virtual host, route.
+  r.route_config = chain->rds_name;
+  const Impl::Engines* engines = impl_->find(config_, chain->rds_name);
+  if (engines == nullptr) {
+    r.outcome = Outcome::kNoRoute;
+    r.status = 404;
+    r.trace.push_back("route configuration " + chain->rds_name + " does not exist");
+    return r;
+  }
+  const lower::RouteConfiguration& rc = *engines->config;
+  ir::RequestView view = ir::RequestView::create(request.http);
+  ir::RouteDecision decision = engine == EngineKind::kReference
+                                   ? engines->reference->evaluate(view)
+                                   : ir::evaluateProgram(engines->program, view);
+  if (decision.kind == ir::RouteDecision::Kind::kNoVirtualHost) {
+    r.outcome = Outcome::kNoRoute;
+    r.status = 404;
+    r.trace.push_back("route configuration " + rc.name + ": no virtual host matches host \"" +
+                      view.host() + "\" (404 NR)");
+    return r;
+  }
+  const lower::VirtualHost& vh = rc.virtual_hosts[decision.virtual_host];
+  r.virtual_host = vh.name;
+  r.vhost_index = decision.virtual_host;
+  r.trace.push_back("virtual host " + vh.name + " (host \"" + view.host() + "\")");
+  if (vh.require_tls && !is_tls) {
+    r.outcome = Outcome::kRedirect;
+    r.redirect_status = 301;
+    r.status = 301;
+    r.redirect_location = "https://" + host + request.http.path;
+    r.trace.push_back("the virtual host requires TLS (httpsRedirect): 301 to https");
+    return r;
+  }
+  if (decision.kind == ir::RouteDecision::Kind::kNoRoute) {
+    r.outcome = Outcome::kNoRoute;
+    r.status = 404;
+    r.trace.push_back("no route of " + vh.name + " matches (404 NR)");
+    return r;
+  }
+  const lower::Route& route = vh.routes[decision.route];
+  r.route_index = decision.route;
+  r.matched = &route;
+  r.route = !route.name.empty() ? route.name
+                                : (route.source.http_index >= 0
+                                       ? "#" + std::to_string(route.source.http_index)
+                                       : "#" + std::to_string(decision.route));
+  r.virtual_service = route.source.virtual_service;
+  r.source = route.source.loc;
+  r.trace.push_back("route " + r.route +
+                    (r.virtual_service.empty() ? "" : " of VirtualService " + r.virtual_service));
+
+  switch (route.action) {
+    case lower::Route::ActionKind::kRedirect: {
+      const lower::RedirectAction& rd = route.redirect;
+      std::string scheme = rd.scheme_redirect.empty() ? request.http.scheme : rd.scheme_redirect;
+      std::string rhost = rd.host_redirect.empty() ? host : rd.host_redirect;
+      uint32_t rport = rd.port_redirect;
+      if (rport == 0 && rd.scheme_redirect.empty() && rd.host_redirect.empty()) {
+        // Envoy keeps the request's authority (with its port) when nothing replaces it.
+        size_t colon = request.http.authority.rfind(':');
+        if (colon != std::string::npos && request.http.authority.find(']') == std::string::npos) {
+          std::from_chars(request.http.authority.data() + colon + 1,
+                          request.http.authority.data() + request.http.authority.size(), rport);
+        }
+      }
+      std::string path = view.path();
+      if (!rd.path_redirect.empty()) {
+        path = rd.path_redirect;
+      } else if (!rd.prefix_rewrite.empty()) {
+        size_t matched = std::min(route.match.path.value.size(), path.size());
+        path = rd.prefix_rewrite + path.substr(matched);
+      }
+      if (!view.query().empty() && path.find('?') == std::string::npos) {
+        path += "?" + view.query();
+      }
+      r.outcome = Outcome::kRedirect;
+      r.redirect_status = rd.response_code;
+      r.status = rd.response_code;
+      r.redirect_location = scheme + "://" + joinHostPort(rhost, rport, scheme) + path;
+      r.trace.push_back("redirect " + std::to_string(rd.response_code) + " to " + r.redirect_location);
+      return r;
+    }
+    case lower::Route::ActionKind::kDirectResponse:
+      r.outcome = Outcome::kDirectResponse;
+      r.direct_status = route.direct_response.status;
+      r.direct_body = route.direct_response.body;
+      r.status = route.direct_response.status;
+      r.trace.push_back("direct response " + std::to_string(r.status));
+      return r;
+    case lower::Route::ActionKind::kNone:
+      r.outcome = Outcome::kNoRoute;
+      r.status = 404;
+      r.trace.push_back("Istio dropped this route's action (unsupported redirect code)");
+      return r;
+    case lower::Route::ActionKind::kRoute:
+      break;
+  }
+  const lower::RouteAction& a = route.route;
+  r.outcome = Outcome::kRoute;
+  if (a.weighted.empty()) {
+    r.cluster = a.cluster;
+    r.cluster_exists = config_.findCluster(a.cluster) != nullptr;
+    if (!r.cluster_exists) {
+      r.status = 503;
+      r.trace.push_back("cluster " + a.cluster + " does not exist: Envoy answers 503 NC");
+    }
+  } else {
+    bool all_exist = true;
+    for (const lower::WeightedCluster& w : a.weighted) {
+      r.weighted_clusters.emplace_back(w.name, w.weight);
+      all_exist = all_exist && config_.findCluster(w.name) != nullptr;
+    }
+    r.cluster_exists = all_exist;
+  }
+  std::string rewritten = rewritePath(route, view, request.http.path);
+  if (rewritten != request.http.path) {
+    r.rewritten_path = rewritten;
+  }
+  if (!a.host_rewrite.empty()) {
+    r.rewritten_authority = a.host_rewrite;
+  } else if (a.weighted.empty()) {
+    // nothing
+  }
+  if (route.fault && route.fault->abort_per_million >= 1'000'000 && route.fault->abort_http_status) {
+    r.status = *route.fault->abort_http_status;
+    r.trace.push_back("fault injection aborts every request with " + std::to_string(r.status));
+  }
+  return r;
+}
+
+Expected<SimRequest> parseRequestLine(std::string_view text) {
+  SimRequest req;
+  while (!text.empty() && text.front() == ' ') {
+    text.remove_prefix(1);
+  }
+  std::string_view url = text;
+  if (size_t space = text.find(' '); space != std::string_view::npos) {
+    std::string method(text.substr(0, space));
+    url = text.substr(space + 1);
+    while (!url.empty() && url.front() == ' ') {
+      url.remove_prefix(1);
+    }
+    for (char c : method) {
+      if (!(std::isupper(static_cast<unsigned char>(c)) || c == '-' || c == '_')) {
+        return Status::error(StatusCode::kInvalidArgument,
+                             "invalid method \"" + method + "\"; expected e.g. GET or POST");
+      }
+    }
+    req.http.method = method;
+  }
+  size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) {
+    return Status::error(StatusCode::kInvalidArgument,
+                         "invalid URL \"" + std::string(url) +
+                             "\"; expected scheme://host[:port]/path, e.g. http://shop.example.com/cart");
+  }
+  std::string scheme(url.substr(0, scheme_end));
+  std::transform(scheme.begin(), scheme.end(), scheme.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (scheme != "http" && scheme != "https" && scheme != "tcp" && scheme != "tls") {
+    return Status::error(StatusCode::kInvalidArgument,
+                         "unsupported scheme \"" + scheme + "\"; expected http, https, tcp or tls");
+  }
+  std::string_view rest = url.substr(scheme_end + 3);
+  size_t slash = rest.find_first_of("/?");
+  std::string_view authority = rest.substr(0, slash);
+  if (authority.empty()) {
+    return Status::error(StatusCode::kInvalidArgument, "URL \"" + std::string(url) + "\" has no host");
+  }
+  std::string path = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
+  if (!path.empty() && path.front() == '?') {
+    path.insert(path.begin(), '/');
+  }
+  uint32_t port = 0;
+  size_t colon = authority.rfind(':');
+  if (colon != std::string_view::npos && authority.find(']') == std::string_view::npos) {
+    std::string_view p = authority.substr(colon + 1);
+    auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
+    if (ec != std::errc() || ptr != p.data() + p.size() || port == 0 || port > 65535) {
+      return Status::error(StatusCode::kInvalidArgument,
+                           "invalid port \"" + std::string(p) + "\" in URL; expected 1..65535");
+    }
+  }
+  if (scheme == "tcp" || scheme == "tls") {
+    req.protocol = SimRequest::Protocol::kTcp;
+    req.tls = scheme == "tls";
+    req.http.scheme = scheme == "tls" ? "https" : "http";
+    if (port == 0) {
+      return Status::error(StatusCode::kInvalidArgument, scheme + " URLs need a port, e.g. tcp://db:5432");
+    }
+  } else {
+    req.http.scheme = scheme;
+  }
+  req.port = port;
+  req.http.authority = std::string(authority);
+  req.http.path = path;
+  return req;
+}
+
+}  // namespace meshc::sim
