@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/render.h"
 #include "frontend/lint.h"
+#include "sim/route_lint.h"
 
 namespace meshc::cli {
 
@@ -47,6 +48,7 @@ bool useColor(const std::string& mode) {
 
 int runLintCommand(const LintFlags& flags) {
   frontend::LintOptions options;
+  options.extra_checks.push_back(sim::checkRouteShadowing);
   options.paths = flags.paths;
   options.default_namespace = flags.name_space;
   options.mesh_config_path = flags.mesh_config;

@@ -212,6 +212,9 @@ LintResult lintLoaded(Loader& loader, const MeshConfig& mesh, DiagnosticSink& si
     }
   }
   buildContextAndAnalyze(resources, mesh, sink, result);
+  for (const ExtraCheck& check : options.extra_checks) {
+    check(resources, mesh, sink);
+  }
   std::vector<Diagnostic> diags = std::move(sink.mutableDiagnostics());
   applySuppressions(resources, options, diags, result);
   sortDiagnostics(diags, sources);

@@ -2,6 +2,7 @@
 // Entry point: runLint(); the CLI renders its result.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -22,12 +23,18 @@ struct Suppression {
   std::string resource;  // glob over "Kind ns/name" (also accepts the legacy "Kind name.ns")
 };
 
+/// A check that needs more than the frontend has (route shadowing needs lowering and the IR);
+/// the CLI plugs it in. It sees every loaded object and may report into the sink.
+using ExtraCheck = std::function<void(const std::vector<Resource>& resources,
+                                      const MeshConfig& mesh, DiagnosticSink& sink)>;
+
 struct LintOptions {
   std::vector<std::string> paths;  // files, directories, "-" for stdin
   std::string default_namespace = "default";
   std::string mesh_config_path;  // empty: Istio's defaults
   std::string mesh_config_text;  // lintTexts() only: MeshConfig YAML given inline
   std::vector<Suppression> suppressions;
+  std::vector<ExtraCheck> extra_checks;  // run after the analyzers, before suppression
 };
 
 struct LintResult {

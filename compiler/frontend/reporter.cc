@@ -27,6 +27,11 @@ Diagnostic& Reporter::emit(std::string_view id, std::string_view istio_code, Sev
   d.message = std::move(message);
   d.loc = at ? at->loc() : resource_.loc;
   d.length = underlineLength(at);
+  if (at != nullptr && !at->isScalar() && at->keyLoc().valid()) {
+    // A whole map or list is best shown by its key ("redirect:"), not by its first child.
+    d.loc = at->keyLoc();
+    d.length = std::max<uint32_t>(1, at->keyLength());
+  }
   d.resource = resource_.ref();
   sink_.report(std::move(d));
   return sink_.mutableDiagnostics().back();

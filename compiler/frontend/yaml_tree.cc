@@ -139,6 +139,14 @@ class TreeBuilder : public YAML::EventHandler {
   std::vector<YamlDocument> documents;
 
   void OnDocumentStart(const YAML::Mark& mark) override {
+    // yaml-cpp 0.7 loops forever on some malformed input (",", "!,!@"): it keeps reporting empty
+    // documents at the same offset. A document that starts where the previous one started means
+    // no progress, so stop there with a syntax error instead of hanging.
+    if (mark.pos == last_doc_pos_) {
+      throw StopParse{locOf(mark), "yaml-syntax",
+                      "invalid YAML: unexpected character here (the document cannot be parsed)"};
+    }
+    last_doc_pos_ = mark.pos;
     frames_.clear();
     anchors_.clear();
     root_ = nullptr;
@@ -399,6 +407,12 @@ class TreeBuilder : public YAML::EventHandler {
         continue;
       }
       out.push_back(MapEntry{k->text(), k->loc(), v});
+      // Nodes are built here and immutable afterwards; an aliased node keeps its first key.
+      Node* value = const_cast<Node*>(v);
+      if (!value->key_loc_.valid()) {
+        value->key_loc_ = k->loc();
+        value->key_len_ = static_cast<uint32_t>(k->text().size());
+      }
     }
     reportDuplicates(out);
     // YAML merge keys (<<), as kubectl accepts them: explicit keys win, then earlier maps.
@@ -490,6 +504,7 @@ class TreeBuilder : public YAML::EventHandler {
   const Node* root_ = nullptr;
   uint64_t root_weight_ = 0;
   SourceLoc doc_start_;
+  int last_doc_pos_ = -1;
 };
 
 namespace {

@@ -42,6 +42,10 @@ class Node {
   bool isScalar() const { return kind_ != NodeKind::kSeq && kind_ != NodeKind::kMap; }
   /// True when the scalar was quoted or a block scalar (so it is a string whatever it reads).
   bool quoted() const { return quoted_; }
+  /// Where the mapping key this value sits under starts (invalid for roots and list items), and
+  /// its length: diagnostics about a whole map or list point at its key, not at its first child.
+  SourceLoc keyLoc() const { return key_loc_; }
+  uint32_t keyLength() const { return key_len_; }
 
   /// The scalar's text (decoded); empty for collections.
   std::string_view text() const { return text_; }
@@ -75,6 +79,8 @@ class Node {
   bool quoted_ = false;
   uint32_t size_ = 0;
   SourceLoc loc_;
+  SourceLoc key_loc_;
+  uint32_t key_len_ = 0;
   std::string_view text_;
   union {
     bool b;

@@ -45,8 +45,7 @@ inline bool startsWithIgnoreCase(std::string_view s, std::string_view prefix) {
 }
 
 inline bool endsWithIgnoreCase(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() &&
-         equalsIgnoreCase(s.substr(s.size() - suffix.size()), suffix);
+  return s.size() >= suffix.size() && equalsIgnoreCase(s.substr(s.size() - suffix.size()), suffix);
 }
 
 }  // namespace meshc::ir::detail

@@ -23,9 +23,7 @@ std::string quoted(std::string_view s) {
 // Compiles and interns regex patterns; one RE2 per distinct pattern.
 class RegexPool {
  public:
-  explicit RegexPool(RouteProgram& program) : program_(program) {
-    options_.set_log_errors(false);
-  }
+  explicit RegexPool(RouteProgram& program) : program_(program) { options_.set_log_errors(false); }
   // Returns the pattern's index; *error is set when it does not compile.
   int32_t intern(const std::string& pattern, std::string* error) {
     auto it = index_.find(pattern);
@@ -221,8 +219,8 @@ class TrieBuilder {
 // header not read as "" (so an absent header rules the route out, as no case is selected).
 const HeaderTest* switchableTest(const RouteEntry& route, std::string_view name) {
   for (const HeaderTest& h : route.headers) {
-    if (h.name == name && !h.present_match && !h.invert && !h.treat_missing_as_empty &&
-        h.match && h.match->kind == StringTest::Kind::kExact && !h.match->ignore_case) {
+    if (h.name == name && !h.present_match && !h.invert && !h.treat_missing_as_empty && h.match &&
+        h.match->kind == StringTest::Kind::kExact && !h.match->ignore_case) {
       return &h;
     }
   }
@@ -299,12 +297,11 @@ void buildHostTable(const lower::RouteConfiguration& config, RouteProgram& progr
       }
       auto [it, fresh] = owner.emplace(owner_key, v);
       if (!fresh) {
-        if (it->second != v) {
-          program.problems.push_back("virtual host " + std::to_string(v) + ": domain " +
-                                     quoted(domain) + " is already used by virtual host " +
-                                     std::to_string(it->second) +
-                                     "; Envoy rejects duplicate domains, the first one is kept");
-        }
+        program.problems.push_back(
+            "virtual host " + std::to_string(v) + ": domain " + quoted(domain) +
+            (it->second == v ? " is listed twice"
+                             : " is already used by virtual host " + std::to_string(it->second)) +
+            "; Envoy rejects duplicate domains, the first one is kept");
         continue;
       }
       if (map == nullptr) {
@@ -331,7 +328,7 @@ void buildVirtualHost(const lower::VirtualHost& vhost, size_t index, RegexPool& 
   }
   // File each route under its path; routes are visited in order, so every list is sorted.
   struct NodeLists {
-    std::vector<uint32_t> prefix, exact, segment;
+    std::vector<uint32_t> prefix, exact, segment, regex;
   };
   std::vector<NodeLists> cs_lists, ci_lists;
   TrieBuilder cs(out.case_sensitive), ci(out.case_insensitive);
@@ -341,7 +338,16 @@ void buildVirtualHost(const lower::VirtualHost& vhost, size_t index, RegexPool& 
       continue;
     }
     if (e.path_kind == PathKind::kRegex) {
-      out.regex_routes.push_back(static_cast<uint32_t>(r));
+      std::string literal = regexLiteralPrefix(*program.regexes[e.path_regex]);
+      if (literal.size() < kMinRegexTriePrefix) {
+        out.regex_routes.push_back(static_cast<uint32_t>(r));
+        continue;
+      }
+      uint32_t node = cs.insert(literal);
+      if (cs_lists.size() <= node) {
+        cs_lists.resize(node + 1);
+      }
+      cs_lists[node].regex.push_back(static_cast<uint32_t>(r));
       continue;
     }
     uint32_t node = e.case_sensitive ? cs.insert(e.path) : ci.insert(asciiLower(e.path));
@@ -367,6 +373,7 @@ void buildVirtualHost(const lower::VirtualHost& vhost, size_t index, RegexPool& 
       trie.nodes[n].prefix_set = add(lists[n].prefix);
       trie.nodes[n].exact_set = add(lists[n].exact);
       trie.nodes[n].segment_set = add(lists[n].segment);
+      trie.nodes[n].regex_set = add(lists[n].regex);
     }
   };
   attach(out.case_sensitive, cs_lists);
@@ -387,12 +394,25 @@ void buildVirtualHost(const lower::VirtualHost& vhost, size_t index, RegexPool& 
       }
     }
     if (ok && set->Compile()) {
-      out.regex_set = std::move(set);
+      out.regex_filter = std::move(set);
     }
   }
 }
 
 }  // namespace
+
+std::string regexLiteralPrefix(const re2::RE2& re) {
+  // 128 bytes is longer than any useful routing literal; RE2 truncates its bounds there.
+  std::string min, max;
+  if (!re.ok() || !re.PossibleMatchRange(&min, &max, 128)) {
+    return "";
+  }
+  size_t n = 0;
+  while (n < min.size() && n < max.size() && min[n] == max[n]) {
+    ++n;
+  }
+  return min.substr(0, n);
+}
 
 RouteProgram buildRouteProgram(const lower::RouteConfiguration& config) {
   RouteProgram program;

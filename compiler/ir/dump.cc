@@ -95,7 +95,8 @@ void dumpRoute(const RouteEntry& e, size_t index, std::string& out) {
   }
   out += "\n";
   for (const HeaderTest& h : e.headers) {
-    out += "    header " + dumpQuote(h.name) + " " + (h.present_match ? "present" : stringTest(*h.match));
+    out += "    header " + dumpQuote(h.name) + " " +
+           (h.present_match ? "present" : stringTest(*h.match));
     if (h.invert) {
       out += " invert";
     }
@@ -150,6 +151,7 @@ void dumpTrie(const VirtualHostProgram& vh, const PathTrie& trie, const char* na
     set(node.prefix_set, "prefix");
     set(node.exact_set, "exact");
     set(node.segment_set, "segment");
+    set(node.regex_set, "regex");
     for (size_t i = node.children.size(); i-- > 0;) {
       uint32_t c = node.children[i];
       if (c < trie.nodes.size()) {
@@ -191,9 +193,10 @@ std::string dumpQuote(std::string_view s) {
 }
 
 std::string dumpRouteProgram(const RouteProgram& program) {
-  std::string out = "route_configuration " + dumpQuote(program.name) +
-                    " ignore_port_in_host_matching=" +
-                    (program.ignore_port_in_host_matching ? "true" : "false") + "\n";
+  std::string out =
+      "route_configuration " + dumpQuote(program.name) +
+      " ignore_port_in_host_matching=" + (program.ignore_port_in_host_matching ? "true" : "false") +
+      "\n";
   for (const std::string& p : program.problems) {
     out += "problem " + dumpQuote(p) + "\n";
   }
@@ -222,7 +225,7 @@ std::string dumpRouteProgram(const RouteProgram& program) {
     dumpTrie(vh, vh.case_insensitive, "case_insensitive", out);
     if (!vh.regex_routes.empty()) {
       out += "  regex_routes " + idList(vh.regex_routes) +
-             (vh.regex_set != nullptr ? " set" : " no_set") + "\n";
+             (vh.regex_filter != nullptr ? " set" : " no_set") + "\n";
     }
   }
   return out;

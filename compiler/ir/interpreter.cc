@@ -13,6 +13,7 @@ namespace {
 struct Stream {
   const uint32_t* cur;
   const uint32_t* end;
+  bool check_path_regex;  // regex routes filed in the trie: their regex is still to be checked
 };
 
 // Per-thread scratch so evaluation does not allocate once warm.
@@ -63,13 +64,13 @@ bool residualsPass(const RouteProgram& program, const RouteEntry& route,
 }
 
 void addSet(const VirtualHostProgram& vh, uint32_t set_index, const RequestView& request,
-            std::vector<Stream>& streams) {
+            std::vector<Stream>& streams, bool check_path_regex = false) {
   if (set_index == kNoSet) {
     return;
   }
   const CandidateSet& set = vh.sets[set_index];
   if (!set.routes.empty()) {
-    streams.push_back({set.routes.data(), set.routes.data() + set.routes.size()});
+    streams.push_back({set.routes.data(), set.routes.data() + set.routes.size(), check_path_regex});
   }
   if (set.switch_header.empty()) {
     return;
@@ -81,7 +82,7 @@ void addSet(const VirtualHostProgram& vh, uint32_t set_index, const RequestView&
   auto it = std::lower_bound(set.cases.begin(), set.cases.end(), *value,
                              [](const SwitchCase& c, std::string_view v) { return c.value < v; });
   if (it != set.cases.end() && it->value == *value) {
-    streams.push_back({it->routes.data(), it->routes.data() + it->routes.size()});
+    streams.push_back({it->routes.data(), it->routes.data() + it->routes.size(), check_path_regex});
   }
 }
 
@@ -110,6 +111,7 @@ void walkTrie(const VirtualHostProgram& vh, const PathTrie& trie, std::string_vi
   while (true) {
     const TrieNode& node = trie.nodes[n];
     addSet(vh, node.prefix_set, request, streams);
+    addSet(vh, node.regex_set, request, streams, /*check_path_regex=*/true);
     if (node.segment_set != kNoSet) {
       // Boundary: the path ends here or continues with '/'; a key that is empty or ends with
       // '/' is already on one (see reference_eval.cc).
@@ -139,10 +141,10 @@ void walkTrie(const VirtualHostProgram& vh, const PathTrie& trie, std::string_vi
 void matchRegexRoutes(const VirtualHostProgram& vh, const RouteProgram& program,
                       std::string_view path, Scratch& s) {
   s.regex_matched.clear();
-  if (vh.regex_set != nullptr) {
+  if (vh.regex_filter != nullptr) {
     s.regex_hits.clear();
     re2::RE2::Set::ErrorInfo info{};
-    if (vh.regex_set->Match(path, &s.regex_hits, &info)) {
+    if (vh.regex_filter->Match(path, &s.regex_hits, &info)) {
       std::sort(s.regex_hits.begin(), s.regex_hits.end());
       for (int k : s.regex_hits) {
         s.regex_matched.push_back(vh.regex_routes[k]);
@@ -243,7 +245,7 @@ int32_t selectRoute(const RouteProgram& program, uint32_t virtual_host, const Re
       matchRegexRoutes(vh, program, request.path(), s);
       if (!s.regex_matched.empty()) {
         s.streams.push_back(
-            {s.regex_matched.data(), s.regex_matched.data() + s.regex_matched.size()});
+            {s.regex_matched.data(), s.regex_matched.data() + s.regex_matched.size(), false});
       }
       continue;
     }
@@ -254,7 +256,12 @@ int32_t selectRoute(const RouteProgram& program, uint32_t virtual_host, const Re
     if (trace != nullptr) {
       trace->candidates.push_back(best_id);
     }
-    if (residualsPass(program, vh.routes[best_id], request)) {
+    const RouteEntry& route = vh.routes[best_id];
+    if (s.streams[best].check_path_regex &&
+        !re2::RE2::FullMatch(request.path(), *program.regexes[route.path_regex])) {
+      continue;
+    }
+    if (residualsPass(program, route, request)) {
       return static_cast<int32_t>(best_id);
     }
   }

@@ -152,8 +152,8 @@ int32_t ReferenceEvaluator::selectVirtualHost(const RequestView& request) const 
   for (size_t v = 0; v < config_.virtual_hosts.size(); ++v) {
     for (const auto& raw : config_.virtual_hosts[v].domains) {
       std::string domain = asciiLower(raw);
-      bool wildcard = domain == "*" || (!domain.empty() && (domain.front() == '*' ||
-                                                            domain.back() == '*'));
+      bool wildcard =
+          domain == "*" || (!domain.empty() && (domain.front() == '*' || domain.back() == '*'));
       if (!wildcard && domain == host) {
         return static_cast<int32_t>(v);
       }
@@ -201,8 +201,7 @@ int32_t ReferenceEvaluator::selectVirtualHost(const RequestView& request) const 
   return default_vhost;
 }
 
-bool ReferenceEvaluator::routeMatches(const lower::Route& route,
-                                      const RequestView& request) const {
+bool ReferenceEvaluator::routeMatches(const lower::Route& route, const RequestView& request) const {
   if (!routeValid(route)) {
     return false;
   }

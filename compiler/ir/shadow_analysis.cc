@@ -199,10 +199,9 @@ bool residualsImplied(const RouteProgram& program, const RouteEntry& j, const Ro
                     [&](const HeaderTest& a, const HeaderTest& b) {
                       return headerImplies(program, a, b);
                     }) &&
-         allImplied(i.query_parameters, j.query_parameters,
-                    [&](const QueryTest& a, const QueryTest& b) {
-                      return queryImplies(program, a, b);
-                    }) &&
+         allImplied(
+             i.query_parameters, j.query_parameters,
+             [&](const QueryTest& a, const QueryTest& b) { return queryImplies(program, a, b); }) &&
          allImplied(i.claims, j.claims, [&](const ClaimTest& a, const ClaimTest& b) {
            return claimImplies(program, a, b);
          });
@@ -210,7 +209,8 @@ bool residualsImplied(const RouteProgram& program, const RouteEntry& j, const Ro
 
 bool sameResiduals(const RouteEntry& a, const RouteEntry& b) {
   if (a.headers.size() != b.headers.size() ||
-      a.query_parameters.size() != b.query_parameters.size() || a.claims.size() != b.claims.size()) {
+      a.query_parameters.size() != b.query_parameters.size() ||
+      a.claims.size() != b.claims.size()) {
     return false;
   }
   for (size_t k = 0; k < a.headers.size(); ++k) {
@@ -268,8 +268,10 @@ class VhostAnalysis {
  public:
   VhostAnalysis(const RouteProgram& program, const VirtualHostProgram& vh, uint32_t index)
       : program_(program), vh_(vh), index_(index) {
-    for (uint32_t r : vh.regex_routes) {
-      by_pattern_[vh.routes[r].path].push_back(r);
+    for (uint32_t r = 0; r < vh.routes.size(); ++r) {
+      if (vh.routes[r].path_kind == PathKind::kRegex && !vh.routes[r].never_matches) {
+        by_pattern_[vh.routes[r].path].push_back(r);
+      }
     }
   }
 
@@ -303,9 +305,9 @@ class VhostAnalysis {
           !h.match || h.match->kind != StringTest::Kind::kExact || h.match->ignore_case) {
         continue;
       }
-      auto it = std::lower_bound(
-          set.cases.begin(), set.cases.end(), h.match->value,
-          [](const SwitchCase& c, const std::string& v) { return c.value < v; });
+      auto it =
+          std::lower_bound(set.cases.begin(), set.cases.end(), h.match->value,
+                           [](const SwitchCase& c, const std::string& v) { return c.value < v; });
       if (it != set.cases.end() && it->value == h.match->value) {
         addIds(it->routes, j);
       }
@@ -330,6 +332,7 @@ class VhostAnalysis {
       const TrieNode& node = trie.nodes[n];
       addSet(node.prefix_set, j, e);
       addSet(node.segment_set, j, e);  // pathCovers() checks the boundary
+      addSet(node.regex_set, j, e);    // pathCovers() runs the regex on an exact path
       if (pos == path.size()) {
         if (exact_at_end) {
           addSet(node.exact_set, j, e);
@@ -365,17 +368,17 @@ class VhostAnalysis {
     walk(vh_.case_sensitive, e.path, exact, j, e);
     walk(vh_.case_insensitive, asciiLower(e.path), exact, j, e);
     if (exact && !vh_.regex_routes.empty() && vh_.regex_routes.front() < j) {
-      // Regex routes whose pattern accepts this exact path: one pass of the regex set.
+      // Unprefixed regex routes whose pattern accepts this exact path: one pass of the filter.
       std::vector<int> hits;
       re2::RE2::Set::ErrorInfo info{};
-      if (vh_.regex_set != nullptr && vh_.regex_set->Match(e.path, &hits, &info)) {
+      if (vh_.regex_filter != nullptr && vh_.regex_filter->Match(e.path, &hits, &info)) {
         std::sort(hits.begin(), hits.end());
         for (int k : hits) {
           if (vh_.regex_routes[k] < j) {
             regex_hits_.push_back(vh_.regex_routes[k]);
           }
         }
-      } else if (vh_.regex_set == nullptr || info.kind != re2::RE2::Set::kNoError) {
+      } else if (vh_.regex_filter == nullptr || info.kind != re2::RE2::Set::kNoError) {
         size_t tried = 0;
         for (uint32_t r : vh_.regex_routes) {
           if (r >= j || ++tried > kMaxShadowChecks) {

@@ -47,8 +47,8 @@ Status checkDomainMap(const DomainMap& map, size_t vhost_count, const std::strin
                       int64_t length) {
   for (const auto& [key, vhost] : map) {
     if (vhost >= vhost_count) {
-      return corrupt(what + " " + quoted(key) + " points at virtual host " +
-                     std::to_string(vhost) + "; there are " + std::to_string(vhost_count));
+      return corrupt(what + " " + quoted(key) + " points at virtual host " + std::to_string(vhost) +
+                     "; there are " + std::to_string(vhost_count));
     }
     if (hasUpper(key)) {
       return corrupt(what + " " + quoted(key) + " is not lower-case");
@@ -70,8 +70,7 @@ Status checkGroups(const std::vector<WildcardGroup>& groups, size_t vhost_count,
                      std::to_string(groups[i - 1].length));
     }
     if (groups[i].keys.empty()) {
-      return corrupt(what + " group of length " + std::to_string(groups[i].length) +
-                     " is empty");
+      return corrupt(what + " group of length " + std::to_string(groups[i].length) + " is empty");
     }
     Status s = checkDomainMap(groups[i].keys, vhost_count, what, groups[i].length);
     if (!s) {
@@ -112,8 +111,12 @@ struct Filing {
 class VhostVerifier {
  public:
   VhostVerifier(const RouteProgram& program, const VirtualHostProgram& vh, size_t index)
-      : program_(program), vh_(vh), where_("virtual host " + std::to_string(index)),
-        filed_(vh.routes.size()), count_(vh.routes.size(), 0), set_used_(vh.sets.size(), 0) {}
+      : program_(program),
+        vh_(vh),
+        where_("virtual host " + std::to_string(index)),
+        filed_(vh.routes.size()),
+        count_(vh.routes.size(), 0),
+        set_used_(vh.sets.size(), 0) {}
 
   Status run() {
     for (size_t r = 0; r < vh_.routes.size(); ++r) {
@@ -144,8 +147,8 @@ class VhostVerifier {
         return s;
       }
     }
-    if (vh_.regex_set != nullptr && vh_.regex_routes.empty()) {
-      return corrupt(where_ + ": has a regex set but no regex routes");
+    if (vh_.regex_filter != nullptr && vh_.regex_routes.empty()) {
+      return corrupt(where_ + ": has a regex filter but no unprefixed regex routes");
     }
     return checkPlacement();
   }
@@ -173,7 +176,8 @@ class VhostVerifier {
         return corrupt(at + ": header name " + quoted(h.name) + " is not lower-case");
       }
       if (!h.present_match && !h.match) {
-        return corrupt(at + ": header " + quoted(h.name) + " has neither presence nor a value test");
+        return corrupt(at + ": header " + quoted(h.name) +
+                       " has neither presence nor a value test");
       }
       if (h.match) {
         Status s = checkStringTest(program_, *h.match, at + " header " + quoted(h.name));
@@ -211,16 +215,17 @@ class VhostVerifier {
       note(c.match);
     }
     if (broken != e.never_matches) {
-      return corrupt(at + (broken ? " has a regex that did not compile but is not marked never_matches"
-                                  : " is marked never_matches but all its regexes compiled"));
+      return corrupt(at + (broken
+                               ? " has a regex that did not compile but is not marked never_matches"
+                               : " is marked never_matches but all its regexes compiled"));
     }
     return Status::ok();
   }
 
   Status file(uint32_t r, const Filing& f, const std::string& found_in) {
     if (r >= vh_.routes.size()) {
-      return corrupt(where_ + ": " + found_in + " names route " + std::to_string(r) + "; there are " +
-                     std::to_string(vh_.routes.size()));
+      return corrupt(where_ + ": " + found_in + " names route " + std::to_string(r) +
+                     "; there are " + std::to_string(vh_.routes.size()));
     }
     if (++count_[r] > 1) {
       return corrupt(where_ + " route " + std::to_string(r) + " is filed twice (again in " +
@@ -294,8 +299,7 @@ class VhostVerifier {
       return Status::ok();
     }
     if (!trie.nodes[0].label.empty()) {
-      return corrupt(where_ + ": " + name + " trie root has label " +
-                     quoted(trie.nodes[0].label));
+      return corrupt(where_ + ": " + name + " trie root has label " + quoted(trie.nodes[0].label));
     }
     std::vector<int> seen(trie.nodes.size(), 0);
     // Iterative DFS carrying each node's key.
@@ -314,7 +318,7 @@ class VhostVerifier {
                        " child bytes for " + std::to_string(node.children.size()) + " children");
       }
       bool has_set = node.prefix_set != kNoSet || node.exact_set != kNoSet ||
-                     node.segment_set != kNoSet;
+                     node.segment_set != kNoSet || node.regex_set != kNoSet;
       if (n != 0 && node.children.empty() && !has_set) {
         return corrupt(where_ + ": " + at + " is a leaf without routes");
       }
@@ -355,6 +359,9 @@ class VhostVerifier {
         s = checkSet(node.segment_set, Filing{which, key, PathKind::kSegmentPrefix},
                      at + " segment");
       }
+      if (s) {
+        s = checkSet(node.regex_set, Filing{which, key, PathKind::kRegex}, at + " regex");
+      }
       if (!s) {
         return s;
       }
@@ -386,14 +393,17 @@ class VhostVerifier {
       Filing want;
       want.kind = e.path_kind;
       if (e.path_kind == PathKind::kRegex) {
-        want.trie = 2;
+        // Filed in the case-sensitive trie under its literal prefix when that is long enough.
+        const auto& re = program_.regexes[e.path_regex];
+        std::string literal = re != nullptr ? regexLiteralPrefix(*re) : "";
+        want.trie = literal.size() >= kMinRegexTriePrefix ? 0 : 2;
+        want.key = want.trie == 0 ? literal : "";
       } else {
         want.trie = e.case_sensitive ? 0 : 1;
         want.key = e.case_sensitive ? e.path : detail::asciiLower(e.path);
       }
       if (f.trie != want.trie || f.key != want.key || f.kind != want.kind) {
-        static const char* kTrie[] = {"case-sensitive trie", "case-insensitive trie",
-                                      "regex list"};
+        static const char* kTrie[] = {"case-sensitive trie", "case-insensitive trie", "regex list"};
         return corrupt(at + " is filed in the " + kTrie[f.trie] + " at " + quoted(f.key) + " as " +
                        pathKindName(f.kind) + "; expected the " + kTrie[want.trie] + " at " +
                        quoted(want.key) + " as " + pathKindName(want.kind));
@@ -434,7 +444,8 @@ Status verifyRouteProgram(const RouteProgram& program) {
                    " patterns but " + std::to_string(program.regexes.size()) + " compiled slots");
   }
   for (size_t i = 0; i < program.regexes.size(); ++i) {
-    if (program.regexes[i] != nullptr && program.regexes[i]->pattern() != program.regex_patterns[i]) {
+    if (program.regexes[i] != nullptr &&
+        program.regexes[i]->pattern() != program.regex_patterns[i]) {
       return corrupt("regex " + std::to_string(i) + " was compiled from " +
                      quoted(program.regexes[i]->pattern()) + ", expected " +
                      quoted(program.regex_patterns[i]));

@@ -14,7 +14,8 @@ namespace meshc::ir {
 /// nodes, lower-case keys in the case-insensitive trie; candidate sets sorted and unique, switch
 /// cases sorted and keyed on a test the route really has; every route that can match is filed
 /// exactly once, exactly where its path says (trie, node key, set kind), routes that never match
-/// are filed nowhere; the regex set (when present) has one pattern per regex route.
+/// are filed nowhere (a safe_regex route with a literal prefix of kMinRegexTriePrefix bytes or
+/// more sits in the case-sensitive trie at that literal, the others in the regex list).
 /// Returns kCorrupt with a message naming the virtual host, route or node on the first problem.
 Status verifyRouteProgram(const RouteProgram& program);
 

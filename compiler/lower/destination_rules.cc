@@ -188,8 +188,8 @@ DestinationRuleIndex::DestinationRuleIndex(const model::ConfigSet& config)
   }
 }
 
-const std::vector<ConsolidatedDestinationRule>* DestinationRuleIndex::match(
-    const ByHost& by_host, std::string_view host) {
+const std::vector<ConsolidatedDestinationRule>* DestinationRuleIndex::match(const ByHost& by_host,
+                                                                            std::string_view host) {
   // MostSpecificHostMatch: exact first, then the most specific wildcard whose suffix the needle
   // ends with (a wildcard needle is compared by its own suffix).
   if (isWildcardHost(host)) {
@@ -204,8 +204,7 @@ const std::vector<ConsolidatedDestinationRule>* DestinationRuleIndex::match(
   const std::vector<ConsolidatedDestinationRule>* best_value = nullptr;
   for (const auto& [h, v] : by_host.wildcard) {
     std::string_view suffix = std::string_view(h).substr(1);
-    if (needle.size() < suffix.size() ||
-        needle.substr(needle.size() - suffix.size()) != suffix) {
+    if (needle.size() < suffix.size() || needle.substr(needle.size() - suffix.size()) != suffix) {
       continue;
     }
     if (best == nullptr || moreSpecificHost(h, *best)) {
@@ -387,8 +386,7 @@ std::string lbPolicyName(const ConsolidatedDestinationRule* dr, uint32_t port,
 }
 
 std::vector<Cluster> buildServiceClusters(const ServiceRegistry& registry, const Service& service,
-                                          const ConsolidatedDestinationRule* dr,
-                                          bool for_gateway) {
+                                          const ConsolidatedDestinationRule* dr, bool for_gateway) {
   std::vector<Cluster> out;
   if (service.resolution == ServiceResolution::kAlias) {
     return out;

@@ -21,9 +21,9 @@ namespace meshc::lower {
 /// selector first, then config order) keeps its top-level trafficPolicy; later rules only add
 /// subsets whose names are new.
 struct ConsolidatedDestinationRule {
-  model::DestinationRule rule;            // merged copy; `host` short-name expanded (2.1)
-  std::vector<std::string> from;          // "ns/name" of every merged DR, in merge order
-  std::vector<std::string> export_to;     // normalised ("." → namespace), sorted, deduped
+  model::DestinationRule rule;         // merged copy; `host` short-name expanded (2.1)
+  std::vector<std::string> from;       // "ns/name" of every merged DR, in merge order
+  std::vector<std::string> export_to;  // normalised ("." → namespace), sorted, deduped
   bool hasWorkloadSelector() const { return rule.workload_selector.has_value(); }
   const model::Subset* findSubset(std::string_view name) const;
 };

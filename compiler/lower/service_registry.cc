@@ -242,8 +242,8 @@ Service fromKubernetes(const model::KubernetesService& ks, const model::ConfigSe
     }
     s.ports.push_back(std::move(p));
   }
-  s.export_to = normaliseExportTo(ks.export_to, config.mesh.default_service_export_to,
-                                  s.name_space);
+  s.export_to =
+      normaliseExportTo(ks.export_to, config.mesh.default_service_export_to, s.name_space);
   // Endpoints: the pods the selector picks in the Service's namespace (an EndpointSlice), each
   // receiving a service port on its (named or numeric) target port. Services without a selector
   // have no managed endpoints.
@@ -376,10 +376,10 @@ bool isIpLiteral(std::string_view s) { return isIpAddress(s); }
 std::string parseProtocolName(std::string_view name) {
   std::string l = lower(name);
   static const std::pair<const char*, const char*> kNames[] = {
-      {"tcp", "TCP"},     {"udp", "UDP"},     {"grpc", "GRPC"},   {"grpc-web", "GRPC-WEB"},
-      {"http", "HTTP"},   {"http_proxy", "HTTP_PROXY"},           {"http2", "HTTP2"},
-      {"https", "HTTPS"}, {"tls", "TLS"},     {"mongo", "MONGO"}, {"redis", "REDIS"},
-      {"mysql", "MYSQL"},
+      {"tcp", "TCP"},           {"udp", "UDP"},     {"grpc", "GRPC"},
+      {"grpc-web", "GRPC-WEB"}, {"http", "HTTP"},   {"http_proxy", "HTTP_PROXY"},
+      {"http2", "HTTP2"},       {"https", "HTTPS"}, {"tls", "TLS"},
+      {"mongo", "MONGO"},       {"redis", "REDIS"}, {"mysql", "MYSQL"},
   };
   for (const auto& [from, to] : kNames) {
     if (l == from) {
@@ -430,8 +430,8 @@ std::string kubernetesPortProtocol(const model::KubernetesServicePort& port) {
   }
   size_t dash = name.find('-');
   std::string p = parseProtocolName(dash == std::string::npos ? name : name.substr(0, dash));
-  if (p.empty() && (port.port == 25 || port.port == 53 || port.port == 3306 ||
-                    port.port == 27017)) {
+  if (p.empty() &&
+      (port.port == 25 || port.port == 53 || port.port == 3306 || port.port == 27017)) {
     return "TCP";  // well-known ports are never sniffed
   }
   return p;
@@ -527,9 +527,8 @@ ServiceRegistry ServiceRegistry::build(const model::ConfigSet& config) {
       need.push_back(&s);
     }
   }
-  std::sort(need.begin(), need.end(), [](const Service* a, const Service* b) {
-    return a->hostname < b->hostname;
-  });
+  std::sort(need.begin(), need.end(),
+            [](const Service* a, const Service* b) { return a->hostname < b->hostname; });
   constexpr uint32_t kBase = (10u << 24) | (96u << 16);  // 10.96.0.0
   constexpr uint32_t kSize = 1u << 20;                   // /12
   for (Service* s : need) {

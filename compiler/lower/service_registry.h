@@ -41,8 +41,8 @@ struct ServicePortInfo {
   uint32_t port = 0;
   std::string protocol;  // Istio protocol name; "" = sniffed
   PortProtocolKind kind = PortProtocolKind::kSniffed;
-  uint32_t target_port = 0;        // numeric target port; 0 = named or unset
-  std::string target_port_name;    // Kubernetes named targetPort
+  uint32_t target_port = 0;      // numeric target port; 0 = named or unset
+  std::string target_port_name;  // Kubernetes named targetPort
 };
 
 /// One endpoint of a service, with the port it receives each service port on.
@@ -55,23 +55,23 @@ struct RegistryEndpoint {
 };
 
 enum class ServiceResolution {
-  kClientSideLb,  // Kubernetes ClusterIP, SE STATIC: EDS
-  kDnsLb,         // SE DNS
-  kDnsRoundRobin, // SE DNS_ROUND_ROBIN
-  kPassthrough,   // SE NONE, Kubernetes headless: ORIGINAL_DST
-  kDynamicDns,    // SE DYNAMIC_DNS
-  kAlias,         // Kubernetes ExternalName (an alias of another hostname)
+  kClientSideLb,   // Kubernetes ClusterIP, SE STATIC: EDS
+  kDnsLb,          // SE DNS
+  kDnsRoundRobin,  // SE DNS_ROUND_ROBIN
+  kPassthrough,    // SE NONE, Kubernetes headless: ORIGINAL_DST
+  kDynamicDns,     // SE DYNAMIC_DNS
+  kAlias,          // Kubernetes ExternalName (an alias of another hostname)
 };
 
 /// One registry service (a hostname in one namespace).
 struct Service {
   enum class Origin { kKubernetes, kServiceEntry };
   Origin origin = Origin::kKubernetes;
-  std::string hostname;     // name.ns.svc.<suffix> or the SE host verbatim
-  std::string name;         // the Service / ServiceEntry name
-  std::string name_space;   // the namespace of the defining object
+  std::string hostname;    // name.ns.svc.<suffix> or the SE host verbatim
+  std::string name;        // the Service / ServiceEntry name
+  std::string name_space;  // the namespace of the defining object
   std::string creation_timestamp;
-  uint32_t ordinal = 0;     // input order of the defining object
+  uint32_t ordinal = 0;  // input order of the defining object
   /// VIPs usable as listener addresses: ClusterIP or SE addresses (IPs and CIDRs). Empty ⇒ the
   /// service listens on 0.0.0.0 (SE without addresses, headless, ExternalName).
   std::vector<std::string> addresses;
@@ -81,9 +81,9 @@ struct Service {
   std::vector<ServicePortInfo> ports;
   ServiceResolution resolution = ServiceResolution::kClientSideLb;
   bool mesh_external = false;
-  bool headless = false;            // Kubernetes clusterIP: None
-  std::string alias_target;         // ExternalName target host (resolution kAlias)
-  std::vector<std::string> aliases; // hostnames of ExternalName services pointing here
+  bool headless = false;             // Kubernetes clusterIP: None
+  std::string alias_target;          // ExternalName target host (resolution kAlias)
+  std::vector<std::string> aliases;  // hostnames of ExternalName services pointing here
   /// Namespaces the service is exported to, normalised: "*" (all), "~" (none) or names
   /// ("." already replaced by name_space). Never empty.
   std::vector<std::string> export_to;

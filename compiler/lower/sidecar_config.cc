@@ -22,8 +22,7 @@ bool isHttpProtocol(std::string_view p) {
   return p == "HTTP" || p == "HTTP2" || p == "HTTP_PROXY" || p == "GRPC" || p == "GRPC-WEB";
 }
 bool isTcpProtocol(std::string_view p) {
-  return p == "TCP" || p == "HTTPS" || p == "TLS" || p == "MONGO" || p == "REDIS" ||
-         p == "MYSQL";
+  return p == "TCP" || p == "HTTPS" || p == "TLS" || p == "MONGO" || p == "REDIS" || p == "MYSQL";
 }
 bool isTlsProtocol(std::string_view p) { return p == "HTTPS" || p == "TLS"; }
 bool isHttpOrSniffed(std::string_view p) { return isHttpProtocol(p) || p.empty(); }
@@ -102,8 +101,8 @@ struct ChainOpts {
   std::optional<TcpProxy> tcp;
 
   bool isMatchAll() const {
-    bool sni_all = sni_hosts.empty() ||
-                   std::find(sni_hosts.begin(), sni_hosts.end(), "*") != sni_hosts.end();
+    bool sni_all =
+        sni_hosts.empty() || std::find(sni_hosts.begin(), sni_hosts.end(), "*") != sni_hosts.end();
     return sni_all && application_protocols.empty() && transport_protocol.empty() &&
            destination_cidrs.empty();
   }
@@ -186,12 +185,11 @@ struct VirtualHostWrapper {
   std::vector<const Service*> services;
   std::vector<std::string> vs_hosts;  // non-registry hosts of the VS
   std::vector<Route> routes;
-  std::string vs_ref;                 // "" for default (VS-less) service vhosts
+  std::string vs_ref;  // "" for default (VS-less) service vhosts
   SourceLoc vs_loc;
 };
 
-Diagnostic makeNote(std::string id, std::string message, const std::string& vs_ref,
-                    SourceLoc loc) {
+Diagnostic makeNote(std::string id, std::string message, const std::string& vs_ref, SourceLoc loc) {
   Diagnostic d;
   d.id = std::move(id);
   d.severity = Severity::kInfo;
@@ -264,8 +262,8 @@ class SidecarBuilder {
   std::vector<ChainOpts> tcpChains(const OutboundOpts& opts,
                                    const std::vector<const IndexedVirtualService*>& vss);
   std::vector<ChainOpts> tlsChainOpts(std::vector<std::string> cidrs, const Service& service,
-                                      const std::string& service_address,
-                                      const std::string& bind, const PortSpec& port,
+                                      const std::string& service_address, const std::string& bind,
+                                      const PortSpec& port,
                                       const std::vector<const IndexedVirtualService*>& configs);
   std::vector<ChainOpts> tcpChainOpts(std::vector<std::string> cidrs, const Service& service,
                                       const PortSpec& port,
@@ -394,8 +392,8 @@ std::vector<ChainOpts> SidecarBuilder::tlsChainOpts(
           ChainOpts c;
           c.sni_hosts = m.sni_hosts;
           c.destination_cidrs = cidrs;
-          c.tcp = buildTcpProxy(tls.route, ctx,
-                                makeTlsRouteSource(*vs, ti, static_cast<int32_t>(mi)));
+          c.tcp =
+              buildTcpProxy(tls.route, ctx, makeTlsRouteSource(*vs, ti, static_cast<int32_t>(mi)));
           out.push_back(std::move(c));
           has_tls_match = true;
           used_vs_.insert(vs->ref());
@@ -467,8 +465,8 @@ std::vector<ChainOpts> SidecarBuilder::tcpChainOpts(
         if (m.destination_subnets.empty() || port.number == 0) {
           ChainOpts c;
           c.destination_cidrs = cidrs;
-          c.tcp = buildTcpProxy(tcp.route, ctx,
-                                makeTcpRouteSource(*vs, ti, static_cast<int32_t>(mi)));
+          c.tcp =
+              buildTcpProxy(tcp.route, ctx, makeTcpRouteSource(*vs, ti, static_cast<int32_t>(mi)));
           out.push_back(std::move(c));
           used_vs_.insert(vs->ref());
           default_added = true;
@@ -713,8 +711,8 @@ void SidecarBuilder::buildOutboundListeners() {
     std::string bind;
     bool bind_to_port = false;
     if (l != nullptr) {
-      bind_to_port = l->capture_mode == "NONE" || l->capture_mode == "2" ||
-                     l->bind.rfind("unix://", 0) == 0;
+      bind_to_port =
+          l->capture_mode == "NONE" || l->capture_mode == "2" || l->bind.rfind("unix://", 0) == 0;
       if (!l->bind.empty()) {
         bind = l->bind;
       } else if (bind_to_port) {
@@ -969,7 +967,8 @@ std::vector<VirtualHost> SidecarBuilder::outboundVirtualHosts(uint32_t listener_
   const SidecarScope* scope = &scope_;
   const DestinationRuleIndex* drs = &in_.destination_rules;
   const ProxyIdentity* proxy = &proxy_;
-  ctx.hash = [scope, drs, proxy](const model::Destination& d) -> std::optional<model::ConsistentHash> {
+  ctx.hash = [scope, drs,
+              proxy](const model::Destination& d) -> std::optional<model::ConsistentHash> {
     // HashForHTTPDestination: the scope's DR for the destination host (services of the scope).
     const Service* s = scope->serviceForHostname(d.host);
     if (s == nullptr) {
@@ -1084,8 +1083,8 @@ std::vector<VirtualHost> SidecarBuilder::outboundVirtualHosts(uint32_t listener_
   auto build = [&](const std::string& hostname, const VirtualHostWrapper& w,
                    const Service* svc) -> std::optional<VirtualHost> {
     std::string name = domainName(hostname, w.port);
-    std::string owner = w.vs_ref.empty() ? "the default route of " + hostname
-                                         : "VirtualService " + w.vs_ref;
+    std::string owner =
+        w.vs_ref.empty() ? "the default route of " + hostname : "VirtualService " + w.vs_ref;
     if (auto it = vhost_owner.find(name); it != vhost_owner.end()) {
       if (!w.vs_ref.empty()) {
         shadowed_vs_.insert(w.vs_ref);
@@ -1182,8 +1181,8 @@ RouteConfiguration SidecarBuilder::routeConfig(std::string_view route_name) {
   }
   // extractListenerPort: `<port>` or `<host>:<port>` (sniffed, 9.11).
   size_t colon = route_name.find(':');
-  std::string_view port_text = colon == std::string_view::npos ? route_name
-                                                               : route_name.substr(colon + 1);
+  std::string_view port_text =
+      colon == std::string_view::npos ? route_name : route_name.substr(colon + 1);
   uint32_t port = 0;
   if (port_text.empty() || port_text.size() > 5) {
     return rc;
@@ -1231,13 +1230,12 @@ ProxyConfig SidecarBuilder::build() {
   for (const auto& key : listener_order_) {
     pc.listeners.push_back(finalize(listeners_.at(key)));
   }
-  std::sort(pc.listeners.begin(), pc.listeners.end(),
-            [](const Listener& a, const Listener& b) {
-              if (a.port != b.port) {
-                return a.port < b.port;
-              }
-              return a.name < b.name;
-            });
+  std::sort(pc.listeners.begin(), pc.listeners.end(), [](const Listener& a, const Listener& b) {
+    if (a.port != b.port) {
+      return a.port < b.port;
+    }
+    return a.name < b.name;
+  });
   pc.listeners.push_back(virtualOutbound());
 
   // RDS: every route configuration a listener refers to, once.
@@ -1287,12 +1285,26 @@ ProxyConfig SidecarBuilder::build() {
       if (used_vs_.count(vs->ref()) == 0 && shadowed_vs_.count(vs->ref()) == 0 &&
           imported.insert(vs->ref()).second) {
         note(makeNote("lower-sidecar-vs-unused",
-                      "VirtualService " + vs->ref() + " contributes no route to sidecar proxies in "
-                      "namespace " + proxy_.name_space +
+                      "VirtualService " + vs->ref() +
+                          " contributes no route to sidecar proxies in "
+                          "namespace " +
+                          proxy_.name_space +
                           ": its hosts match no service port it could route, or an older "
                           "VirtualService owns them",
                       vs->ref(), vs->vs.meta.loc));
       }
+    }
+  }
+  // Delegation problems of the VirtualServices this sidecar imports.
+  std::set<std::string> in_scope;
+  for (const EgressListenerScope& ilw : scope_.egressListeners()) {
+    for (const IndexedVirtualService* vs : ilw.virtual_services) {
+      in_scope.insert(vs->ref());
+    }
+  }
+  for (const Diagnostic& d : in_.vs_index.notes()) {
+    if (in_scope.count(d.resource.name_space + "/" + d.resource.name) != 0) {
+      note(d);
     }
   }
   pc.notes = std::move(notes_);
@@ -1302,10 +1314,7 @@ ProxyConfig SidecarBuilder::build() {
 }  // namespace
 
 SidecarInputs::SidecarInputs(const model::ConfigSet& c)
-    : config(c),
-      registry(ServiceRegistry::build(c)),
-      vs_index(c),
-      destination_rules(c) {}
+    : config(c), registry(ServiceRegistry::build(c)), vs_index(c), destination_rules(c) {}
 
 ProxyConfig buildSidecarConfig(const SidecarInputs& inputs, const ProxyIdentity& proxy) {
   SidecarBuilder b(inputs, proxy);
@@ -1318,8 +1327,7 @@ ProxyConfig buildSidecarConfig(const model::ConfigSet& config, const ProxyIdenti
 }
 
 RouteConfiguration buildSidecarRouteConfig(const SidecarInputs& inputs, const SidecarScope& scope,
-                                           const ProxyIdentity& proxy,
-                                           std::string_view route_name,
+                                           const ProxyIdentity& proxy, std::string_view route_name,
                                            std::vector<Diagnostic>* notes) {
   SidecarBuilder b(inputs, proxy);
   b.setScope(scope);
@@ -1335,8 +1343,7 @@ RouteConfiguration buildSidecarRouteConfig(const SidecarInputs& inputs, const Si
 std::vector<std::string> altVirtualHosts(std::string_view hostname,
                                          std::string_view proxy_namespace,
                                          std::string_view domain_suffix) {
-  return altHosts(hostname,
-                  std::string(proxy_namespace) + ".svc." + std::string(domain_suffix));
+  return altHosts(hostname, std::string(proxy_namespace) + ".svc." + std::string(domain_suffix));
 }
 
 }  // namespace meshc::lower

@@ -37,16 +37,18 @@ struct SidecarInputs {
 };
 
 /// Computes the outbound configuration Istio pushes to a sidecar proxy (`proxy.kind` is treated
-/// as kSidecar). Never fails; choices Istio makes silently (a VS shadowed by an older one for
-/// the same host, hosts ignored on a port, ...) become info notes (`lower-sidecar-*`).
+/// as kSidecar). Never fails; choices Istio makes silently become info notes:
+/// `lower-sidecar-vs-shadowed` (an older VS owns the host, 9.3), `lower-sidecar-vs-host-ignored`
+/// (non-registry host off port 80, 9.10), `lower-sidecar-vs-unused` (an imported VS yields
+/// nothing), `lower-sidecar-listener-conflict` (a filter chain lost to an identical match), plus
+/// the index's `lower-delegate-*` notes for imported VSs.
 ProxyConfig buildSidecarConfig(const model::ConfigSet& config, const ProxyIdentity& proxy);
 ProxyConfig buildSidecarConfig(const SidecarInputs& inputs, const ProxyIdentity& proxy);
 
 /// The route configuration named `route_name` (`"<port>"` or `"<host>:<port>"`) for the proxy,
 /// exactly as buildSidecarConfig() would emit it; an empty one for names it does not know.
 RouteConfiguration buildSidecarRouteConfig(const SidecarInputs& inputs, const SidecarScope& scope,
-                                           const ProxyIdentity& proxy,
-                                           std::string_view route_name,
+                                           const ProxyIdentity& proxy, std::string_view route_name,
                                            std::vector<Diagnostic>* notes = nullptr);
 
 /// The HTTP Host-header variants a sidecar accepts for a service hostname (2.5,

@@ -133,8 +133,7 @@ const T* mostSpecific(std::string_view needle, const std::map<std::string, T, st
   const T* value = nullptr;
   for (const auto& [h, v] : wildcard) {
     std::string_view suffix = std::string_view(h).substr(1);
-    if (needle.size() < suffix.size() ||
-        needle.substr(needle.size() - suffix.size()) != suffix) {
+    if (needle.size() < suffix.size() || needle.substr(needle.size() - suffix.size()) != suffix) {
       continue;
     }
     if (best == nullptr || moreSpecificHost(h, *best)) {
@@ -321,9 +320,10 @@ EgressListenerScope convertListener(const ServiceRegistry& registry,
         }
       }
     }
-    std::sort(candidates.begin(), candidates.end(), [&registry](const Service* a, const Service* b) {
-      return registryIndex(registry, a) < registryIndex(registry, b);
-    });
+    std::sort(candidates.begin(), candidates.end(),
+              [&registry](const Service* a, const Service* b) {
+                return registryIndex(registry, a) < registryIndex(registry, b);
+              });
   } else {
     candidates = registry.exportedTo(config_namespace);
   }
@@ -462,8 +462,7 @@ const model::Sidecar* selectSidecar(const model::ConfigSet& config, const ProxyI
 }
 
 SidecarScope SidecarScope::build(const model::ConfigSet& config, const ServiceRegistry& registry,
-                                 const VirtualServiceIndex& vs_index,
-                                 const ProxyIdentity& proxy) {
+                                 const VirtualServiceIndex& vs_index, const ProxyIdentity& proxy) {
   if (proxy.kind == ProxyIdentity::Kind::kGateway) {
     return buildForGateway(config, registry, vs_index, proxy);
   }

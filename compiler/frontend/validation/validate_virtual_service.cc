@@ -328,7 +328,7 @@ VsContext buildContext(const Node* spec) {
 // Istio's gateway-API "route semantics" annotation is ignored: only Istio itself sets it, and
 // istioctl analyze validates without annotations, so it never applies to user files.
 void validateVirtualService(const Resource& r, Reporter& rep) {
-  static const Node kEmpty;  // a null node: get() on it finds nothing
+  static const Node kEmpty{};  // a null node: get() on it finds nothing
   const Node* spec = r.spec != nullptr && r.spec->isMap() ? r.spec : &kEmpty;
   VsContext ctx = buildContext(spec);
 

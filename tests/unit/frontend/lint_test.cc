@@ -72,7 +72,7 @@ TEST_CASE("the analyze-suppress annotation removes only the listed codes", "[lin
   CHECK(hasId(lintYaml(other).diagnostics, "IST0134"));
 }
 
-TEST_CASE("--suppress matches Kind ns/name globs and the legacy Kind name.ns form", "[lint]") {
+TEST_CASE("suppress flag matches Kind ns/name globs and the legacy Kind name.ns form", "[lint]") {
   LintOptions o;
   o.suppressions.push_back(*parseSuppression("IST0134=ServiceEntry data/*"));
   CHECK_FALSE(hasId(lintYaml(kSeNoAddress, o).diagnostics, "IST0134"));

@@ -147,11 +147,22 @@ TEST_CASE("binary, invalid UTF-8, deep nesting and alias bombs are refused clean
   }
   SECTION("tabs in indentation") {
     Parsed p("a:\n\tb: 1\n");
-    CHECK(p.sink.size() >= 0);  // either accepted or a positioned error; never a crash
+    REQUIRE(p.sink.size() == 1);
+    CHECK(p.sink.diagnostics()[0].id == "yaml-syntax");
+    CHECK(p.sink.diagnostics()[0].loc.line == 2);
   }
 }
 
 TEST_CASE("toJson renders the tree as compact JSON", "[yaml]") {
   Parsed p("a: [1, \"x\", true, null]\nb: {c: 1.5}\n");
   CHECK(toJson(p.root()) == R"({"a":[1,"x",true,null],"b":{"c":1.5}})");
+}
+
+TEST_CASE("input on which yaml-cpp makes no progress is an error, not a hang", "[yaml]") {
+  for (const char* text : {",\n", "!,!@", " ,`  host:"}) {
+    Parsed p(text);
+    INFO(text);
+    REQUIRE(p.sink.size() >= 1);
+    CHECK(p.sink.diagnostics().back().id == "yaml-syntax");
+  }
 }

@@ -27,9 +27,21 @@ lower::RouteConfiguration manyRoutes(int n) {
         break;
     }
   }
-  routes.push_back(R::regex("/svc[0-9]+/legacy/.*"));
+  routes.push_back(R::regex("/svc[0-9]+/legacy/.*"));   // literal prefix "/svc": in the trie
+  routes.push_back(R::regex("(?i)/SVC[0-9]+/old/.*"));  // literal prefix "/": regex list
   routes.push_back(R::prefix("/"));
   return oneHost(std::move(routes));
+}
+
+TEST_CASE("build: regex literal prefixes come from RE2's possible match range", "[ir]") {
+  auto prefix = [](const char* pattern) { return regexLiteralPrefix(re2::RE2(pattern, re2::RE2::Quiet)); };
+  CHECK(prefix("/users/[0-9]+") == "/users/");
+  CHECK(prefix("/api/v1") == "/api/v1");
+  CHECK(prefix("/a|/b") == "/");
+  CHECK(prefix("(?i)/API/v1") == "/");
+  CHECK(prefix(".*") == "");
+  CHECK(prefix("(/foo)?/bar") == "/");
+  CHECK(prefix("(") == "");
 }
 
 TEST_CASE("build: the trie has at most two nodes per distinct path plus the root", "[ir]") {
@@ -37,9 +49,16 @@ TEST_CASE("build: the trie has at most two nodes per distinct path plus the root
   RouteProgram p = buildRouteProgram(cfg);
   REQUIRE(verifyRouteProgram(p).isOk());
   const VirtualHostProgram& vh = p.virtual_hosts[0];
-  CHECK(vh.case_sensitive.nodes.size() + vh.case_insensitive.nodes.size() <= 2 * 2001 + 2);
-  CHECK(vh.regex_routes == std::vector<uint32_t>{2000});
-  CHECK(vh.regex_set != nullptr);
+  CHECK(vh.case_sensitive.nodes.size() + vh.case_insensitive.nodes.size() <= 2 * 2003 + 2);
+  CHECK(vh.regex_routes == std::vector<uint32_t>{2001});
+  CHECK(vh.regex_filter != nullptr);
+  // The prefixed regex sits at the trie node "/svc".
+  uint32_t slash = vh.case_sensitive.nodes[0].children[0];
+  REQUIRE(vh.case_sensitive.nodes[slash].label == "/");
+  uint32_t svc = vh.case_sensitive.nodes[slash].children[0];
+  CHECK(vh.case_sensitive.nodes[svc].label == "svc");
+  REQUIRE(vh.case_sensitive.nodes[svc].regex_set != kNoSet);
+  CHECK(vh.sets[vh.case_sensitive.nodes[svc].regex_set].routes == std::vector<uint32_t>{2000});
 }
 
 TEST_CASE("interpreter: candidates examined do not grow with the route count", "[ir]") {
@@ -51,7 +70,7 @@ TEST_CASE("interpreter: candidates examined do not grow with the route count", "
     // Hits on the last service, a miss that falls to "/", and a regex hit.
     int last = n - 1 - (n - 1) % 4;
     std::vector<std::string> paths = {"/svc" + std::to_string(last) + "/api/x", "/nothing/here",
-                                      "/svc3/legacy/a"};
+                                      "/svc3/legacy/a", "/SVC3/old/a"};
     for (const std::string& path : paths) {
       RequestView view = RequestView::create(request("h", path));
       EvalTrace trace;
@@ -66,11 +85,11 @@ TEST_CASE("interpreter: without a regex set each regex route is tried in order",
   auto cfg = oneHost({R::regex("/a/.*"), R::prefix("/b"), R::regex("/b/[0-9]+"),
                       R::regex("/b/.*").method("POST"), R::regex("/b/.*")});
   RouteProgram p = buildRouteProgram(cfg);
-  p.virtual_hosts[0].regex_set = nullptr;  // as if RE2 could not build the set
+  p.virtual_hosts[0].regex_filter = nullptr;  // as if RE2 could not build the set
   REQUIRE(verifyRouteProgram(p).isOk());
   ReferenceEvaluator ref(cfg);
-  for (const std::string& path : {"/a/x", "/b/1", "/c/1", "/b"}) {
-    for (const std::string& method : {"GET", "POST"}) {
+  for (std::string path : {"/a/x", "/b/1", "/c/1", "/b"}) {
+    for (std::string method : {"GET", "POST"}) {
       RequestView view = RequestView::create(request("h", path, {}, method));
       CHECK(evaluateProgram(p, view) == ref.evaluate(view));
     }
@@ -85,7 +104,8 @@ TEST_CASE("interpreter: a header switch selects only the matching case", "[ir]")
   REQUIRE(p.virtual_hosts[0].sets.size() == 1);
   REQUIRE(p.virtual_hosts[0].sets[0].switch_header == ":method");
   EvalTrace trace;
-  RouteDecision d = evaluateProgram(p, RequestView::create(request("h", "/m", {}, "PATCH")), &trace);
+  RouteDecision d =
+      evaluateProgram(p, RequestView::create(request("h", "/m", {}, "PATCH")), &trace);
   CHECK(d.route == 4);
   CHECK(trace.candidates == std::vector<uint32_t>{4});
   trace.candidates.clear();

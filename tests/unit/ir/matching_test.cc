@@ -163,15 +163,14 @@ struct TruthRow {
 TEST_CASE("headers: the presence truth table of SEMANTICS 3.4 holds row by row", "[ir]") {
   std::vector<TruthRow> rows = {
       {"headers H: {}", R::prefix("/").present("h"), false, true, true, true},
-      {"headers H: {exact: \"\"}", R::prefix("/").istioHeader("h", ""), false, true, false,
-       false},
+      {"headers H: {exact: \"\"}", R::prefix("/").istioHeader("h", ""), false, true, false, false},
       {"headers H: {exact: foo}", R::prefix("/").istioHeader("h", "foo"), false, false, true,
        false},
       {"withoutHeaders H: {}", R::prefix("/").present("h", true), true, false, false, false},
-      {"withoutHeaders H: {exact: foo}", R::prefix("/").istioWithout("h", "foo"), true, true,
-       false, true},
-      {"withoutHeaders H: {exact: \"\"}", R::prefix("/").istioWithout("h", ""), false, false,
-       true, true},
+      {"withoutHeaders H: {exact: foo}", R::prefix("/").istioWithout("h", "foo"), true, true, false,
+       true},
+      {"withoutHeaders H: {exact: \"\"}", R::prefix("/").istioWithout("h", ""), false, false, true,
+       true},
   };
   for (const TruthRow& row : rows) {
     INFO(row.what);
@@ -191,8 +190,7 @@ TEST_CASE("headers: an inverted value test fails on an absent header unless miss
   CHECK(routeOf(c, request("x", "/", {{"h", "bar"}})) == 0);
 }
 
-TEST_CASE("headers: repeated headers are joined with ',' before matching (SEMANTICS 3.3)",
-          "[ir]") {
+TEST_CASE("headers: repeated headers are joined with ',' before matching (SEMANTICS 3.3)", "[ir]") {
   auto c = oneHost({R::prefix("/").istioHeader("x-v", "a,b"), R::prefix("/")});
   CHECK(routeOf(c, request("x", "/", {{"x-v", "a"}, {"X-V", "b"}})) == 0);
   CHECK(routeOf(c, request("x", "/", {{"x-v", "a"}})) == 1);
@@ -225,9 +223,10 @@ TEST_CASE("headers: pseudo headers :method, :authority and :scheme are matched",
 }
 
 TEST_CASE("query: first occurrence, ?key is \"\", absent never matches (SEMANTICS 3.5)", "[ir]") {
-  auto c = oneHost({R::prefix("/").query("v", SKind::kExact, "1"),
-                    R::prefix("/").query("flag", SKind::kExact, ""),
-                    R::prefix("/").queryPresent("p"), R::prefix("/").query("r", SKind::kRegex, "a+")});
+  auto c =
+      oneHost({R::prefix("/").query("v", SKind::kExact, "1"),
+               R::prefix("/").query("flag", SKind::kExact, ""), R::prefix("/").queryPresent("p"),
+               R::prefix("/").query("r", SKind::kRegex, "a+")});
   CHECK(routeOf(c, request("h", "/?v=1&v=2")) == 0);
   CHECK(routeOf(c, request("h", "/?v=2&v=1")) == -1);
   CHECK(routeOf(c, request("h", "/?flag")) == 1);
@@ -269,8 +268,8 @@ TEST_CASE("routes: a virtual host without routes answers no route (SEMANTICS 2.6
 }
 
 TEST_CASE("interpreter: the trace lists the candidates it checked, winner last", "[ir]") {
-  auto c = oneHost({R::prefix("/a").method("POST"), R::prefix("/b"), R::prefix("/a/x"),
-                    R::regex("/a/.*")});
+  auto c = oneHost(
+      {R::prefix("/a").method("POST"), R::prefix("/b"), R::prefix("/a/x"), R::regex("/a/.*")});
   RouteProgram p = buildRouteProgram(c);
   EvalTrace trace;
   RouteDecision d = evaluateProgram(p, RequestView::create(request("h", "/a/x")), &trace);

@@ -1,8 +1,9 @@
 // Route shadowing analysis: proved findings name the shadowing route; anything not provable
 // (regexes, unrelated headers, case mismatches) stays silent.
+#include "ir/shadow_analysis.h"
+
 #include <chrono>
 
-#include "ir/shadow_analysis.h"
 #include "ir_test_util.h"
 
 namespace meshc::ir::testing {
@@ -73,15 +74,14 @@ TEST_CASE("shadow: a regex is compared only for identity or against exact paths"
 
 TEST_CASE("shadow: an earlier route with an extra condition does not shadow", "[ir]") {
   CHECK(shadows({R::prefix("/api").method("GET"), R::prefix("/api/v1")}).empty());
-  CHECK(shadows({R::prefix("/api").istioHeader("x", "1"), R::prefix("/api").method("GET")})
-            .empty());
+  CHECK(
+      shadows({R::prefix("/api").istioHeader("x", "1"), R::prefix("/api").method("GET")}).empty());
   CHECK(shadows({R::prefix("/api").queryPresent("q"), R::prefix("/api")}).empty());
 }
 
 TEST_CASE("shadow: case rules of ignoreUriCase are respected", "[ir]") {
   // Case-insensitive earlier covers case-sensitive later.
-  CHECK(pairs(shadows({R::prefix("/API").ignoreCase(), R::prefix("/api/v1")})) ==
-        Pairs{"1<-0"});
+  CHECK(pairs(shadows({R::prefix("/API").ignoreCase(), R::prefix("/api/v1")})) == Pairs{"1<-0"});
   // Case-sensitive earlier cannot cover the case variants of a case-insensitive later route...
   CHECK(shadows({R::prefix("/api"), R::prefix("/api/v1").ignoreCase()}).empty());
   // ...unless the earlier prefix has no letters.
@@ -113,9 +113,9 @@ TEST_CASE("shadow: header tests are implied only when provable", "[ir]") {
                  R::prefix("/").header("x", SKind::kExact, "", false, true)})
             .empty());
   // Inverted tests only by identity.
-  CHECK(pairs(shadows({R::prefix("/").istioWithout("x", "1"),
-                       R::prefix("/a").istioWithout("x", "1"),
-                       R::prefix("/b").istioWithout("x", "2")})) == Pairs{"1<-0"});
+  CHECK(
+      pairs(shadows({R::prefix("/").istioWithout("x", "1"), R::prefix("/a").istioWithout("x", "1"),
+                     R::prefix("/b").istioWithout("x", "2")})) == Pairs{"1<-0"});
 }
 
 TEST_CASE("shadow: query parameter and claim tests follow the same implication rules", "[ir]") {
@@ -159,8 +159,7 @@ TEST_CASE("shadow: analysis stays fast when thousands of routes share one path",
   routes.push_back(R::prefix("/api/v1").istioHeader("x-tenant", "t7"));
   auto start = std::chrono::steady_clock::now();
   auto f = shadows(routes);
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   CHECK(pairs(f) == Pairs{"5000<-7"});
   CHECK(seconds < 5.0);
 }

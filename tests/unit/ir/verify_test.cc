@@ -90,8 +90,7 @@ TEST_CASE("verify: unsorted candidate lists and switch cases are rejected", "[ir
   CHECK(verifyMessage(p).find("routes are empty or not sorted and unique") != std::string::npos);
 }
 
-TEST_CASE("verify: a switch case holding a route without that header value is rejected",
-          "[ir]") {
+TEST_CASE("verify: a switch case holding a route without that header value is rejected", "[ir]") {
   RouteProgram p = sample();
   VirtualHostProgram& vh = p.virtual_hosts[0];
   CandidateSet& m = vh.sets[nodeAt(vh.case_sensitive, "/m").prefix_set];

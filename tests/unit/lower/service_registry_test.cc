@@ -1,12 +1,12 @@
 // Service registry, DestinationRule lookup and sidecar scoping: the inputs of sidecar lowering
 // (SEMANTICS 1.20, 1.21, 3.9, 4.5, 5.1-5.3, 7.6, 9.8, 9.9).
-#include <catch2/catch.hpp>
+#include "lower/service_registry.h"
 
+#include <catch2/catch.hpp>
 #include <memory>
 #include <string>
 
 #include "lower/destination_rules.h"
-#include "lower/service_registry.h"
 #include "lower/sidecar_scope.h"
 #include "lower/vs_index.h"
 #include "model/model_test_util.h"
@@ -127,7 +127,7 @@ TEST_CASE("registry: unnamed ports 25, 53, 3306 and 27017 default to TCP (7.6)",
   CHECK(s.ports[1].protocol == "TCP");
   CHECK(s.ports[2].protocol == "TCP");
   CHECK(s.ports[3].protocol == "TCP");
-  CHECK(s.ports[4].protocol.empty());   // not a well-known port: sniffed
+  CHECK(s.ports[4].protocol.empty());    // not a well-known port: sniffed
   CHECK(s.ports[5].protocol == "HTTP");  // a known name beats the well-known default
 }
 
@@ -171,8 +171,7 @@ TEST_CASE("registry: an ExternalName Service is an alias recorded on its target 
   CHECK(real.aliases[0] == "alias.other.svc.cluster.local");
 }
 
-TEST_CASE("registry: the exportTo annotation limits who sees a Service (4.5)",
-          "[lower-registry]") {
+TEST_CASE("registry: the exportTo annotation limits who sees a Service (4.5)", "[lower-registry]") {
   World w(kubeService("priv", "a", "  - {port: 80}\n", "",
                       "  annotations:\n    networking.istio.io/exportTo: \".\"\n") +
           kubeService("some", "a", "  - {port: 80}\n", "",
@@ -357,8 +356,7 @@ TEST_CASE("destination rules: a DR short host expands in the DR's namespace (2.1
   CHECK(idx.forProxy(sidecarIn("x"), "reviews.ns2.svc.cluster.local", "ns2") == nullptr);
 }
 
-TEST_CASE("destination rules: root namespace rules are the last resort (3.9)",
-          "[lower-registry]") {
+TEST_CASE("destination rules: root namespace rules are the last resort (3.9)", "[lower-registry]") {
   World w(dr("global", "istio-system", "'*.local'"));
   DestinationRuleIndex idx(w.config);
   const ConsolidatedDestinationRule* c =
@@ -421,8 +419,7 @@ TEST_CASE("destination rules: a workload-selector rule applies only to matching 
   const std::string host = "svc.ns.svc.cluster.local";
   CHECK(idx.forProxy(sidecarIn("ns", {{"app", "special"}}), host, "ns")->rule.meta.name ==
         "special");
-  CHECK(idx.forProxy(sidecarIn("ns", {{"app", "other"}}), host, "ns")->rule.meta.name ==
-        "general");
+  CHECK(idx.forProxy(sidecarIn("ns", {{"app", "other"}}), host, "ns")->rule.meta.name == "general");
   // Selector rules never leave their namespace.
   CHECK(idx.forProxy(sidecarIn("elsewhere", {{"app", "special"}}), host, "ns")->rule.meta.name ==
         "general");
@@ -478,8 +475,8 @@ TEST_CASE("destination rules: subset clusters filter endpoints by labels (1.20)"
              "  - {name: v3, labels: {version: v3}}\n"));
   DestinationRuleIndex idx(w.config);
   const Service& s = w.svc("web.ns.svc.cluster.local");
-  std::vector<Cluster> cs = buildServiceClusters(
-      w.registry, s, idx.forProxy(sidecarIn("ns"), s.hostname, "ns"));
+  std::vector<Cluster> cs =
+      buildServiceClusters(w.registry, s, idx.forProxy(sidecarIn("ns"), s.hostname, "ns"));
   REQUIRE(cs.size() == 3);
   CHECK(cs[0].name == "outbound|80||web.ns.svc.cluster.local");
   CHECK(cs[0].endpoints.size() == 2);
@@ -500,8 +497,7 @@ std::string sidecar(std::string name, std::string ns, std::string spec, std::str
   if (!ts.empty()) {
     meta += "  creationTimestamp: '" + ts + "'\n";
   }
-  return "apiVersion: networking.istio.io/v1\nkind: Sidecar\n" + meta + "spec:\n" + spec +
-         "---\n";
+  return "apiVersion: networking.istio.io/v1\nkind: Sidecar\n" + meta + "spec:\n" + spec + "---\n";
 }
 
 std::string vs(std::string name, std::string ns, std::string hosts, std::string dest,
@@ -556,9 +552,9 @@ TEST_CASE("sidecar scope: the oldest of several namespace-wide Sidecars applies 
 
 TEST_CASE("sidecar scope: no Sidecar imports every visible service and the mesh policy (5.3)",
           "[lower-registry]") {
-  Scoped s(kubeService("a", "ns1", "  - {port: 80}\n") +
-               kubeService("b", "ns2", "  - {port: 80}\n"),
-           sidecarIn("ns1"));
+  Scoped s(
+      kubeService("a", "ns1", "  - {port: 80}\n") + kubeService("b", "ns2", "  - {port: 80}\n"),
+      sidecarIn("ns1"));
   CHECK(s.scope.sidecar() == nullptr);
   CHECK(s.hasService("a.ns1.svc.cluster.local"));
   CHECK(s.hasService("b.ns2.svc.cluster.local"));
@@ -566,14 +562,15 @@ TEST_CASE("sidecar scope: no Sidecar imports every visible service and the mesh 
   CHECK(s.scope.passthroughCluster() == "PassthroughCluster");
 }
 
-TEST_CASE("sidecar scope: egress hosts import by service namespace; '.' is the own namespace "
-          "(5.1)",
-          "[lower-registry]") {
-  Scoped s(kubeService("a", "ns1", "  - {port: 80}\n") +
-               kubeService("b", "ns2", "  - {port: 80}\n") +
-               kubeService("c", "ns3", "  - {port: 80}\n") +
-               sidecar("s", "ns1", "  egress:\n  - hosts: ['./*', 'ns2/b.ns2.svc.cluster.local']\n"),
-           sidecarIn("ns1"));
+TEST_CASE(
+    "sidecar scope: egress hosts import by service namespace; '.' is the own namespace "
+    "(5.1)",
+    "[lower-registry]") {
+  Scoped s(
+      kubeService("a", "ns1", "  - {port: 80}\n") + kubeService("b", "ns2", "  - {port: 80}\n") +
+          kubeService("c", "ns3", "  - {port: 80}\n") +
+          sidecar("s", "ns1", "  egress:\n  - hosts: ['./*', 'ns2/b.ns2.svc.cluster.local']\n"),
+      sidecarIn("ns1"));
   CHECK(s.hasService("a.ns1.svc.cluster.local"));
   CHECK(s.hasService("b.ns2.svc.cluster.local"));
   CHECK_FALSE(s.hasService("c.ns3.svc.cluster.local"));
@@ -581,15 +578,14 @@ TEST_CASE("sidecar scope: egress hosts import by service namespace; '.' is the o
 
 TEST_CASE("sidecar scope: '~ns/host' excludes and '~/*' imports nothing (5.1)",
           "[lower-registry]") {
-  std::string services = kubeService("a", "ns1", "  - {port: 80}\n") +
-                         kubeService("b", "ns1", "  - {port: 80}\n");
+  std::string services =
+      kubeService("a", "ns1", "  - {port: 80}\n") + kubeService("b", "ns1", "  - {port: 80}\n");
   Scoped excl(services + sidecar("s", "ns1",
                                  "  egress:\n  - hosts: ['*/*', '~ns1/b.ns1.svc.cluster.local']\n"),
               sidecarIn("ns1"));
   CHECK(excl.hasService("a.ns1.svc.cluster.local"));
   CHECK_FALSE(excl.hasService("b.ns1.svc.cluster.local"));
-  Scoped none(services + sidecar("s", "ns1", "  egress:\n  - hosts: ['~/*']\n"),
-              sidecarIn("ns1"));
+  Scoped none(services + sidecar("s", "ns1", "  egress:\n  - hosts: ['~/*']\n"), sidecarIn("ns1"));
   CHECK(none.scope.services().empty());
 }
 
@@ -615,14 +611,15 @@ TEST_CASE("sidecar scope: VS host matching is symmetric: entry a.com imports a *
 
 TEST_CASE("sidecar scope: VS destinations join the scope for clusters only (5.1)",
           "[lower-registry]") {
-  Scoped s(kubeService("a", "ns1", "  - {name: http, port: 80}\n") +
-               kubeService("b", "ns2", "  - {name: http, port: 80}\n  - {name: http-x, port: 81}\n") +
-               "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: v\n"
-               "  namespace: ns1\nspec:\n  hosts: [a.ns1.svc.cluster.local]\n  http:\n"
-               "  - route:\n    - destination:\n        host: b.ns2.svc.cluster.local\n"
-               "        port: {number: 81}\n---\n" +
-               sidecar("s", "ns1", "  egress:\n  - hosts: ['./*']\n"),
-           sidecarIn("ns1"));
+  Scoped s(
+      kubeService("a", "ns1", "  - {name: http, port: 80}\n") +
+          kubeService("b", "ns2", "  - {name: http, port: 80}\n  - {name: http-x, port: 81}\n") +
+          "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: v\n"
+          "  namespace: ns1\nspec:\n  hosts: [a.ns1.svc.cluster.local]\n  http:\n"
+          "  - route:\n    - destination:\n        host: b.ns2.svc.cluster.local\n"
+          "        port: {number: 81}\n---\n" +
+          sidecar("s", "ns1", "  egress:\n  - hosts: ['./*']\n"),
+      sidecarIn("ns1"));
   CHECK(s.listenerHas(0, "a.ns1.svc.cluster.local"));
   CHECK_FALSE(s.listenerHas(0, "b.ns2.svc.cluster.local"));
   const Service* b = s.scope.serviceForHostname("b.ns2.svc.cluster.local");
@@ -649,8 +646,7 @@ TEST_CASE("sidecar scope: an egress listener port trims services to that port (5
   CHECK(s.scope.egressListenerForRds(80) == nullptr);
 }
 
-TEST_CASE("sidecar scope: outboundTrafficPolicy {} means REGISTRY_ONLY (9.8)",
-          "[lower-registry]") {
+TEST_CASE("sidecar scope: outboundTrafficPolicy {} means REGISTRY_ONLY (9.8)", "[lower-registry]") {
   Scoped empty(sidecar("s", "ns1", "  outboundTrafficPolicy: {}\n"), sidecarIn("ns1"));
   CHECK(empty.scope.outboundMode() == OutboundPolicyMode::kRegistryOnly);
   Scoped allow(sidecar("s", "ns1", "  outboundTrafficPolicy: {mode: ALLOW_ANY}\n"),
@@ -658,16 +654,16 @@ TEST_CASE("sidecar scope: outboundTrafficPolicy {} means REGISTRY_ONLY (9.8)",
   CHECK(allow.scope.outboundMode() == OutboundPolicyMode::kAllowAny);
   frontend::MeshConfig mesh;
   mesh.outbound_traffic_policy = "REGISTRY_ONLY";
-  Scoped meshwide(sidecar("s", "ns1", "  egress:\n  - hosts: ['*/*']\n"), sidecarIn("ns1"),
-                  mesh);
+  Scoped meshwide(sidecar("s", "ns1", "  egress:\n  - hosts: ['*/*']\n"), sidecarIn("ns1"), mesh);
   CHECK(meshwide.scope.outboundMode() == OutboundPolicyMode::kRegistryOnly);
 }
 
 TEST_CASE("sidecar scope: the same host from two namespaces keeps the proxy's own (5.1)",
           "[lower-registry]") {
-  std::string se = "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n"
-                   "  name: e\n  namespace: NS\nspec:\n  hosts: [x.example.com]\n  ports:\n"
-                   "  - {number: 80, name: http, protocol: HTTP}\n---\n";
+  std::string se =
+      "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n"
+      "  name: e\n  namespace: NS\nspec:\n  hosts: [x.example.com]\n  ports:\n"
+      "  - {number: 80, name: http, protocol: HTTP}\n---\n";
   std::string yaml = se;
   yaml.replace(yaml.find("NS"), 2, "aaa");
   std::string second = se;

@@ -1,16 +1,16 @@
 // Sidecar outbound lowering: listeners, filter chains, route configurations, virtual hosts,
 // default routes, catch-alls and clusters (SEMANTICS 2.5, 3.6-3.8, 4.3, 5.2-5.4, 7.1, 7.2, 7.6,
 // 9.2, 9.3, 9.8, 9.10, 9.11). Several cases mirror Istio's TestSidecarRoutes.
-#include <catch2/catch.hpp>
+#include "lower/sidecar_config.h"
 
-#include <map>
 #include <algorithm>
+#include <catch2/catch.hpp>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
-#include "lower/sidecar_config.h"
 #include "model/model_test_util.h"
 
 namespace meshc::lower {
@@ -79,9 +79,11 @@ std::string vsYaml(const VsArgs& a) {
     }
   }
   name += a.dest;
-  std::string out = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n"
-                    "  name: \"" + name + "\"\n  namespace: " + a.ns +
-                    "\n  creationTimestamp: \"" + a.time + "\"\nspec:\n  hosts:\n";
+  std::string out =
+      "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n"
+      "  name: \"" +
+      name + "\"\n  namespace: " + a.ns + "\n  creationTimestamp: \"" + a.time +
+      "\"\nspec:\n  hosts:\n";
   for (const std::string& h : a.hosts) {
     out += "  - \"" + h + "\"\n";
   }
@@ -237,9 +239,9 @@ Built routesCase(const std::vector<VsArgs>& vss, std::vector<std::string> sideca
 
 TEST_CASE("sidecar routes: simple port 80 routes the VS host to its destination (3.8)",
           "[lower-sidecar]") {
-  Built b = routesCase({{"default", {"known.default.svc.cluster.local"},
-                         "alt-known.default.svc.cluster.local"}},
-                       {}, "default");
+  Built b = routesCase(
+      {{"default", {"known.default.svc.cluster.local"}, "alt-known.default.svc.cluster.local"}}, {},
+      "default");
   INFO(b.dump());
   CHECK(b.clustersFor("80", "known.default.svc.cluster.local") ==
         Clusters{"outbound|80||alt-known.default.svc.cluster.local"});
@@ -247,47 +249,47 @@ TEST_CASE("sidecar routes: simple port 80 routes the VS host to its destination 
 
 TEST_CASE("sidecar routes: simple port 8080 uses the listener port for the destination (9.2)",
           "[lower-sidecar]") {
-  Built b = routesCase({{"default", {"known.default.svc.cluster.local"},
-                         "alt-known.default.svc.cluster.local"}},
-                       {}, "default");
+  Built b = routesCase(
+      {{"default", {"known.default.svc.cluster.local"}, "alt-known.default.svc.cluster.local"}}, {},
+      "default");
   CHECK(b.clustersFor("8080", "known.default.svc.cluster.local") ==
         Clusters{"outbound|8080||alt-known.default.svc.cluster.local"});
 }
 
-TEST_CASE("sidecar routes: a destination with one port on another port still gets the "
-          "listener port (9.2)",
-          "[lower-sidecar]") {
+TEST_CASE(
+    "sidecar routes: a destination with one port on another port still gets the "
+    "listener port (9.2)",
+    "[lower-sidecar]") {
   std::string extra =
       "apiVersion: v1\nkind: Service\nmetadata:\n  name: single\n  namespace: default\nspec:\n"
       "  clusterIP: 2.0.0.9\n  ports:\n  - {port: 9080, name: http}\n---\n";
-  Built b = routesCase({{"default", {"known.default.svc.cluster.local"},
-                         "single.default.svc.cluster.local"}},
-                       {}, "default", extra);
+  Built b = routesCase(
+      {{"default", {"known.default.svc.cluster.local"}, "single.default.svc.cluster.local"}}, {},
+      "default", extra);
   CHECK(b.clustersFor("8080", "known.default.svc.cluster.local") ==
         Clusters{"outbound|8080||single.default.svc.cluster.local"});
 }
 
 TEST_CASE("sidecar routes: unknown host on port 80 still gets a vhost (9.10)", "[lower-sidecar]") {
-  Built b = routesCase(
-      {{"default", {"foo.default.svc.cluster.local"}, "foo.default.svc.cluster.local"}}, {},
-      "default");
+  Built b =
+      routesCase({{"default", {"foo.default.svc.cluster.local"}, "foo.default.svc.cluster.local"}},
+                 {}, "default");
   CHECK(b.clustersFor("80", "foo.default.svc.cluster.local") ==
         Clusters{"outbound|80||foo.default.svc.cluster.local"});
 }
 
 TEST_CASE("sidecar routes: unknown host on port 8080 is ignored (9.10)", "[lower-sidecar]") {
-  Built plain = routesCase(
-      {{"default", {"foo.default.svc.cluster.local"}, "foo.default.svc.cluster.local"}}, {},
-      "default");
+  Built plain =
+      routesCase({{"default", {"foo.default.svc.cluster.local"}, "foo.default.svc.cluster.local"}},
+                 {}, "default");
   CHECK_FALSE(plain.hasDomain("8080", "foo.default.svc.cluster.local"));
   VsArgs matched{"default", {"foo.default.svc.cluster.local"}, "foo.default.svc.cluster.local"};
   matched.port_match = 8080;
-  CHECK_FALSE(routesCase({matched}, {}, "default").hasDomain("8080",
-                                                            "foo.default.svc.cluster.local"));
+  CHECK_FALSE(
+      routesCase({matched}, {}, "default").hasDomain("8080", "foo.default.svc.cluster.local"));
   VsArgs dest{"default", {"foo.default.svc.cluster.local"}, "foo.default.svc.cluster.local"};
   dest.port = 8080;
-  CHECK_FALSE(routesCase({dest}, {}, "default").hasDomain("8080",
-                                                         "foo.default.svc.cluster.local"));
+  CHECK_FALSE(routesCase({dest}, {}, "default").hasDomain("8080", "foo.default.svc.cluster.local"));
 }
 
 TEST_CASE("sidecar routes: producer, consumer and arbitrary namespace rules all apply (4.1)",
@@ -309,8 +311,7 @@ TEST_CASE("sidecar routes: multiple rules 80 and 8080: the oldest public VS wins
   Built b = routesCase(
       {{"arbitrary", {"known.default.svc.cluster.local"}, "arbitrary.example.com", kTimeOlder},
        {"default", {"known.default.svc.cluster.local"}, "default.example.com", kTimeBase},
-       {"not-default", {"known.default.svc.cluster.local"}, "not-default.example.com",
-        kTimeNewer}},
+       {"not-default", {"known.default.svc.cluster.local"}, "not-default.example.com", kTimeNewer}},
       {}, "not-default");
   INFO(b.dump());
   CHECK(b.clustersFor("80", "known.default.svc.cluster.local") ==
@@ -323,17 +324,18 @@ TEST_CASE("sidecar routes: multiple rules 80 and 8080: the oldest public VS wins
 
 TEST_CASE("sidecar routes: same namespace conflict: the oldest wins (4.3, 9.3)",
           "[lower-sidecar]") {
-  Built b = routesCase(
-      {{"default", {"known.default.svc.cluster.local"}, "old.example.com", kTimeOlder},
-       {"default", {"known.default.svc.cluster.local"}, "new.example.com", kTimeNewer}},
-      {}, "default");
+  Built b =
+      routesCase({{"default", {"known.default.svc.cluster.local"}, "old.example.com", kTimeOlder},
+                  {"default", {"known.default.svc.cluster.local"}, "new.example.com", kTimeNewer}},
+                 {}, "default");
   CHECK(b.clustersFor("80", "known.default.svc.cluster.local") ==
         Clusters{"outbound|80||old.example.com"});
 }
 
-TEST_CASE("sidecar routes: cross namespace conflict: the older producer VS beats the consumer "
-          "(9.3)",
-          "[lower-sidecar]") {
+TEST_CASE(
+    "sidecar routes: cross namespace conflict: the older producer VS beats the consumer "
+    "(9.3)",
+    "[lower-sidecar]") {
   Built b = routesCase(
       {{"not-default", {"known.default.svc.cluster.local"}, "producer.example.com", kTimeOlder},
        {"default", {"known.default.svc.cluster.local"}, "consumer.example.com", kTimeNewer}},
@@ -350,16 +352,16 @@ TEST_CASE("sidecar routes: a VS exported only to the consumer beats an older pub
       "  hosts: [known.default.svc.cluster.local]\n  exportTo: [\".\"]\n  http:\n"
       "  - route:\n    - destination:\n        host: private.example.com\n---\n";
   Built b = routesCase(
-      {{"not-default", {"known.default.svc.cluster.local"}, "public.example.com", kTimeOlder}},
-      {}, "default", priv);
+      {{"not-default", {"known.default.svc.cluster.local"}, "public.example.com", kTimeOlder}}, {},
+      "default", priv);
   CHECK(b.clustersFor("80", "known.default.svc.cluster.local") ==
         Clusters{"outbound|80||private.example.com"});
 }
 
 TEST_CASE("sidecar routes: wildcard VS host matching no service is emitted as-is (4.3)",
           "[lower-sidecar]") {
-  Built b = routesCase(
-      {{"default", {"*.unknown.example.com"}, "arbitrary.example.com"}}, {}, "default");
+  Built b =
+      routesCase({{"default", {"*.unknown.example.com"}, "arbitrary.example.com"}}, {}, "default");
   CHECK(b.clustersFor("80", "alt-known.default.svc.cluster.local") ==
         Clusters{"outbound|80||alt-known.default.svc.cluster.local"});
   CHECK(b.clustersFor("80", "known.default.svc.cluster.local") ==
@@ -382,12 +384,15 @@ TEST_CASE("sidecar routes: wildcard match with sidecar attaches the VS to every 
 TEST_CASE("sidecar routes: exact VS host beats an older or newer wildcard VS (4.3)",
           "[lower-sidecar]") {
   for (bool wildcard_older : {true, false}) {
-    Built b = routesCase(
-        {{"default", {"*.cluster.local"}, "wild.example.com",
-          wildcard_older ? kTimeOlder : kTimeNewer},
-         {"default", {"known.default.svc.cluster.local"}, "explicit.example.com",
-          wildcard_older ? kTimeNewer : kTimeOlder}},
-        {}, "default");
+    Built b = routesCase({{"default",
+                           {"*.cluster.local"},
+                           "wild.example.com",
+                           wildcard_older ? kTimeOlder : kTimeNewer},
+                          {"default",
+                           {"known.default.svc.cluster.local"},
+                           "explicit.example.com",
+                           wildcard_older ? kTimeNewer : kTimeOlder}},
+                         {}, "default");
     INFO(b.dump());
     CHECK(b.clustersFor("80", "alt-known.default.svc.cluster.local") ==
           Clusters{"outbound|80||wild.example.com"});
@@ -397,9 +402,10 @@ TEST_CASE("sidecar routes: exact VS host beats an older or newer wildcard VS (4.
   }
 }
 
-TEST_CASE("sidecar routes: an imported wildcard VS attaches even to services listed exactly "
-          "(5.1)",
-          "[lower-sidecar]") {
+TEST_CASE(
+    "sidecar routes: an imported wildcard VS attaches even to services listed exactly "
+    "(5.1)",
+    "[lower-sidecar]") {
   Built b = routesCase(
       {{"default", {"*.cluster.local"}, "wild.example.com", kTimeOlder},
        {"default", {"known.default.svc.cluster.local"}, "explicit.example.com", kTimeNewer}},
@@ -448,9 +454,9 @@ TEST_CASE("sidecar routes: wildcard and explicit unknown hosts are both literal 
 
 TEST_CASE("sidecar routes: explicit non-service host with a wildcard sidecar import (9.10)",
           "[lower-sidecar]") {
-  Built b = routesCase({{"default", {"arbitrary.svc.cluster.local"},
-                         "arbitrary.svc.cluster.local"}},
-                       {"*/*.cluster.local"}, "default");
+  Built b =
+      routesCase({{"default", {"arbitrary.svc.cluster.local"}, "arbitrary.svc.cluster.local"}},
+                 {"*/*.cluster.local"}, "default");
   CHECK(b.clustersFor("80", "arbitrary.svc.cluster.local") ==
         Clusters{"outbound|80||arbitrary.svc.cluster.local"});
 }
@@ -465,9 +471,9 @@ TEST_CASE("sidecar routes: wildcard VS with an explicit sidecar import (5.1)", "
 
 TEST_CASE("sidecar routes: non-service wildcard match with explicit sidecar (5.1)",
           "[lower-sidecar]") {
-  Built b = routesCase(
-      {{"default", {"*.example.org"}, "arbitrary.example.com"}},
-      {"*/explicit.example.org", "*/alt-known.default.svc.cluster.local"}, "default");
+  Built b =
+      routesCase({{"default", {"*.example.org"}, "arbitrary.example.com"}},
+                 {"*/explicit.example.org", "*/alt-known.default.svc.cluster.local"}, "default");
   CHECK_FALSE(b.hasDomain("80", "known.default.svc.cluster.local"));
   CHECK(b.clustersFor("80", "alt-known.default.svc.cluster.local") ==
         Clusters{"outbound|80||alt-known.default.svc.cluster.local"});
@@ -512,35 +518,34 @@ TEST_CASE("sidecar routes: multi-host VS importing one host keeps both hosts (Is
 
 // --- Virtual host domains (2.5) ---------------------------------------------------------------
 
-TEST_CASE("sidecar domains: same namespace gets name, name.ns.svc, name.ns, FQDN, FQDN. and VIP "
-          "(2.5)",
-          "[lower-sidecar]") {
+TEST_CASE(
+    "sidecar domains: same namespace gets name, name.ns.svc, name.ns, FQDN, FQDN. and VIP "
+    "(2.5)",
+    "[lower-sidecar]") {
   Built b(kKnownServices, sidecarIn("default"));
   const VirtualHost* vh = b.vhost("80", "known.default.svc.cluster.local:80");
   REQUIRE(vh != nullptr);
   CHECK(vh->domains == std::vector<std::string>{"known.default.svc.cluster.local",
                                                 "known.default.svc.cluster.local.", "known",
-                                                "known.default.svc", "known.default",
-                                                "2.0.0.0"});
+                                                "known.default.svc", "known.default", "2.0.0.0"});
 }
 
-TEST_CASE("sidecar domains: another namespace never gets the bare name (2.5)",
-          "[lower-sidecar]") {
+TEST_CASE("sidecar domains: another namespace never gets the bare name (2.5)", "[lower-sidecar]") {
   Built b(kKnownServices, sidecarIn("not-default"));
   const VirtualHost* vh = b.vhost("80", "known.default.svc.cluster.local:80");
   REQUIRE(vh != nullptr);
   CHECK(vh->domains == std::vector<std::string>{"known.default.svc.cluster.local",
-                                                "known.default.svc.cluster.local.",
-                                                "known.default", "known.default.svc",
-                                                "2.0.0.0"});
+                                                "known.default.svc.cluster.local.", "known.default",
+                                                "known.default.svc", "2.0.0.0"});
 }
 
 TEST_CASE("sidecar domains: a ServiceEntry host gets only itself and its absolute form (2.5)",
           "[lower-sidecar]") {
-  Built b("apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: e\n"
-          "  namespace: default\nspec:\n  hosts: [api.example.com]\n  addresses: [240.1.1.1]\n"
-          "  ports:\n  - {number: 80, name: http, protocol: HTTP}\n",
-          sidecarIn("default"));
+  Built b(
+      "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: e\n"
+      "  namespace: default\nspec:\n  hosts: [api.example.com]\n  addresses: [240.1.1.1]\n"
+      "  ports:\n  - {number: 80, name: http, protocol: HTTP}\n",
+      sidecarIn("default"));
   const VirtualHost* vh = b.vhost("80", "api.example.com:80");
   REQUIRE(vh != nullptr);
   CHECK(vh->domains ==
@@ -564,19 +569,20 @@ TEST_CASE("sidecar domains: an expanded short name equal to a real host is dropp
 
 TEST_CASE("sidecar domains: headless Kubernetes services also match '*.' domains (2.5)",
           "[lower-sidecar]") {
-  Built b("apiVersion: v1\nkind: Service\nmetadata:\n  name: db\n  namespace: default\nspec:\n"
-          "  clusterIP: None\n  ports:\n  - {port: 80, name: http}\n",
-          sidecarIn("default"));
+  Built b(
+      "apiVersion: v1\nkind: Service\nmetadata:\n  name: db\n  namespace: default\nspec:\n"
+      "  clusterIP: None\n  ports:\n  - {port: 80, name: http}\n",
+      sidecarIn("default"));
   const VirtualHost* vh = b.vhost("80", "db.default.svc.cluster.local:80");
   REQUIRE(vh != nullptr);
-  CHECK(std::count(vh->domains.begin(), vh->domains.end(), "*.db.default.svc.cluster.local") ==
-        1);
+  CHECK(std::count(vh->domains.begin(), vh->domains.end(), "*.db.default.svc.cluster.local") == 1);
   CHECK(std::count(vh->domains.begin(), vh->domains.end(), "*.db") == 1);
 }
 
-TEST_CASE("sidecar domains: ExternalName aliases are domains of their target, never vhosts "
-          "(2.5, 3.7)",
-          "[lower-sidecar]") {
+TEST_CASE(
+    "sidecar domains: ExternalName aliases are domains of their target, never vhosts "
+    "(2.5, 3.7)",
+    "[lower-sidecar]") {
   Built b(std::string(kKnownServices) +
               "apiVersion: v1\nkind: Service\nmetadata:\n  name: alias\n  namespace: default\n"
               "spec:\n  type: ExternalName\n  externalName: known.default.svc.cluster.local\n"
@@ -585,32 +591,34 @@ TEST_CASE("sidecar domains: ExternalName aliases are domains of their target, ne
   INFO(b.dump());
   const VirtualHost* vh = b.vhost("80", "known.default.svc.cluster.local:80");
   REQUIRE(vh != nullptr);
-  CHECK(std::count(vh->domains.begin(), vh->domains.end(), "alias.default.svc.cluster.local") ==
-        1);
+  CHECK(std::count(vh->domains.begin(), vh->domains.end(), "alias.default.svc.cluster.local") == 1);
   CHECK(std::count(vh->domains.begin(), vh->domains.end(), "alias") == 1);
   CHECK(b.vhost("80", "alias.default.svc.cluster.local:80") == nullptr);
   CHECK(b.pc.findCluster("outbound|80||alias.default.svc.cluster.local") == nullptr);
 }
 
-TEST_CASE("sidecar domains: a VS routing to an ExternalName alias uses the target's cluster "
-          "(3.8)",
-          "[lower-sidecar]") {
-  Built b(std::string(kKnownServices) +
-              "apiVersion: v1\nkind: Service\nmetadata:\n  name: alias\n  namespace: default\n"
-              "spec:\n  type: ExternalName\n  externalName: alt-known.default.svc.cluster.local\n"
-              "  ports:\n  - {port: 80, name: http}\n---\n" +
-              vsYaml({"default", {"known.default.svc.cluster.local"},
-                      "alias.default.svc.cluster.local"}),
-          sidecarIn("default"));
+TEST_CASE(
+    "sidecar domains: a VS routing to an ExternalName alias uses the target's cluster "
+    "(3.8)",
+    "[lower-sidecar]") {
+  Built b(
+      std::string(kKnownServices) +
+          "apiVersion: v1\nkind: Service\nmetadata:\n  name: alias\n  namespace: default\n"
+          "spec:\n  type: ExternalName\n  externalName: alt-known.default.svc.cluster.local\n"
+          "  ports:\n  - {port: 80, name: http}\n---\n" +
+          vsYaml(
+              {"default", {"known.default.svc.cluster.local"}, "alias.default.svc.cluster.local"}),
+      sidecarIn("default"));
   CHECK(b.clustersFor("80", "known.default.svc.cluster.local") ==
         Clusters{"outbound|80||alt-known.default.svc.cluster.local"});
 }
 
 // --- Default routes and catch-alls (3.7, 2.5, 5.4, 9.8) ---------------------------------------
 
-TEST_CASE("sidecar defaults: an unclaimed HTTP port gets route 'default' with retries, no "
-          "timeout (3.7)",
-          "[lower-sidecar]") {
+TEST_CASE(
+    "sidecar defaults: an unclaimed HTTP port gets route 'default' with retries, no "
+    "timeout (3.7)",
+    "[lower-sidecar]") {
   Built b(kKnownServices, sidecarIn("default"));
   const VirtualHost* vh = b.vhost("8080", "alt-known.default.svc.cluster.local:8080");
   REQUIRE(vh != nullptr);
@@ -637,13 +645,13 @@ TEST_CASE("sidecar defaults: a DestinationRule consistent hash reaches the defau
   REQUIRE(vh != nullptr);
   REQUIRE(vh->routes.at(0).route.hash_policy.size() == 1);
   CHECK(vh->routes[0].route.hash_policy[0].header_name == "x-user");
-  CHECK(b.pc.findCluster("outbound|80||known.default.svc.cluster.local")->lb_policy ==
-        "RING_HASH");
+  CHECK(b.pc.findCluster("outbound|80||known.default.svc.cluster.local")->lb_policy == "RING_HASH");
 }
 
-TEST_CASE("sidecar defaults: a VS whose routes all miss the port leaves the default route "
-          "(4.3)",
-          "[lower-sidecar]") {
+TEST_CASE(
+    "sidecar defaults: a VS whose routes all miss the port leaves the default route "
+    "(4.3)",
+    "[lower-sidecar]") {
   VsArgs only_8080{"default", {"known.default.svc.cluster.local"}, "x.example.com"};
   only_8080.port_match = 8080;
   Built b = routesCase({only_8080}, {}, "default");
@@ -741,21 +749,24 @@ TEST_CASE("sidecar listeners: an HTTP port is a shared 0.0.0.0_<port> with RDS \
   CHECK(b.listener("2.0.0.0_80") == nullptr);  // HTTP never binds the VIP
 }
 
-TEST_CASE("sidecar listeners: REGISTRY_ONLY sends non-HTTP bytes on HTTP ports to BlackHole "
-          "(5.4)",
-          "[lower-sidecar]") {
+TEST_CASE(
+    "sidecar listeners: REGISTRY_ONLY sends non-HTTP bytes on HTTP ports to BlackHole "
+    "(5.4)",
+    "[lower-sidecar]") {
   frontend::MeshConfig mesh;
   mesh.outbound_traffic_policy = "REGISTRY_ONLY";
   Built b(kKnownServices, sidecarIn("default"), mesh);
   CHECK(b.listener("0.0.0.0_80")->default_filter_chain->tcp_proxy->cluster == "BlackHoleCluster");
 }
 
-TEST_CASE("sidecar listeners: a sniffed port with a VIP gets <VIP>_<port> with TCP and HTTP "
-          "chains (7.6)",
-          "[lower-sidecar]") {
-  Built b("apiVersion: v1\nkind: Service\nmetadata:\n  name: auto\n  namespace: default\n"
-          "spec:\n  clusterIP: 2.0.0.5\n  ports:\n  - {port: 9000, name: web}\n",
-          sidecarIn("default"));
+TEST_CASE(
+    "sidecar listeners: a sniffed port with a VIP gets <VIP>_<port> with TCP and HTTP "
+    "chains (7.6)",
+    "[lower-sidecar]") {
+  Built b(
+      "apiVersion: v1\nkind: Service\nmetadata:\n  name: auto\n  namespace: default\n"
+      "spec:\n  clusterIP: 2.0.0.5\n  ports:\n  - {port: 9000, name: web}\n",
+      sidecarIn("default"));
   INFO(b.dump());
   const Listener* l = b.listener("2.0.0.5_9000");
   REQUIRE(l != nullptr);
@@ -770,10 +781,11 @@ TEST_CASE("sidecar listeners: a sniffed port with a VIP gets <VIP>_<port> with T
 
 TEST_CASE("sidecar listeners: a sniffed route config has one vhost with domain '*' (9.11)",
           "[lower-sidecar]") {
-  Built b("apiVersion: v1\nkind: Service\nmetadata:\n  name: auto\n  namespace: default\n"
-          "spec:\n  clusterIP: 2.0.0.5\n  ports:\n  - {port: 9000, name: web}\n---\n" +
-              vsYaml({"default", {"auto.default.svc.cluster.local"}, "v2.example.com"}),
-          sidecarIn("default"));
+  Built b(
+      "apiVersion: v1\nkind: Service\nmetadata:\n  name: auto\n  namespace: default\n"
+      "spec:\n  clusterIP: 2.0.0.5\n  ports:\n  - {port: 9000, name: web}\n---\n" +
+          vsYaml({"default", {"auto.default.svc.cluster.local"}, "v2.example.com"}),
+      sidecarIn("default"));
   const RouteConfiguration* rc = b.rc("auto.default.svc.cluster.local:9000");
   REQUIRE(rc != nullptr);
   REQUIRE(rc->virtual_hosts.size() == 1);  // no catch-all either
@@ -781,13 +793,15 @@ TEST_CASE("sidecar listeners: a sniffed route config has one vhost with domain '
   CHECK(rc->virtual_hosts[0].routes.at(0).route.cluster == "outbound|9000||v2.example.com");
 }
 
-TEST_CASE("sidecar listeners: a sniffed port without a VIP shares 0.0.0.0_<port> and RDS "
-          "\"<port>\" (7.6)",
-          "[lower-sidecar]") {
-  Built b("apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: e\n"
-          "  namespace: default\nspec:\n  hosts: [a.example.com]\n  resolution: DNS\n  ports:\n"
-          "  - {number: 9000, name: x}\n",
-          sidecarIn("default"));
+TEST_CASE(
+    "sidecar listeners: a sniffed port without a VIP shares 0.0.0.0_<port> and RDS "
+    "\"<port>\" (7.6)",
+    "[lower-sidecar]") {
+  Built b(
+      "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: e\n"
+      "  namespace: default\nspec:\n  hosts: [a.example.com]\n  resolution: DNS\n  ports:\n"
+      "  - {number: 9000, name: x}\n",
+      sidecarIn("default"));
   INFO(b.dump());
   const Listener* l = b.listener("0.0.0.0_9000");
   REQUIRE(l != nullptr);
@@ -805,9 +819,10 @@ TEST_CASE("sidecar listeners: a sniffed port without a VIP shares 0.0.0.0_<port>
 
 TEST_CASE("sidecar listeners: a TCP port is <VIP>_<port> with a tcp_proxy to the service (7.1)",
           "[lower-sidecar]") {
-  Built b("apiVersion: v1\nkind: Service\nmetadata:\n  name: db\n  namespace: default\n"
-          "spec:\n  clusterIP: 2.0.0.7\n  ports:\n  - {port: 5432, name: tcp-pg}\n",
-          sidecarIn("default"));
+  Built b(
+      "apiVersion: v1\nkind: Service\nmetadata:\n  name: db\n  namespace: default\n"
+      "spec:\n  clusterIP: 2.0.0.7\n  ports:\n  - {port: 5432, name: tcp-pg}\n",
+      sidecarIn("default"));
   const Listener* l = b.listener("2.0.0.7_5432");
   REQUIRE(l != nullptr);
   REQUIRE(l->filter_chains.size() == 1);
@@ -819,10 +834,11 @@ TEST_CASE("sidecar listeners: a TCP port is <VIP>_<port> with a tcp_proxy to the
 
 TEST_CASE("sidecar listeners: a ServiceEntry TCP port without addresses captures 0.0.0.0 (7.1)",
           "[lower-sidecar]") {
-  Built b("apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: e\n"
-          "  namespace: default\nspec:\n  hosts: [db.example.com]\n  resolution: DNS\n"
-          "  ports:\n  - {number: 3306, name: mysql, protocol: MYSQL}\n",
-          sidecarIn("default"));
+  Built b(
+      "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: e\n"
+      "  namespace: default\nspec:\n  hosts: [db.example.com]\n  resolution: DNS\n"
+      "  ports:\n  - {number: 3306, name: mysql, protocol: MYSQL}\n",
+      sidecarIn("default"));
   const Listener* l = b.listener("0.0.0.0_3306");
   REQUIRE(l != nullptr);
   CHECK(l->filter_chains.at(0).tcp_proxy->cluster == "outbound|3306||db.example.com");
@@ -830,10 +846,11 @@ TEST_CASE("sidecar listeners: a ServiceEntry TCP port without addresses captures
 
 TEST_CASE("sidecar listeners: a CIDR address listens on 0.0.0.0 with a prefix match (7.1)",
           "[lower-sidecar]") {
-  Built b("apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: e\n"
-          "  namespace: default\nspec:\n  hosts: [range.example.com]\n  addresses: [10.5.0.0/16]\n"
-          "  resolution: NONE\n  ports:\n  - {number: 7000, name: tcp, protocol: TCP}\n",
-          sidecarIn("default"));
+  Built b(
+      "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: e\n"
+      "  namespace: default\nspec:\n  hosts: [range.example.com]\n  addresses: [10.5.0.0/16]\n"
+      "  resolution: NONE\n  ports:\n  - {number: 7000, name: tcp, protocol: TCP}\n",
+      sidecarIn("default"));
   INFO(b.dump());
   const Listener* l = b.listener("0.0.0.0_7000");
   REQUIRE(l != nullptr);
@@ -844,15 +861,16 @@ TEST_CASE("sidecar listeners: a CIDR address listens on 0.0.0.0 with a prefix ma
 
 TEST_CASE("sidecar listeners: HTTP and TCP services on one port merge into sniffing (7.6)",
           "[lower-sidecar]") {
-  Built b("apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: t\n"
-          "  namespace: default\n  creationTimestamp: '2019-01-01T00:00:00Z'\nspec:\n"
-          "  hosts: [tcp.example.com]\n  resolution: DNS\n"
-          "  ports:\n  - {number: 8000, name: tcp, protocol: TCP}\n---\n"
-          "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: h\n"
-          "  namespace: default\n  creationTimestamp: '2020-01-01T00:00:00Z'\nspec:\n"
-          "  hosts: [http.example.com]\n  resolution: DNS\n"
-          "  ports:\n  - {number: 8000, name: http, protocol: HTTP}\n",
-          sidecarIn("default"));
+  Built b(
+      "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: t\n"
+      "  namespace: default\n  creationTimestamp: '2019-01-01T00:00:00Z'\nspec:\n"
+      "  hosts: [tcp.example.com]\n  resolution: DNS\n"
+      "  ports:\n  - {number: 8000, name: tcp, protocol: TCP}\n---\n"
+      "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: h\n"
+      "  namespace: default\n  creationTimestamp: '2020-01-01T00:00:00Z'\nspec:\n"
+      "  hosts: [http.example.com]\n  resolution: DNS\n"
+      "  ports:\n  - {number: 8000, name: http, protocol: HTTP}\n",
+      sidecarIn("default"));
   INFO(b.dump());
   const Listener* l = b.listener("0.0.0.0_8000");
   REQUIRE(l != nullptr);
@@ -860,7 +878,8 @@ TEST_CASE("sidecar listeners: HTTP and TCP services on one port merge into sniff
   bool has_tcp = false;
   auto inspect = [&](const FilterChain& fc) {
     has_http = has_http || fc.http;
-    has_tcp = has_tcp || (fc.tcp_proxy && fc.tcp_proxy->cluster == "outbound|8000||tcp.example.com");
+    has_tcp =
+        has_tcp || (fc.tcp_proxy && fc.tcp_proxy->cluster == "outbound|8000||tcp.example.com");
   };
   for (const FilterChain& fc : l->filter_chains) {
     inspect(fc);
@@ -873,24 +892,26 @@ TEST_CASE("sidecar listeners: HTTP and TCP services on one port merge into sniff
 }
 
 TEST_CASE("sidecar listeners: UDP ports get no listener and no cluster", "[lower-sidecar]") {
-  Built b("apiVersion: v1\nkind: Service\nmetadata:\n  name: dns\n  namespace: default\n"
-          "spec:\n  clusterIP: 2.0.0.8\n  ports:\n  - {port: 53, name: dns, protocol: UDP}\n",
-          sidecarIn("default"));
+  Built b(
+      "apiVersion: v1\nkind: Service\nmetadata:\n  name: dns\n  namespace: default\n"
+      "spec:\n  clusterIP: 2.0.0.8\n  ports:\n  - {port: 53, name: dns, protocol: UDP}\n",
+      sidecarIn("default"));
   CHECK(b.listener("2.0.0.8_53") == nullptr);
   CHECK(b.pc.findCluster("outbound|53||dns.default.svc.cluster.local") == nullptr);
 }
 
 TEST_CASE("sidecar listeners: headless TCP services get one listener per pod IP (7.6)",
           "[lower-sidecar]") {
-  Built b("apiVersion: v1\nkind: Service\nmetadata:\n  name: db\n  namespace: default\nspec:\n"
-          "  clusterIP: None\n  selector: {app: db}\n  ports:\n  - {port: 5432, name: tcp}\n---\n"
-          "apiVersion: v1\nkind: Pod\nmetadata:\n  name: db-0\n  namespace: default\n"
-          "  labels: {app: db}\nspec:\n  containers:\n  - {name: c, image: i}\nstatus:\n"
-          "  podIP: 10.1.1.1\n---\n"
-          "apiVersion: v1\nkind: Pod\nmetadata:\n  name: db-1\n  namespace: default\n"
-          "  labels: {app: db}\nspec:\n  containers:\n  - {name: c, image: i}\nstatus:\n"
-          "  podIP: 10.1.1.2\n",
-          sidecarIn("default"));
+  Built b(
+      "apiVersion: v1\nkind: Service\nmetadata:\n  name: db\n  namespace: default\nspec:\n"
+      "  clusterIP: None\n  selector: {app: db}\n  ports:\n  - {port: 5432, name: tcp}\n---\n"
+      "apiVersion: v1\nkind: Pod\nmetadata:\n  name: db-0\n  namespace: default\n"
+      "  labels: {app: db}\nspec:\n  containers:\n  - {name: c, image: i}\nstatus:\n"
+      "  podIP: 10.1.1.1\n---\n"
+      "apiVersion: v1\nkind: Pod\nmetadata:\n  name: db-1\n  namespace: default\n"
+      "  labels: {app: db}\nspec:\n  containers:\n  - {name: c, image: i}\nstatus:\n"
+      "  podIP: 10.1.1.2\n",
+      sidecarIn("default"));
   INFO(b.dump());
   CHECK(b.listener("10.1.1.1_5432") != nullptr);
   CHECK(b.listener("10.1.1.2_5432") != nullptr);
@@ -900,9 +921,10 @@ TEST_CASE("sidecar listeners: headless TCP services get one listener per pod IP 
   CHECK(c->type == Cluster::DiscoveryType::kOriginalDst);
 }
 
-TEST_CASE("sidecar listeners: an explicit egress port locks that port against the catch-all "
-          "(5.2)",
-          "[lower-sidecar]") {
+TEST_CASE(
+    "sidecar listeners: an explicit egress port locks that port against the catch-all "
+    "(5.2)",
+    "[lower-sidecar]") {
   Built b(std::string(kKnownServices) +
               "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata:\n  name: s\n"
               "  namespace: default\nspec:\n  egress:\n"
@@ -939,8 +961,7 @@ TEST_CASE("sidecar tcp: a VS tcp route without match replaces the default chain 
   CHECK(l->filter_chains[0].tcp_proxy->source.virtual_service == "default/v");
 }
 
-TEST_CASE("sidecar tcp: a match on another port keeps the default chain (7.1)",
-          "[lower-sidecar]") {
+TEST_CASE("sidecar tcp: a match on another port keeps the default chain (7.1)", "[lower-sidecar]") {
   Built b(std::string(kTcpService) +
               "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: v\n"
               "  namespace: default\nspec:\n  hosts: [db]\n  tcp:\n"
@@ -974,16 +995,18 @@ TEST_CASE("sidecar tcp: destinationSubnets make a CIDR chain next to the default
         "outbound|5432||db.default.svc.cluster.local");
 }
 
-TEST_CASE("sidecar tcp: several destinations become weighted clusters without zero weights "
-          "(1.5)",
-          "[lower-sidecar]") {
-  Built b(std::string(kTcpService) +
-              "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: v\n"
-              "  namespace: default\nspec:\n  hosts: [db.default.svc.cluster.local]\n  tcp:\n"
-              "  - route:\n    - {destination: {host: a.example.com, port: {number: 1}}, weight: 80}\n"
-              "    - {destination: {host: b.example.com, port: {number: 1}}, weight: 20}\n"
-              "    - {destination: {host: c.example.com, port: {number: 1}}, weight: 0}\n",
-          sidecarIn("default"));
+TEST_CASE(
+    "sidecar tcp: several destinations become weighted clusters without zero weights "
+    "(1.5)",
+    "[lower-sidecar]") {
+  Built b(
+      std::string(kTcpService) +
+          "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: v\n"
+          "  namespace: default\nspec:\n  hosts: [db.default.svc.cluster.local]\n  tcp:\n"
+          "  - route:\n    - {destination: {host: a.example.com, port: {number: 1}}, weight: 80}\n"
+          "    - {destination: {host: b.example.com, port: {number: 1}}, weight: 20}\n"
+          "    - {destination: {host: c.example.com, port: {number: 1}}, weight: 0}\n",
+      sidecarIn("default"));
   const TcpProxy& tp = *b.listener("2.0.0.7_5432")->filter_chains.at(0).tcp_proxy;
   CHECK(tp.cluster.empty());
   REQUIRE(tp.weighted.size() == 2);
@@ -1062,13 +1085,15 @@ TEST_CASE("sidecar tls: http routes never apply to a TLS port (7.2)", "[lower-si
   CHECK(testing::hasId(b.pc.notes, "lower-sidecar-vs-unused"));
 }
 
-TEST_CASE("sidecar tcp: two hosts without addresses on one TCP port: the first keeps the port "
-          "(7.1)",
-          "[lower-sidecar]") {
-  Built b("apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: e\n"
-          "  namespace: default\nspec:\n  hosts: [a.example.com, b.example.com]\n"
-          "  resolution: DNS\n  ports:\n  - {number: 3306, name: mysql, protocol: MYSQL}\n",
-          sidecarIn("default"));
+TEST_CASE(
+    "sidecar tcp: two hosts without addresses on one TCP port: the first keeps the port "
+    "(7.1)",
+    "[lower-sidecar]") {
+  Built b(
+      "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: e\n"
+      "  namespace: default\nspec:\n  hosts: [a.example.com, b.example.com]\n"
+      "  resolution: DNS\n  ports:\n  - {number: 3306, name: mysql, protocol: MYSQL}\n",
+      sidecarIn("default"));
   const Listener* l = b.listener("0.0.0.0_3306");
   REQUIRE(l != nullptr);
   REQUIRE(l->filter_chains.size() == 1);
@@ -1078,11 +1103,13 @@ TEST_CASE("sidecar tcp: two hosts without addresses on one TCP port: the first k
 
 TEST_CASE("sidecar notes: a shadowed VirtualService is reported at its own position (9.3)",
           "[lower-sidecar]") {
-  std::string yaml = std::string(kKnownServices) +  // 39 lines
-                     vsYaml({"default", {"known.default.svc.cluster.local"}, "old.example.com",
-                             kTimeOlder}) +  // 14 lines
-                     vsYaml({"default", {"known.default.svc.cluster.local"}, "new.example.com",
-                             kTimeNewer});
+  std::string yaml =
+      std::string(kKnownServices) +  // 39 lines
+      vsYaml({"default",
+              {"known.default.svc.cluster.local"},
+              "old.example.com",
+              kTimeOlder}) +  // 14 lines
+      vsYaml({"default", {"known.default.svc.cluster.local"}, "new.example.com", kTimeNewer});
   Built b(yaml, sidecarIn("default"));
   REQUIRE(testing::hasId(b.pc.notes, "lower-sidecar-vs-shadowed"));
   for (const Diagnostic& d : b.pc.notes) {
@@ -1128,14 +1155,16 @@ TEST_CASE("sidecar tls: a TLS port with a VIP needs no SNI; VS sniHosts add SNI 
   CHECK(r->default_filter_chain->name == "PassthroughFilterChain");
 }
 
-TEST_CASE("sidecar listeners: a ServiceEntry with two addresses gets a listener per address "
-          "(1.21)",
-          "[lower-sidecar]") {
-  Built b("apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: e\n"
-          "  namespace: default\nspec:\n  hosts: [db.example.com]\n"
-          "  addresses: [240.0.0.1, 240.0.0.2]\n  resolution: STATIC\n  endpoints:\n"
-          "  - address: 1.1.1.1\n  ports:\n  - {number: 5432, name: tcp, protocol: TCP}\n",
-          sidecarIn("default"));
+TEST_CASE(
+    "sidecar listeners: a ServiceEntry with two addresses gets a listener per address "
+    "(1.21)",
+    "[lower-sidecar]") {
+  Built b(
+      "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: e\n"
+      "  namespace: default\nspec:\n  hosts: [db.example.com]\n"
+      "  addresses: [240.0.0.1, 240.0.0.2]\n  resolution: STATIC\n  endpoints:\n"
+      "  - address: 1.1.1.1\n  ports:\n  - {number: 5432, name: tcp, protocol: TCP}\n",
+      sidecarIn("default"));
   CHECK(b.listener("240.0.0.1_5432") != nullptr);
   CHECK(b.listener("240.0.0.2_5432") != nullptr);
   const Cluster* c = b.pc.findCluster("outbound|5432||db.example.com");
@@ -1200,10 +1229,12 @@ TEST_CASE("sidecar clusters: one per service port and DR subset, plus the fixed 
                        [](const Cluster& x, const Cluster& y) { return x.name < y.name; }));
 }
 
-TEST_CASE("sidecar clusters: a VS destination outside the egress hosts still gets a cluster "
-          "(5.1)",
-          "[lower-sidecar]") {
-  Built b = routesCase({{"default", {"known.default.svc.cluster.local"},
+TEST_CASE(
+    "sidecar clusters: a VS destination outside the egress hosts still gets a cluster "
+    "(5.1)",
+    "[lower-sidecar]") {
+  Built b = routesCase({{"default",
+                         {"known.default.svc.cluster.local"},
                          "not-default.not-default.svc.cluster.local"}},
                        {"./*"}, "default");
   CHECK(b.pc.findCluster("outbound|80||not-default.not-default.svc.cluster.local") != nullptr);
@@ -1212,15 +1243,17 @@ TEST_CASE("sidecar clusters: a VS destination outside the egress hosts still get
 
 TEST_CASE("sidecar clusters: a service exported elsewhere has no cluster here (4.5)",
           "[lower-sidecar]") {
-  Built b("apiVersion: v1\nkind: Service\nmetadata:\n  name: hidden\n  namespace: other\n"
-          "  annotations:\n    networking.istio.io/exportTo: \".\"\nspec:\n  clusterIP: 2.0.0.3\n"
-          "  ports:\n  - {port: 80, name: http}\n",
-          sidecarIn("default"));
+  Built b(
+      "apiVersion: v1\nkind: Service\nmetadata:\n  name: hidden\n  namespace: other\n"
+      "  annotations:\n    networking.istio.io/exportTo: \".\"\nspec:\n  clusterIP: 2.0.0.3\n"
+      "  ports:\n  - {port: 80, name: http}\n",
+      sidecarIn("default"));
   CHECK(b.pc.findCluster("outbound|80||hidden.other.svc.cluster.local") == nullptr);
   CHECK(b.rc("80") == nullptr);
 }
 
-// --- Behaviour on odd inputs ----------------------------------------------------------------------
+// --- Behaviour on odd inputs
+// ----------------------------------------------------------------------
 
 TEST_CASE("sidecar: an empty config still has virtualOutbound and the fixed clusters",
           "[lower-sidecar]") {
