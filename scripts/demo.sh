@@ -13,3 +13,9 @@ if [ "$status" -ne 1 ]; then
   echo "expected exit code 1 from samples/invalid, got $status" >&2
   exit 1
 fi
+echo
+echo "== meshc test -f samples/shop samples/tests/shop.test.yaml --coverage"
+"$MESHC" test -f samples/shop samples/tests/shop.test.yaml --coverage
+echo
+echo "== meshc simulate (one request through the ingress gateway)"
+"$MESHC" simulate -f samples/shop --gateway istio=ingressgateway 'GET https://shop.example.com/products' -H 'x-canary: true'

@@ -10,6 +10,7 @@
 #include "ir/interpreter.h"
 #include "ir/ir.h"
 #include "ir/reference_eval.h"
+#include "ir/verify.h"
 
 namespace meshc::sim {
 
@@ -57,6 +58,10 @@ Expected<std::unique_ptr<Simulator>> Simulator::create(lower::ProxyConfig config
   impl->engines.reserve(sim->config_.route_configs.size());
   for (const lower::RouteConfiguration& rc : sim->config_.route_configs) {
     Impl::Engines e{&rc, ir::buildRouteProgram(rc), std::make_unique<ir::ReferenceEvaluator>(rc)};
+    if (Status st = ir::verifyRouteProgram(e.program); !st) {
+      return Status::error(StatusCode::kInternal,
+                           "route configuration " + rc.name + ": IR verifier: " + st.message());
+    }
     impl->engines.push_back(std::move(e));
   }
   sim->impl_ = std::move(impl);
@@ -193,6 +198,58 @@ std::string rewritePath(const lower::Route& route, const ir::RequestView& view,
     return original_path;
   }
   return query.empty() ? path : path + "?" + query;
+}
+
+std::string describeMatcher(const lower::StringMatcher& m) {
+  static const char* kinds[] = {"exact", "prefix", "suffix", "contains", "regex"};
+  return std::string(kinds[static_cast<int>(m.kind)]) + " \"" + m.value + "\"" +
+         (m.ignore_case ? " (ignoring case)" : "");
+}
+
+// Why one route does not match: the first of its conditions that fails, each checked alone with
+// the reference evaluator so the explanation uses exactly Envoy's semantics.
+std::string whyNot(const ir::ReferenceEvaluator& ref, const lower::Route& route,
+                   const ir::RequestView& view) {
+  lower::Route probe;
+  probe.match.path = route.match.path;
+  probe.match.case_sensitive = route.match.case_sensitive;
+  if (!ref.routeMatches(probe, view)) {
+    static const char* kinds[] = {"prefix", "path", "regex", "path-separated prefix"};
+    return std::string(kinds[static_cast<int>(route.match.path.kind)]) + " \"" +
+           route.match.path.value + "\" does not match path \"" + view.path() + "\"";
+  }
+  probe.match.path = lower::PathMatcher{};
+  for (const lower::HeaderMatcher& h : route.match.headers) {
+    probe.match.headers = {h};
+    if (!ref.routeMatches(probe, view)) {
+      std::optional<std::string_view> got = view.header(h.name);
+      std::string want = h.present_match ? "present" : (h.string_match ? describeMatcher(*h.string_match) : "");
+      return "header " + h.name + (h.invert_match ? " must not be " : " must be ") + want + ", found " +
+             (got ? "\"" + std::string(*got) + "\"" : std::string("none"));
+    }
+  }
+  probe.match.headers.clear();
+  for (const lower::QueryParameterMatcher& q : route.match.query_parameters) {
+    probe.match.query_parameters = {q};
+    if (!ref.routeMatches(probe, view)) {
+      std::optional<std::string_view> got = view.queryParam(q.name);
+      return "query parameter " + q.name + " must be " +
+             (q.present_match ? std::string("present") : (q.string_match ? describeMatcher(*q.string_match) : "")) +
+             ", found " + (got ? "\"" + std::string(*got) + "\"" : std::string("none"));
+    }
+  }
+  probe.match.query_parameters.clear();
+  for (const lower::ClaimMatcher& c : route.match.claims) {
+    probe.match.claims = {c};
+    if (!ref.routeMatches(probe, view)) {
+      std::string path;
+      for (const std::string& p : c.claim_path) {
+        path += (path.empty() ? "" : ".") + p;
+      }
+      return "JWT claim " + path + " does not match";
+    }
+  }
+  return "does not match";
 }
 
 }  // namespace
@@ -376,7 +433,29 @@ SimResult Simulator::run(const SimRequest& request, EngineKind engine) const {
   const lower::VirtualHost& vh = rc.virtual_hosts[decision.virtual_host];
   r.virtual_host = vh.name;
   r.vhost_index = decision.virtual_host;
-  r.trace.push_back("virtual host " + vh.name + " (host \"" + view.host() + "\")");
+  std::string why_vhost = "the catch-all domain \"*\"";
+  for (const std::string& d : vh.domains) {
+    if (d == view.host()) {
+      why_vhost = "exact domain \"" + d + "\"";
+      break;
+    }
+    if (d != "*" && (d.front() == '*' || d.back() == '*')) {
+      why_vhost = "wildcard domain \"" + d + "\"";
+    }
+  }
+  r.trace.push_back("virtual host " + vh.name + ": host \"" + view.host() + "\" matches " + why_vhost);
+  // Which earlier routes were tried, and the condition that failed for each (capped for size).
+  size_t tried = decision.kind == ir::RouteDecision::Kind::kRoute ? static_cast<size_t>(decision.route)
+                                                                  : vh.routes.size();
+  constexpr size_t kMaxExplained = 12;
+  for (size_t i = 0; i < tried && i < kMaxExplained; ++i) {
+    const lower::Route& other = vh.routes[i];
+    std::string name = !other.name.empty() ? other.name : "#" + std::to_string(i);
+    r.trace.push_back("  route " + name + " skipped: " + whyNot(*engines->reference, other, view));
+  }
+  if (tried > kMaxExplained) {
+    r.trace.push_back("  ... and " + std::to_string(tried - kMaxExplained) + " more routes skipped");
+  }
   if (vh.require_tls && !is_tls) {
     r.outcome = Outcome::kRedirect;
     r.redirect_status = 301;
