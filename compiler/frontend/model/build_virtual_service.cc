@@ -376,8 +376,21 @@ std::vector<RouteDestination> routeDestinationsOf(const Node* n) {
   return out;
 }
 
-TcpRoute tcpRouteOf(const Node* n, uint32_t index) {
-  TcpRoute r;
+// The L4 match fields TCP and TLS matches share (SEMANTICS 1.15, 1.16).
+template <typename Match>
+void readL4Match(const Node* item, Match& m) {
+  m.loc = item->loc();
+  m.destination_subnets = stringList(item->get("destinationSubnets"));
+  m.port = uint32Of(item->get("port")).value_or(0);
+  m.source_labels = stringMap(item->get("sourceLabels"));
+  m.gateways = stringList(item->get("gateways"));
+  m.source_namespace = stringOf(item->get("sourceNamespace"));
+}
+
+// A TCP or TLS rule: its matches (extra per-kind fields via read_extra) and its destinations.
+template <typename Route, typename Match, typename ReadExtra>
+Route l4RouteOf(const Node* n, uint32_t index, ReadExtra read_extra) {
+  Route r;
   r.index = index;
   r.loc = n->loc();
   if (const Node* match = n->get("match")) {
@@ -385,13 +398,9 @@ TcpRoute tcpRouteOf(const Node* n, uint32_t index) {
       if (item == nullptr || !item->isMap()) {
         continue;
       }
-      L4MatchAttributes m;
-      m.loc = item->loc();
-      m.destination_subnets = stringList(item->get("destinationSubnets"));
-      m.port = uint32Of(item->get("port")).value_or(0);
-      m.source_labels = stringMap(item->get("sourceLabels"));
-      m.gateways = stringList(item->get("gateways"));
-      m.source_namespace = stringOf(item->get("sourceNamespace"));
+      Match m;
+      readL4Match(item, m);
+      read_extra(item, m);
       r.match.push_back(std::move(m));
     }
   }
@@ -399,28 +408,15 @@ TcpRoute tcpRouteOf(const Node* n, uint32_t index) {
   return r;
 }
 
+TcpRoute tcpRouteOf(const Node* n, uint32_t index) {
+  return l4RouteOf<TcpRoute, L4MatchAttributes>(n, index, [](const Node*, L4MatchAttributes&) {});
+}
+
 TlsRoute tlsRouteOf(const Node* n, uint32_t index) {
-  TlsRoute r;
-  r.index = index;
-  r.loc = n->loc();
-  if (const Node* match = n->get("match")) {
-    for (const Node* item : match->items()) {
-      if (item == nullptr || !item->isMap()) {
-        continue;
-      }
-      TlsMatchAttributes m;
-      m.loc = item->loc();
-      m.sni_hosts = stringList(item->get("sniHosts"));
-      m.destination_subnets = stringList(item->get("destinationSubnets"));
-      m.port = uint32Of(item->get("port")).value_or(0);
-      m.source_labels = stringMap(item->get("sourceLabels"));
-      m.gateways = stringList(item->get("gateways"));
-      m.source_namespace = stringOf(item->get("sourceNamespace"));
-      r.match.push_back(std::move(m));
-    }
-  }
-  r.route = routeDestinationsOf(n->get("route"));
-  return r;
+  return l4RouteOf<TlsRoute, TlsMatchAttributes>(
+      n, index, [](const Node* item, TlsMatchAttributes& m) {
+        m.sni_hosts = stringList(item->get("sniHosts"));
+      });
 }
 
 // Calls fn(item, index) for every map item of a sequence; index counts all items so it stays the
