@@ -205,6 +205,13 @@ int runExplain(const ExplainFlags& flags) {
   }
   if (flags.format == "dot") {
     std::cout << "}\n";
+  } else if (!pc.notes.empty()) {
+    // Choices Istio makes silently (a VirtualService ignored, a server dropped, ...).
+    std::cout << "notes\n";
+    for (const Diagnostic& d : pc.notes) {
+      std::string where = d.loc.valid() ? fmt::format("{}:{}: ", sources.path(d.loc.file), d.loc.line) : "";
+      std::cout << fmt::format("  {}[{}] {}\n", where, d.id, d.message);
+    }
   }
   return kExitClean;
 }
