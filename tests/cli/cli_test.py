@@ -2,8 +2,10 @@
 """CLI tests for meshc lint: exit codes, stdin, directories, --fail-on, suppression, formats."""
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 
 MESHC = os.path.abspath(sys.argv[1])
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
@@ -106,6 +108,66 @@ case("-v lists analyzers", ["lint", "clean.yaml", "-v"], 0, stream="stderr", con
 case("schema prints a kind", ["schema", "VirtualService"], 0, contains=['"$schema"'])
 case("schema --list", ["schema", "--list"], 0, contains=["VirtualService", "Gateway"])
 case("schema of an unknown kind is a usage error", ["schema", "Nope"], 2)
+
+# Routing commands over samples/shop.
+SHOP = os.path.join(DATA, "..", "..", "..", "samples", "shop")
+SHOP_TESTS = os.path.join(DATA, "..", "..", "..", "samples", "tests", "shop.test.yaml")
+case("simulate explains a gateway request", ["simulate", "-f", SHOP, "--gateway", "istio=ingressgateway",
+                                            "GET https://shop.example.com/api/cart"], 0,
+     contains=["listener 0.0.0.0_443", "route cart-api of VirtualService shop/shop-frontend",
+               "=> route outbound|8080||cart.shop.svc.cluster.local"])
+p = run("simulate", "-f", SHOP, "--sidecar", "app=frontend", "-n", "shop", "-o", "json",
+        "GET http://reviews:9080/r", "-H", "end-user: tester")
+try:
+    j = json.loads(p.stdout)
+    check("simulate -o json for a sidecar", p.returncode == 0 and j["outcome"] == "route"
+          and j["cluster"] == "outbound|9080|v2|reviews.shop.svc.cluster.local"
+          and j["source"].endswith("30-routing.yaml:82"), p.stdout + p.stderr)
+except (ValueError, KeyError) as e:
+    check("simulate -o json parses", False, f"{e}\n{p.stdout}{p.stderr}")
+case("simulate needs exactly one proxy", ["simulate", "-f", SHOP, "GET http://a/"], 2)
+case("simulate rejects a bad URL", ["simulate", "-f", SHOP, "--gateway", "istio=x", "GET a/b"], 2,
+     stream="stderr", contains=["invalid URL"])
+case("simulate rejects bad labels", ["simulate", "-f", SHOP, "--gateway", "istio", "GET http://a/"], 2)
+TMP = tempfile.mkdtemp(prefix="meshc-cli-test-")
+reqs = '{"name": "a", "proxy": {"kind": "gateway", "labels": {"istio": "ingressgateway"}}, "request": {"scheme": "https", "authority": "shop.example.com", "path": "/static/x.css"}}\n'
+with open(os.path.join(TMP, "requests.tmp.jsonl"), "w") as f:
+    f.write(reqs + "not json\n")
+p = run("simulate", "-f", SHOP, "--requests", os.path.join(TMP, "requests.tmp.jsonl"))
+lines = p.stdout.splitlines()
+check("simulate --requests: one JSON line per request, bad lines reported, exit 2",
+      p.returncode == 2 and len(lines) == 2 and json.loads(lines[0])["route"] == "static-assets"
+      and json.loads(lines[0])["name"] == "a" and json.loads(lines[1])["line"] == 2, p.stdout + p.stderr)
+case("test passes the shop tests", ["test", "-f", SHOP, SHOP_TESTS, "--coverage"], 0,
+     contains=["12 passed, 0 failed", "coverage: "])
+case("test --min-coverage fails above the achieved coverage",
+     ["test", "-f", SHOP, SHOP_TESTS, "--min-coverage", "100"], 1, stream="stderr",
+     contains=["below --min-coverage"])
+p = run("test", "-f", SHOP, SHOP_TESTS, "-o", "junit")
+check("test -o junit is a testsuite", p.returncode == 0 and '<testsuite name="meshc" tests="12" failures="0"' in p.stdout,
+      p.stdout)
+with open(os.path.join(TMP, "failing.tmp.test.yaml"), "w") as f:
+    f.write("- name: wrong cluster\n  proxy: {kind: gateway, labels: {istio: ingressgateway}}\n"
+            "  request: {scheme: https, authority: shop.example.com, path: /api/cart}\n"
+            "  expect: {cluster: outbound|1||nope}\n")
+case("a failing test exits 1 with a diff", ["test", "-f", SHOP, os.path.join(TMP, "failing.tmp.test.yaml")], 1,
+     contains=["FAIL", "- expected: \"outbound|1||nope\"", "+ actual:   \"outbound|8080||cart.shop.svc.cluster.local\""])
+with open(os.path.join(TMP, "bad.tmp.test.yaml"), "w") as f:
+    f.write("- name: typo\n  request: {path: /}\n  expect: {clustr: x}\n")
+case("an unknown expect field is a usage error", ["test", "-f", SHOP, os.path.join(TMP, "bad.tmp.test.yaml")], 2,
+     stream="stderr", contains=['unknown expect field "clustr"'])
+case("diff stops with a usage error on a bad request line", ["diff", "--old", SHOP, "--new", SHOP, "--requests", os.path.join(TMP, "requests.tmp.jsonl")], 2)
+with open(os.path.join(TMP, "requests.tmp.jsonl"), "w") as f:
+    f.write(reqs)
+case("diff of identical configs reports nothing", ["diff", "--old", SHOP, "--new", SHOP, "--requests", os.path.join(TMP, "requests.tmp.jsonl")], 0,
+     contains=["0 of 1 requests change"])
+case("explain lists listeners, virtual hosts and routes", ["explain", "-f", SHOP, "--gateway", "istio=ingressgateway"], 0,
+     contains=["listener 0.0.0.0_443", "virtual host shop.example.com:443", "#0 cart-api prefix \"/api/cart\""])
+case("explain --format dot is a digraph", ["explain", "-f", SHOP, "--gateway", "istio=ingressgateway", "--format", "dot"], 0,
+     contains=["digraph proxy {"])
+case("explain --tree prints the IR", ["explain", "-f", SHOP, "--gateway", "istio=ingressgateway", "--tree"], 0,
+     contains=["listener 0.0.0.0_443"])
+shutil.rmtree(TMP)
 
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
