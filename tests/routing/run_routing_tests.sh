@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every routing edge-case test in DIR: `meshc test -f DIR/<case>.yaml DIR/<case>.test.yaml`.
+# Runs every routing edge-case test in DIR: `meshc test -f DIR/<case>.yaml DIR/<case>.test.yaml`,
+# once per route-selection engine.
 # Usage: run_routing_tests.sh MESHC DIR. Cases in DIR/known-gaps/ are not run (documented gaps).
 set -u
 MESHC="$1"; DIR="$2"
@@ -11,12 +12,15 @@ for tests in "$DIR"/*.test.yaml; do
     echo "FAIL $name: missing manifest $manifest"; failed=$((failed + 1)); failed_names+=("$name")
     continue
   fi
-  if out="$("$MESHC" test -f "$manifest" "$tests" 2>&1)"; then
-    passed=$((passed + 1))
-  else
-    echo "FAIL $name"; echo "$out" | sed 's/^/    /'
-    failed=$((failed + 1)); failed_names+=("$name")
-  fi
+  # Both route-selection engines must give the expected answers.
+  for engine in interpreter reference; do
+    if out="$("$MESHC" test --engine "$engine" -f "$manifest" "$tests" 2>&1)"; then
+      passed=$((passed + 1))
+    else
+      echo "FAIL $name ($engine)"; echo "$out" | sed 's/^/    /'
+      failed=$((failed + 1)); failed_names+=("$name/$engine")
+    fi
+  done
 done
 echo "$passed passed, $failed failed"
 if [ "$failed" -ne 0 ]; then
