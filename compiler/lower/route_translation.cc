@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 
+#include "frontend/validation/validate_common.h"
 #include "lower/names.h"
 
 namespace meshc::lower {
@@ -526,32 +527,6 @@ std::optional<RetryPolicy> convertRetryPolicy(const std::optional<model::HttpRet
   return out;
 }
 
-std::optional<uint32_t> grpcStatusCode(std::string_view name) {
-  static constexpr std::array<std::string_view, 17> kNames = {"OK",
-                                                              "CANCELLED",
-                                                              "UNKNOWN",
-                                                              "INVALID_ARGUMENT",
-                                                              "DEADLINE_EXCEEDED",
-                                                              "NOT_FOUND",
-                                                              "ALREADY_EXISTS",
-                                                              "PERMISSION_DENIED",
-                                                              "RESOURCE_EXHAUSTED",
-                                                              "FAILED_PRECONDITION",
-                                                              "ABORTED",
-                                                              "OUT_OF_RANGE",
-                                                              "UNIMPLEMENTED",
-                                                              "INTERNAL",
-                                                              "UNAVAILABLE",
-                                                              "DATA_LOSS",
-                                                              "UNAUTHENTICATED"};
-  for (size_t i = 0; i < kNames.size(); ++i) {
-    if (kNames[i] == name) {
-      return static_cast<uint32_t>(i);
-    }
-  }
-  return std::nullopt;
-}
-
 std::optional<FaultPolicy> translateFault(const model::HttpFaultInjection& in) {
   FaultPolicy out;
   bool has_delay = false;
@@ -574,7 +549,8 @@ std::optional<FaultPolicy> translateFault(const model::HttpFaultInjection& in) {
     } else if (!in.abort->grpc_status.empty()) {
       has_abort = true;
       // An unknown name cannot pass validation; Istio's map lookup would give 0.
-      out.abort_grpc_status = grpcStatusCode(in.abort->grpc_status).value_or(0);
+      out.abort_grpc_status =
+          frontend::validation::grpcStatusCode(in.abort->grpc_status).value_or(0);
     }
     if (has_abort && in.abort->percentage) {
       out.abort_per_million = percentToPerMillion(*in.abort->percentage);

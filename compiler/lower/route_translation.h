@@ -98,9 +98,6 @@ CorsPolicy translateCorsPolicy(const model::CorsPolicy& cors);
 /// ApplyRedirect (1.6): fills route.redirect, or sets action kNone for unsupported codes.
 void applyRedirect(Route& route, const model::HttpRedirect& redirect, uint32_t port, bool tls);
 
-/// gRPC status name → code (UNAVAILABLE → 14); nullopt for unknown names.
-std::optional<uint32_t> grpcStatusCode(std::string_view name);
-
 /// GetDestinationCluster (3.8): explicit port, else the service's only port, else `listener_port`.
 /// Empty host → `UnknownService`.
 std::string destinationCluster(const model::Destination& dest, uint32_t listener_port,

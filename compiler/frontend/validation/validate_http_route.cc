@@ -203,28 +203,6 @@ void checkFaultPercentage(const Node* holder, Reporter& rep) {
   }
 }
 
-bool isGrpcStatusName(std::string_view s) {
-  static constexpr std::string_view kNames[] = {
-      "OK",
-      "CANCELLED",
-      "UNKNOWN",
-      "INVALID_ARGUMENT",
-      "DEADLINE_EXCEEDED",
-      "NOT_FOUND",
-      "ALREADY_EXISTS",
-      "PERMISSION_DENIED",
-      "RESOURCE_EXHAUSTED",
-      "FAILED_PRECONDITION",
-      "ABORTED",
-      "OUT_OF_RANGE",
-      "UNIMPLEMENTED",
-      "INTERNAL",
-      "UNAVAILABLE",
-      "DATA_LOSS",
-      "UNAUTHENTICATED",
-  };
-  return std::find(std::begin(kNames), std::end(kNames), s) != std::end(kNames);
-}
 
 // Istio accepts 200..600 although its message says 599; we keep the accepted range.
 void checkHttpStatus(const Node* status, const Node* fallback, std::string_view id,
@@ -253,7 +231,7 @@ void checkFault(const Node* fault, Reporter& rep) {
     const Node* http2 = abort->get("http2Error");
     const Node* http = abort->get("httpStatus");
     if (isSet(grpc)) {
-      if (!isGrpcStatusName(textOf(grpc))) {
+      if (!grpcStatusCode(textOf(grpc)).has_value()) {
         rep.error("vs-invalid-grpc-status", grpc,
                   "gRPC status " + quoted(textOf(grpc)) +
                       " is not supported; expected a canonical code name such as NOT_FOUND or "
