@@ -25,19 +25,6 @@ const char* stringKindName(StringTest::Kind k) {
   return "?";
 }
 
-const char* pathKindName(PathKind k) {
-  switch (k) {
-    case PathKind::kPrefix:
-      return "prefix";
-    case PathKind::kExact:
-      return "path";
-    case PathKind::kSegmentPrefix:
-      return "path_separated_prefix";
-    case PathKind::kRegex:
-      return "safe_regex";
-  }
-  return "?";
-}
 
 std::string stringTest(const StringTest& t) {
   std::string out = stringKindName(t.kind);
@@ -162,6 +149,20 @@ void dumpTrie(const VirtualHostProgram& vh, const PathTrie& trie, const char* na
 }
 
 }  // namespace
+
+const char* pathKindName(PathKind k) {
+  switch (k) {
+    case PathKind::kPrefix:
+      return "prefix";
+    case PathKind::kExact:
+      return "path";
+    case PathKind::kSegmentPrefix:
+      return "path_separated_prefix";
+    case PathKind::kRegex:
+      return "safe_regex";
+  }
+  return "?";
+}
 
 std::string dumpQuote(std::string_view s) {
   std::string out = "\"";

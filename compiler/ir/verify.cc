@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "ir/ascii.h"
+#include "ir/dump.h"
 
 namespace meshc::ir {
 
@@ -23,20 +24,6 @@ std::string quoted(std::string_view s) {
 
 Status corrupt(std::string message) {
   return Status::error(StatusCode::kCorrupt, std::move(message));
-}
-
-const char* pathKindName(PathKind k) {
-  switch (k) {
-    case PathKind::kPrefix:
-      return "prefix";
-    case PathKind::kExact:
-      return "path";
-    case PathKind::kSegmentPrefix:
-      return "path_separated_prefix";
-    case PathKind::kRegex:
-      return "safe_regex";
-  }
-  return "?";
 }
 
 bool hasUpper(std::string_view s) {

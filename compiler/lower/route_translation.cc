@@ -699,13 +699,18 @@ RouteSource makeRouteSource(const IndexedVirtualService& vs, size_t rule, int32_
   return src;
 }
 
-RouteSource makeTcpRouteSource(const IndexedVirtualService& vs, size_t rule, int32_t match_index) {
+namespace {
+
+// The source of an L4 rule (`rules` is spec.tcp or spec.tls): the rule, or its match entry.
+template <typename Rule>
+RouteSource makeL4RouteSource(const IndexedVirtualService& vs, const std::vector<Rule>& rules,
+                              RouteSource::RuleKind kind, size_t rule, int32_t match_index) {
   RouteSource src;
   src.virtual_service = vs.ref();
-  src.rule_kind = RouteSource::RuleKind::kTcp;
+  src.rule_kind = kind;
   src.match_index = match_index;
-  if (rule < vs.vs.tcp.size()) {
-    const model::TcpRoute& r = vs.vs.tcp[rule];
+  if (rule < rules.size()) {
+    const Rule& r = rules[rule];
     src.http_index = static_cast<int32_t>(r.index);
     src.loc = r.loc;
     if (match_index >= 0 && static_cast<size_t>(match_index) < r.match.size() &&
@@ -716,21 +721,14 @@ RouteSource makeTcpRouteSource(const IndexedVirtualService& vs, size_t rule, int
   return src;
 }
 
+}  // namespace
+
+RouteSource makeTcpRouteSource(const IndexedVirtualService& vs, size_t rule, int32_t match_index) {
+  return makeL4RouteSource(vs, vs.vs.tcp, RouteSource::RuleKind::kTcp, rule, match_index);
+}
+
 RouteSource makeTlsRouteSource(const IndexedVirtualService& vs, size_t rule, int32_t match_index) {
-  RouteSource src;
-  src.virtual_service = vs.ref();
-  src.rule_kind = RouteSource::RuleKind::kTls;
-  src.match_index = match_index;
-  if (rule < vs.vs.tls.size()) {
-    const model::TlsRoute& r = vs.vs.tls[rule];
-    src.http_index = static_cast<int32_t>(r.index);
-    src.loc = r.loc;
-    if (match_index >= 0 && static_cast<size_t>(match_index) < r.match.size() &&
-        r.match[static_cast<size_t>(match_index)].loc.valid()) {
-      src.loc = r.match[static_cast<size_t>(match_index)].loc;
-    }
-  }
-  return src;
+  return makeL4RouteSource(vs, vs.vs.tls, RouteSource::RuleKind::kTls, rule, match_index);
 }
 
 std::optional<Route> translateRoute(const IndexedVirtualService& vs, size_t rule,
