@@ -26,23 +26,15 @@ struct HostClassification {
     return false;
   }
   // Services: exact lookup, else the service host must be a subset of a wildcard entry.
-  bool matches(std::string_view h) const {
-    if (exact.count(h) != 0) {
-      return true;
-    }
-    bool h_wild = isWildcardHost(h);
-    for (const std::string& imported : all) {
-      if (!h_wild && !isWildcardHost(imported)) {
-        continue;
-      }
-      if (hostIsSubsetOf(h, imported)) {
-        return true;
-      }
-    }
-    return false;
-  }
+  bool matches(std::string_view h) const { return matchesBy(h, hostIsSubsetOf); }
   // VirtualServices: symmetric overlap (SEMANTICS 9.9: entry `a.com` imports a `*.com` VS).
-  bool vsMatches(std::string_view h) const {
+  bool vsMatches(std::string_view h) const { return matchesBy(h, hostsOverlap); }
+
+ private:
+  // Exact entry first; otherwise `relation` against every entry, skipping pairs where neither
+  // side is a wildcard (those only match exactly, which the lookup already answered).
+  template <typename Relation>
+  bool matchesBy(std::string_view h, Relation relation) const {
     if (exact.count(h) != 0) {
       return true;
     }
@@ -51,7 +43,7 @@ struct HostClassification {
       if (!h_wild && !isWildcardHost(imported)) {
         continue;
       }
-      if (hostsOverlap(h, imported)) {
+      if (relation(h, imported)) {
         return true;
       }
     }
