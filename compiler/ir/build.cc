@@ -23,12 +23,12 @@ std::string quoted(std::string_view s) {
 // Compiles and interns regex patterns; one RE2 per distinct pattern.
 class RegexPool {
  public:
-  explicit RegexPool(RouteProgram& program) : program_(program) { options_.set_log_errors(false); }
+  explicit RegexPool(RouteProgram& program) : program_(program) {}
   // Returns the pattern's index; *error is set when it does not compile.
   int32_t intern(const std::string& pattern, std::string* error) {
     auto it = index_.find(pattern);
     if (it == index_.end()) {
-      auto re = std::make_shared<re2::RE2>(pattern, options_);
+      std::shared_ptr<const re2::RE2> re = compileRouteRegex(pattern);
       int32_t id = static_cast<int32_t>(program_.regexes.size());
       program_.regex_patterns.push_back(pattern);
       program_.regexes.push_back(re->ok() ? re : nullptr);
@@ -41,7 +41,6 @@ class RegexPool {
 
  private:
   RouteProgram& program_;
-  re2::RE2::Options options_;
   std::unordered_map<std::string, int32_t> index_;
   std::vector<std::string> errors_;
 };
@@ -51,28 +50,28 @@ class RouteCompiler {
   RouteCompiler(RegexPool& pool, std::vector<std::string>& problems, size_t vhost, size_t route)
       : pool_(pool), problems_(problems), vhost_(vhost), route_(route) {}
 
-  RouteEntry compile(const lower::Route& route) {
+  RouteEntry compile(const xds::Route& route) {
     RouteEntry e;
     e.name = route.name;
-    const lower::RouteMatch& m = route.match;
+    const xds::RouteMatch& m = route.match;
     e.path = m.path.value;
     e.case_sensitive = m.case_sensitive;
     switch (m.path.kind) {
-      case lower::PathMatcher::Kind::kPrefix:
+      case xds::PathMatcher::Kind::kPrefix:
         e.path_kind = PathKind::kPrefix;
         break;
-      case lower::PathMatcher::Kind::kPath:
+      case xds::PathMatcher::Kind::kPath:
         e.path_kind = PathKind::kExact;
         break;
-      case lower::PathMatcher::Kind::kPathSeparatedPrefix:
+      case xds::PathMatcher::Kind::kPathSeparatedPrefix:
         e.path_kind = PathKind::kSegmentPrefix;
         break;
-      case lower::PathMatcher::Kind::kSafeRegex:
+      case xds::PathMatcher::Kind::kSafeRegex:
         e.path_kind = PathKind::kRegex;
         e.path_regex = regex(m.path.value, "safe_regex", &e);
         break;
     }
-    for (const lower::HeaderMatcher& h : m.headers) {
+    for (const xds::HeaderMatcher& h : m.headers) {
       HeaderTest t;
       t.name = asciiLower(h.name);
       t.present_match = h.present_match || !h.string_match;
@@ -83,7 +82,7 @@ class RouteCompiler {
       t.treat_missing_as_empty = h.treat_missing_header_as_empty;
       e.headers.push_back(std::move(t));
     }
-    for (const lower::QueryParameterMatcher& q : m.query_parameters) {
+    for (const xds::QueryParameterMatcher& q : m.query_parameters) {
       QueryTest t;
       t.name = q.name;
       if (!q.present_match && q.string_match) {
@@ -91,7 +90,7 @@ class RouteCompiler {
       }
       e.query_parameters.push_back(std::move(t));
     }
-    for (const lower::ClaimMatcher& c : m.claims) {
+    for (const xds::ClaimMatcher& c : m.claims) {
       ClaimTest t;
       for (size_t i = 0; i < c.claim_path.size(); ++i) {
         t.path += (i == 0 ? "" : ".") + c.claim_path[i];
@@ -106,24 +105,24 @@ class RouteCompiler {
   }
 
  private:
-  StringTest stringTest(const lower::StringMatcher& m, const std::string& what, RouteEntry* e) {
+  StringTest stringTest(const xds::StringMatcher& m, const std::string& what, RouteEntry* e) {
     StringTest t;
     t.value = m.value;
     t.ignore_case = m.ignore_case;
     switch (m.kind) {
-      case lower::StringMatcher::Kind::kExact:
+      case xds::StringMatcher::Kind::kExact:
         t.kind = StringTest::Kind::kExact;
         break;
-      case lower::StringMatcher::Kind::kPrefix:
+      case xds::StringMatcher::Kind::kPrefix:
         t.kind = StringTest::Kind::kPrefix;
         break;
-      case lower::StringMatcher::Kind::kSuffix:
+      case xds::StringMatcher::Kind::kSuffix:
         t.kind = StringTest::Kind::kSuffix;
         break;
-      case lower::StringMatcher::Kind::kContains:
+      case xds::StringMatcher::Kind::kContains:
         t.kind = StringTest::Kind::kContains;
         break;
-      case lower::StringMatcher::Kind::kRegex:
+      case xds::StringMatcher::Kind::kRegex:
         t.kind = StringTest::Kind::kRegex;
         t.ignore_case = false;
         t.regex = regex(m.value, what + " regex", e);
@@ -270,7 +269,7 @@ CandidateSet makeSet(std::vector<uint32_t> ids, const std::vector<RouteEntry>& r
   return set;
 }
 
-void buildHostTable(const lower::RouteConfiguration& config, RouteProgram& program) {
+void buildHostTable(const xds::RouteConfiguration& config, RouteProgram& program) {
   HostTable& table = program.hosts;
   std::map<uint32_t, DomainMap, std::greater<>> suffixes, prefixes;
   std::unordered_map<std::string, size_t> owner;  // "kind:key" → first virtual host
@@ -319,7 +318,7 @@ void buildHostTable(const lower::RouteConfiguration& config, RouteProgram& progr
   }
 }
 
-void buildVirtualHost(const lower::VirtualHost& vhost, size_t index, RegexPool& pool,
+void buildVirtualHost(const xds::VirtualHost& vhost, size_t index, RegexPool& pool,
                       RouteProgram& program, VirtualHostProgram& out) {
   out.name = vhost.name;
   for (size_t r = 0; r < vhost.routes.size(); ++r) {
@@ -379,42 +378,13 @@ void buildVirtualHost(const lower::VirtualHost& vhost, size_t index, RegexPool& 
   attach(out.case_sensitive, cs_lists);
   attach(out.case_insensitive, ci_lists);
 
-  if (!out.regex_routes.empty()) {
-    re2::RE2::Options options;
-    options.set_log_errors(false);
-    // The set holds every regex route of the host; give it room so large hosts keep the
-    // one-pass path (the DFA budget is two thirds of this).
-    options.set_max_mem(int64_t{256} << 20);
-    auto set = std::make_shared<re2::RE2::Set>(options, re2::RE2::ANCHOR_BOTH);
-    bool ok = true;
-    for (uint32_t r : out.regex_routes) {
-      if (set->Add(out.routes[r].path, nullptr) < 0) {
-        ok = false;
-        break;
-      }
-    }
-    if (ok && set->Compile()) {
-      out.regex_filter = std::move(set);
-    }
-  }
+  buildRegexFilter(out);
 }
 
 }  // namespace
 
-std::string regexLiteralPrefix(const re2::RE2& re) {
-  // 128 bytes is longer than any useful routing literal; RE2 truncates its bounds there.
-  std::string min, max;
-  if (!re.ok() || !re.PossibleMatchRange(&min, &max, 128)) {
-    return "";
-  }
-  size_t n = 0;
-  while (n < min.size() && n < max.size() && min[n] == max[n]) {
-    ++n;
-  }
-  return min.substr(0, n);
-}
 
-RouteProgram buildRouteProgram(const lower::RouteConfiguration& config) {
+RouteProgram buildRouteProgram(const xds::RouteConfiguration& config) {
   RouteProgram program;
   program.name = config.name;
   program.ignore_port_in_host_matching = config.ignore_port_in_host_matching;

@@ -150,19 +150,6 @@ void dumpTrie(const VirtualHostProgram& vh, const PathTrie& trie, const char* na
 
 }  // namespace
 
-const char* pathKindName(PathKind k) {
-  switch (k) {
-    case PathKind::kPrefix:
-      return "prefix";
-    case PathKind::kExact:
-      return "path";
-    case PathKind::kSegmentPrefix:
-      return "path_separated_prefix";
-    case PathKind::kRegex:
-      return "safe_regex";
-  }
-  return "?";
-}
 
 std::string dumpQuote(std::string_view s) {
   std::string out = "\"";

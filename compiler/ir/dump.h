@@ -16,7 +16,5 @@ std::string dumpRouteProgram(const RouteProgram& program);
 
 /// A string in double quotes with \" \\ \n \t and \xNN escapes, as the dump writes strings.
 std::string dumpQuote(std::string_view s);
-/// Envoy's name for a path matcher kind ("prefix", "path", "path_separated_prefix", "safe_regex").
-const char* pathKindName(PathKind kind);
 
 }  // namespace meshc::ir

@@ -14,19 +14,19 @@ using detail::asciiLower;
 
 // The host Envoy looks domains up with (SEMANTICS 2.4): lower-cased, port stripped when the
 // route configuration says so. RequestView already strips the port and lower-cases.
-std::string lookupHost(const lower::RouteConfiguration& config, const RequestView& request) {
+std::string lookupHost(const xds::RouteConfiguration& config, const RequestView& request) {
   return config.ignore_port_in_host_matching ? request.host() : asciiLower(request.authority());
 }
 
-void collectPatterns(const lower::StringMatcher& m, std::vector<const std::string*>& out) {
-  if (m.kind == lower::StringMatcher::Kind::kRegex) {
+void collectPatterns(const xds::StringMatcher& m, std::vector<const std::string*>& out) {
+  if (m.kind == xds::StringMatcher::Kind::kRegex) {
     out.push_back(&m.value);
   }
 }
 
-std::vector<const std::string*> routePatterns(const lower::Route& route) {
+std::vector<const std::string*> routePatterns(const xds::Route& route) {
   std::vector<const std::string*> out;
-  if (route.match.path.kind == lower::PathMatcher::Kind::kSafeRegex) {
+  if (route.match.path.kind == xds::PathMatcher::Kind::kSafeRegex) {
     out.push_back(&route.match.path.value);
   }
   for (const auto& h : route.match.headers) {
@@ -49,20 +49,8 @@ std::vector<const std::string*> routePatterns(const lower::Route& route) {
 
 }  // namespace
 
-std::string describeDecision(const RouteDecision& decision) {
-  switch (decision.kind) {
-    case RouteDecision::Kind::kRoute:
-      return "route " + std::to_string(decision.virtual_host) + "/" +
-             std::to_string(decision.route);
-    case RouteDecision::Kind::kNoRoute:
-      return "no route in virtual host " + std::to_string(decision.virtual_host);
-    case RouteDecision::Kind::kNoVirtualHost:
-      return "no virtual host";
-  }
-  return "?";
-}
 
-ReferenceEvaluator::ReferenceEvaluator(const lower::RouteConfiguration& config) : config_(config) {
+ReferenceEvaluator::ReferenceEvaluator(const xds::RouteConfiguration& config) : config_(config) {
   RE2::Options options;
   options.set_log_errors(false);
   for (const auto& vhost : config.virtual_hosts) {
@@ -88,7 +76,7 @@ bool ReferenceEvaluator::regexFullMatch(const std::string& pattern, std::string_
   return RE2::FullMatch(value, *it->second);
 }
 
-bool ReferenceEvaluator::routeValid(const lower::Route& route) const {
+bool ReferenceEvaluator::routeValid(const xds::Route& route) const {
   for (const std::string* pattern : routePatterns(route)) {
     auto it = regexes_.find(*pattern);
     if (it == regexes_.end() || it->second == nullptr) {
@@ -100,9 +88,9 @@ bool ReferenceEvaluator::routeValid(const lower::Route& route) const {
 
 // Envoy StringMatcherImpl: ignore_case folds ASCII for exact/prefix/suffix/contains and has no
 // effect on safe_regex, which is a full match (SEMANTICS 1.4).
-bool ReferenceEvaluator::stringMatches(const lower::StringMatcher& m,
+bool ReferenceEvaluator::stringMatches(const xds::StringMatcher& m,
                                        std::string_view value) const {
-  using Kind = lower::StringMatcher::Kind;
+  using Kind = xds::StringMatcher::Kind;
   switch (m.kind) {
     case Kind::kExact:
       return m.ignore_case ? detail::equalsIgnoreCase(value, m.value) : value == m.value;
@@ -201,32 +189,32 @@ int32_t ReferenceEvaluator::selectVirtualHost(const RequestView& request) const 
   return default_vhost;
 }
 
-bool ReferenceEvaluator::routeMatches(const lower::Route& route, const RequestView& request) const {
+bool ReferenceEvaluator::routeMatches(const xds::Route& route, const RequestView& request) const {
   if (!routeValid(route)) {
     return false;
   }
-  const lower::RouteMatch& match = route.match;
+  const xds::RouteMatch& match = route.match;
   const std::string& path = request.path();  // normalised, query excluded (SEMANTICS 3.2)
   const std::string& value = match.path.value;
   const bool cs = match.case_sensitive;
   switch (match.path.kind) {
-    case lower::PathMatcher::Kind::kPrefix:
+    case xds::PathMatcher::Kind::kPrefix:
       if (cs ? !path.starts_with(value) : !detail::startsWithIgnoreCase(path, value)) {
         return false;
       }
       break;
-    case lower::PathMatcher::Kind::kPath:
+    case xds::PathMatcher::Kind::kPath:
       if (cs ? path != value : !detail::equalsIgnoreCase(path, value)) {
         return false;
       }
       break;
-    case lower::PathMatcher::Kind::kSafeRegex:
+    case xds::PathMatcher::Kind::kSafeRegex:
       // case_sensitive does not apply to regexes; RE2 full match.
       if (!regexFullMatch(value, path)) {
         return false;
       }
       break;
-    case lower::PathMatcher::Kind::kPathSeparatedPrefix: {
+    case xds::PathMatcher::Kind::kPathSeparatedPrefix: {
       // Envoy: the prefix (honouring case_sensitive) followed by end of path or '/'. A value that
       // is empty or ends in '/' already sits on a segment boundary (Envoy rejects such values;
       // we read them as plain prefixes).
@@ -241,7 +229,7 @@ bool ReferenceEvaluator::routeMatches(const lower::Route& route, const RequestVi
     }
   }
   // Header matchers, SEMANTICS 3.4 (Envoy HeaderUtility::matchHeaders).
-  for (const lower::HeaderMatcher& h : match.headers) {
+  for (const xds::HeaderMatcher& h : match.headers) {
     std::optional<std::string_view> got = request.header(asciiLower(h.name));
     const bool presence = h.present_match || !h.string_match;
     if (!got && !h.treat_missing_header_as_empty) {
@@ -258,7 +246,7 @@ bool ReferenceEvaluator::routeMatches(const lower::Route& route, const RequestVi
     }
   }
   // Query parameters, SEMANTICS 3.5: absent never matches; first occurrence only.
-  for (const lower::QueryParameterMatcher& q : match.query_parameters) {
+  for (const xds::QueryParameterMatcher& q : match.query_parameters) {
     std::optional<std::string_view> got = request.queryParam(q.name);
     if (!got) {
       return false;
@@ -268,7 +256,7 @@ bool ReferenceEvaluator::routeMatches(const lower::Route& route, const RequestVi
     }
   }
   // JWT claims (dynamic metadata matchers): absent claims do not match; invert flips.
-  for (const lower::ClaimMatcher& c : match.claims) {
+  for (const xds::ClaimMatcher& c : match.claims) {
     std::string key;
     for (size_t i = 0; i < c.claim_path.size(); ++i) {
       key += (i == 0 ? "" : ".") + c.claim_path[i];
@@ -301,7 +289,7 @@ RouteDecision ReferenceEvaluator::evaluate(const RequestView& request) const {
   return d;
 }
 
-RouteDecision evaluateReference(const lower::RouteConfiguration& config,
+RouteDecision evaluateReference(const xds::RouteConfiguration& config,
                                 const RequestView& request) {
   return ReferenceEvaluator(config).evaluate(request);
 }

@@ -10,7 +10,7 @@
 
 #include "ir/request.h"
 #include "ir/route_decision.h"
-#include "lower/proxy_config.h"
+#include "xds/proxy_config.h"
 
 namespace re2 {
 class RE2;
@@ -25,7 +25,7 @@ namespace meshc::ir {
 /// evaluator.
 class ReferenceEvaluator {
  public:
-  explicit ReferenceEvaluator(const lower::RouteConfiguration& config);
+  explicit ReferenceEvaluator(const xds::RouteConfiguration& config);
   ~ReferenceEvaluator();
   ReferenceEvaluator(const ReferenceEvaluator&) = delete;
   ReferenceEvaluator& operator=(const ReferenceEvaluator&) = delete;
@@ -36,20 +36,20 @@ class ReferenceEvaluator {
   int32_t selectVirtualHost(const RequestView& request) const;
   /// Whether one route's matchers (path, headers, query parameters, claims) all pass, ignoring
   /// every other route. Used by tests to check shadowing findings.
-  bool routeMatches(const lower::Route& route, const RequestView& request) const;
+  bool routeMatches(const xds::Route& route, const RequestView& request) const;
 
  private:
-  bool stringMatches(const lower::StringMatcher& m, std::string_view value) const;
+  bool stringMatches(const xds::StringMatcher& m, std::string_view value) const;
   bool regexFullMatch(const std::string& pattern, std::string_view value) const;
-  bool routeValid(const lower::Route& route) const;
+  bool routeValid(const xds::Route& route) const;
 
-  const lower::RouteConfiguration& config_;
+  const xds::RouteConfiguration& config_;
   // pattern → compiled regex (nullptr when it does not compile).
   std::unordered_map<std::string, std::unique_ptr<re2::RE2>> regexes_;
 };
 
 /// One-shot convenience: builds a ReferenceEvaluator and evaluates one request.
-RouteDecision evaluateReference(const lower::RouteConfiguration& config,
+RouteDecision evaluateReference(const xds::RouteConfiguration& config,
                                 const RequestView& request);
 
 }  // namespace meshc::ir

@@ -1,7 +1,7 @@
 // ProxyConfig lookups.
-#include "lower/proxy_config.h"
+#include "xds/proxy_config.h"
 
-namespace meshc::lower {
+namespace meshc::xds {
 
 const RouteConfiguration* ProxyConfig::findRouteConfig(std::string_view name) const {
   for (const RouteConfiguration& rc : route_configs) {
@@ -21,4 +21,4 @@ const Cluster* ProxyConfig::findCluster(std::string_view name) const {
   return nullptr;
 }
 
-}  // namespace meshc::lower
+}  // namespace meshc::xds

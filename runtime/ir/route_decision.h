@@ -7,7 +7,7 @@
 
 namespace meshc::ir {
 
-/// Indices refer to the lower::RouteConfiguration the evaluator was built from.
+/// Indices refer to the xds::RouteConfiguration the evaluator was built from.
 struct RouteDecision {
   enum class Kind {
     kRoute,          // virtual_host and route are set

@@ -4,7 +4,6 @@
 #include <algorithm>
 
 #include "ir/ascii.h"
-#include "ir/dump.h"
 
 namespace meshc::ir {
 

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "ir/ir.h"
+#include "ir/route_tree.h"
 #include "ir/request.h"
 #include "ir/route_decision.h"
 

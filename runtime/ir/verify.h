@@ -2,7 +2,7 @@
 // Entry point: verifyRouteProgram().
 #pragma once
 
-#include "ir/ir.h"
+#include "ir/route_tree.h"
 #include "support/status.h"
 
 namespace meshc::ir {

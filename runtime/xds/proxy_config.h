@@ -1,0 +1,277 @@
+// What Istio would program into one proxy: listeners, filter chains, route configurations,
+// virtual hosts, ordered routes and clusters (an xDS subset). Computed by buildProxyConfig()
+// (compiler/lower), stored in bundles, read back by the runtime. Field names follow Envoy's so
+// that output can be compared with `istioctl proxy-config`.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "support/diagnostic.h"
+
+namespace meshc::xds {
+
+using StringMap = std::map<std::string, std::string, std::less<>>;
+
+/// The proxy to compute configuration for.
+struct ProxyIdentity {
+  enum class Kind { kSidecar, kGateway };
+  Kind kind = Kind::kSidecar;
+  std::string name_space = "default";
+  StringMap labels;
+  std::string ip = "10.0.0.1";  // the proxy's own address (sidecar inbound, listener choice)
+};
+
+// --- Route matching (Envoy RouteMatch) -----------------------------------------------------------
+
+struct StringMatcher {
+  enum class Kind { kExact, kPrefix, kSuffix, kContains, kRegex };
+  Kind kind = Kind::kExact;
+  std::string value;
+  bool ignore_case = false;
+};
+
+struct HeaderMatcher {
+  std::string name;  // lower-cased; pseudo headers keep their ':'
+  bool present_match = false;             // true: only presence is tested
+  std::optional<StringMatcher> string_match;  // when !present_match
+  bool invert_match = false;
+  bool treat_missing_header_as_empty = false;
+};
+
+struct QueryParameterMatcher {
+  std::string name;
+  bool present_match = false;
+  std::optional<StringMatcher> string_match;
+};
+
+/// JWT claim matchers (`@request.auth.claims.*` header keys) become dynamic-metadata matchers.
+struct ClaimMatcher {
+  std::vector<std::string> claim_path;
+  std::optional<StringMatcher> string_match;  // nullopt = presence
+  bool invert = false;
+};
+
+struct PathMatcher {
+  enum class Kind { kPrefix, kPath, kSafeRegex, kPathSeparatedPrefix };
+  Kind kind = Kind::kPrefix;
+  std::string value = "/";
+};
+
+struct RouteMatch {
+  PathMatcher path;
+  bool case_sensitive = true;
+  std::vector<HeaderMatcher> headers;  // Istio order: sorted headers, then method/authority/scheme
+  std::vector<QueryParameterMatcher> query_parameters;
+  std::vector<ClaimMatcher> claims;
+};
+
+// --- Route actions -------------------------------------------------------------------------------
+
+struct HeaderValueOption {
+  std::string key;
+  std::string value;
+  enum class Append { kOverwriteIfExistsOrAdd, kAppendIfExistsOrAdd };
+  Append append = Append::kOverwriteIfExistsOrAdd;
+};
+
+struct HeaderMutations {
+  std::vector<HeaderValueOption> request_headers_to_add;
+  std::vector<std::string> request_headers_to_remove;
+  std::vector<HeaderValueOption> response_headers_to_add;
+  std::vector<std::string> response_headers_to_remove;
+  bool empty() const {
+    return request_headers_to_add.empty() && request_headers_to_remove.empty() &&
+           response_headers_to_add.empty() && response_headers_to_remove.empty();
+  }
+};
+
+struct WeightedCluster {
+  std::string name;
+  uint32_t weight = 0;
+  HeaderMutations headers;
+  std::string host_rewrite;  // destination-level authority
+};
+
+struct RetryPolicy {
+  uint32_t num_retries = 0;
+  std::string retry_on;
+  std::vector<uint32_t> retriable_status_codes;
+  std::optional<int64_t> per_try_timeout_ns;
+  bool previous_hosts_predicate = true;
+  bool previous_priorities = false;
+  uint32_t host_selection_retry_max_attempts = 5;
+  std::optional<int64_t> base_interval_ns;
+};
+
+struct FaultPolicy {
+  std::optional<int64_t> delay_ns;
+  uint32_t delay_per_million = 0;
+  std::optional<uint32_t> abort_http_status;
+  std::optional<uint32_t> abort_grpc_status;
+  uint32_t abort_per_million = 0;
+};
+
+struct MirrorPolicy {
+  std::string cluster;
+  uint32_t per_million = 1'000'000;
+};
+
+struct HashPolicy {
+  std::string header_name;
+  std::string cookie_name;
+  bool source_ip = false;
+  std::string query_parameter_name;
+};
+
+struct CorsPolicy {
+  std::vector<StringMatcher> allow_origin;
+  std::string allow_methods, allow_headers, expose_headers, max_age;
+  std::optional<bool> allow_credentials;
+  bool forward_not_matching_preflights = true;
+};
+
+struct RouteAction {
+  std::string cluster;                    // single destination
+  std::vector<WeightedCluster> weighted;  // several destinations (weight-0 entries dropped)
+  std::string prefix_rewrite;
+  std::optional<std::pair<std::string, std::string>> regex_rewrite;  // pattern, substitution
+  std::string host_rewrite;
+  int64_t timeout_ns = 0;  // 0 = disabled
+  std::optional<RetryPolicy> retry_policy;
+  std::vector<MirrorPolicy> mirrors;
+  std::vector<HashPolicy> hash_policy;
+};
+
+struct RedirectAction {
+  std::string path_redirect;
+  std::string prefix_rewrite;
+  std::string host_redirect;
+  uint32_t port_redirect = 0;
+  std::string scheme_redirect;
+  uint32_t response_code = 301;
+};
+
+struct DirectResponseAction {
+  uint32_t status = 0;
+  std::string body;
+};
+
+/// Where an Envoy route came from, for explanations, coverage and the source map.
+struct RouteSource {
+  std::string virtual_service;  // "ns/name"; empty for generated routes (default, allow_any, ...)
+  int32_t http_index = -1;      // index in spec.http (after delegate expansion: the root's)
+  int32_t match_index = -1;     // index in that rule's match list; -1 = no match list
+  std::string delegate;         // "ns/name" of the delegate VS the route came from, if any
+  SourceLoc loc;                // the http rule (or match entry) in the input
+  /// Which list http_index points into (added for tcp_proxy sources): spec.http, tls or tcp.
+  enum class RuleKind { kHttp, kTls, kTcp };
+  RuleKind rule_kind = RuleKind::kHttp;
+};
+
+struct Route {
+  std::string name;
+  RouteMatch match;
+  enum class ActionKind { kRoute, kRedirect, kDirectResponse, kNone };
+  ActionKind action = ActionKind::kRoute;  // kNone: Istio dropped the action (bad redirect code)
+  RouteAction route;
+  RedirectAction redirect;
+  DirectResponseAction direct_response;
+  HeaderMutations headers;
+  std::optional<FaultPolicy> fault;
+  std::optional<CorsPolicy> cors;
+  RouteSource source;
+};
+
+struct VirtualHost {
+  std::string name;
+  std::vector<std::string> domains;
+  std::vector<Route> routes;
+  bool require_tls = false;  // httpsRedirect
+};
+
+struct RouteConfiguration {
+  std::string name;
+  std::vector<VirtualHost> virtual_hosts;
+  bool ignore_port_in_host_matching = true;
+};
+
+// --- Listeners and filter chains -------------------------------------------------------------
+
+struct FilterChainMatch {
+  std::optional<uint32_t> destination_port;
+  std::vector<std::string> prefix_ranges;  // CIDRs
+  std::vector<std::string> server_names;   // SNI, exact or "*.suffix"
+  std::string transport_protocol;          // "", "tls", "raw_buffer"
+  std::vector<std::string> application_protocols;
+};
+
+struct TcpProxy {
+  std::string cluster;
+  std::vector<WeightedCluster> weighted;
+  RouteSource source;  // the VS tcp/tls rule that produced it, if any
+};
+
+struct FilterChain {
+  std::string name;
+  FilterChainMatch match;
+  bool terminates_tls = false;
+  bool requires_client_certificate = false;
+  bool istio_mutual = false;
+  bool http = false;        // an HTTP connection manager
+  std::string rds_name;     // route configuration name when http
+  std::optional<TcpProxy> tcp_proxy;  // when !http
+};
+
+struct Listener {
+  std::string name;     // "0.0.0.0_80", "virtualOutbound", ...
+  std::string address;  // "0.0.0.0" or a VIP
+  uint32_t port = 0;
+  std::vector<FilterChain> filter_chains;
+  std::optional<FilterChain> default_filter_chain;
+  bool use_original_dst = false;
+  bool has_tls_inspector = false;
+  bool has_http_inspector = false;
+  uint32_t server_port = 0;  // gateways: the Gateway server port (before targetPort translation)
+};
+
+struct Endpoint {
+  std::string address;
+  uint32_t port = 0;
+  uint32_t weight = 1;
+  StringMap labels;
+};
+
+struct Cluster {
+  std::string name;  // outbound|PORT|SUBSET|HOST, PassthroughCluster, BlackHoleCluster, ...
+  std::string service_host;
+  uint32_t port = 0;
+  std::string subset;
+  enum class DiscoveryType { kEds, kStatic, kStrictDns, kOriginalDst, kNone };
+  DiscoveryType type = DiscoveryType::kEds;
+  std::vector<Endpoint> endpoints;
+  std::string lb_policy;  // ROUND_ROBIN, LEAST_REQUEST, RANDOM, RING_HASH, MAGLEV, CLUSTER_PROVIDED
+};
+
+struct ProxyConfig {
+  ProxyIdentity proxy;
+  std::vector<Listener> listeners;
+  std::vector<RouteConfiguration> route_configs;
+  std::vector<Cluster> clusters;  // sorted by name
+  /// Sidecars: hostname → service VIP, as Istio's DNS proxy would answer (first VIP per host);
+  /// lets a simulated request by host name reach the `<VIP>_<port>` listener.
+  std::vector<std::pair<std::string, std::string>> dns;
+  /// Notes about choices Istio makes silently (a server dropped for a duplicate port, a
+  /// VirtualService ignored because its hosts match no server, ...), for `explain` and lint.
+  std::vector<Diagnostic> notes;
+
+  const RouteConfiguration* findRouteConfig(std::string_view name) const;
+  const Cluster* findCluster(std::string_view name) const;
+};
+
+}  // namespace meshc::xds
