@@ -11,6 +11,8 @@ std::function<int()> setupSimulate(CLI::App& sub);
 std::function<int()> setupTest(CLI::App& sub);
 std::function<int()> setupDiff(CLI::App& sub);
 std::function<int()> setupExplain(CLI::App& sub);
+std::function<int()> setupCompile(CLI::App& sub);
+std::function<int()> setupInspect(CLI::App& sub);
 
 const std::vector<Command>& commandTable() {
   static const std::vector<Command> kCommands = {
@@ -20,6 +22,8 @@ const std::vector<Command>& commandTable() {
       {"test", "run route test files against manifests, with coverage and JUnit output", setupTest},
       {"diff", "replay requests against two config sets and report changed decisions", setupDiff},
       {"explain", "print a proxy's listeners, virtual hosts, routes and decision trees", setupExplain},
+      {"compile", "compile one proxy's routing into a checksummed bundle (routes.mcb)", setupCompile},
+      {"inspect", "print a bundle's header, sections, listeners and route counts", setupInspect},
   };
   return kCommands;
 }

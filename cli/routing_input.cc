@@ -89,6 +89,26 @@ std::string ProxySpec::key() const {
   return k;
 }
 
+Expected<ProxySpec> proxyFromFlags(const std::string& gateway, const std::string& sidecar,
+                                   const std::string& name_space) {
+  if (gateway.empty() == sidecar.empty()) {
+    return Status::error(StatusCode::kInvalidArgument,
+                         "give exactly one of --gateway LABELS or --sidecar LABELS");
+  }
+  ProxySpec proxy;
+  bool is_gateway = !gateway.empty();
+  proxy.identity.kind =
+      is_gateway ? lower::ProxyIdentity::Kind::kGateway : lower::ProxyIdentity::Kind::kSidecar;
+  proxy.identity.name_space =
+      !name_space.empty() ? name_space : (is_gateway ? "istio-system" : "default");
+  Expected<model::StringMap> labels = parseLabels(is_gateway ? gateway : sidecar);
+  if (!labels) {
+    return labels.status();
+  }
+  proxy.identity.labels = *labels;
+  return proxy;
+}
+
 Expected<ProxySpec> proxyFromJson(const json& j) {
   if (!j.is_object()) {
     return Status::error(StatusCode::kInvalidArgument, "\"proxy\" must be an object");
@@ -138,6 +158,61 @@ Expected<const sim::Simulator*> SimulatorCache::get(const ProxySpec& proxy) {
   const sim::Simulator* raw = s->get();
   built_[key] = std::move(*s);
   return raw;
+}
+
+Expected<BundleSimulator> loadBundleSimulator(const std::string& path, SourceManager& sources) {
+  Expected<std::string> bytes = bundle::readFileBytes(path);
+  if (!bytes) {
+    return bytes.status();
+  }
+  bundle::BundleErrorKind kind{};
+  Expected<bundle::Bundle> b = bundle::readBundle(*bytes, path, &kind);
+  if (!b) {
+    return Status::error(b.status().code(), b.status().message() + " [" +
+                                                bundle::bundleErrorKindName(kind) + "]");
+  }
+  uint32_t first = static_cast<uint32_t>(sources.size());
+  for (const std::string& f : b->source_files) {
+    sources.add(f, "");
+  }
+  if (first != 0) {
+    // Source ids in the bundle count from 0; shift them past files already loaded.
+    auto shift = [first](SourceLoc& loc) {
+      if (loc.valid()) {
+        loc.file += first;
+      }
+    };
+    for (auto& rc : b->config.route_configs) {
+      for (auto& vh : rc.virtual_hosts) {
+        for (auto& r : vh.routes) {
+          shift(r.source.loc);
+        }
+      }
+    }
+    for (auto& l : b->config.listeners) {
+      for (auto& c : l.filter_chains) {
+        if (c.tcp_proxy) {
+          shift(c.tcp_proxy->source.loc);
+        }
+      }
+      if (l.default_filter_chain && l.default_filter_chain->tcp_proxy) {
+        shift(l.default_filter_chain->tcp_proxy->source.loc);
+      }
+    }
+  }
+  BundleSimulator out;
+  out.header = b->header;
+  Expected<std::unique_ptr<sim::Simulator>> s =
+      sim::Simulator::create(std::move(b->config), std::move(b->programs));
+  if (!s) {
+    return Status::error(StatusCode::kCorrupt, path + ": " + s.status().message());
+  }
+  out.simulator = std::move(*s);
+  return out;
+}
+
+bool sameProxy(const lower::ProxyIdentity& a, const lower::ProxyIdentity& b) {
+  return a.kind == b.kind && a.name_space == b.name_space && a.labels == b.labels;
 }
 
 Expected<sim::SimRequest> requestFromJson(const json& j) {

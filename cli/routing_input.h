@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "bundle/bundle_reader.h"
 #include "frontend/lint.h"
 #include "frontend/model/model.h"
 #include "sim/simulate.h"
@@ -43,6 +44,11 @@ struct ProxySpec {
   std::string key() const;  // for caching built simulators
 };
 
+/// From --gateway LABELS / --sidecar LABELS (exactly one non-empty) and -n NS (default
+/// istio-system for gateways, default for sidecars); fails with a usage message.
+Expected<ProxySpec> proxyFromFlags(const std::string& gateway, const std::string& sidecar,
+                                   const std::string& name_space);
+
 /// Reads {"kind", "namespace", "labels"}; the default namespace is istio-system for gateways,
 /// default for sidecars.
 Expected<ProxySpec> proxyFromJson(const nlohmann::json& j);
@@ -57,6 +63,20 @@ class SimulatorCache {
   const model::ConfigSet& config_;
   std::map<std::string, std::unique_ptr<sim::Simulator>> built_;
 };
+
+/// A bundle loaded for simulation: its configuration, decision trees and source map.
+struct BundleSimulator {
+  std::unique_ptr<sim::Simulator> simulator;
+  bundle::BundleHeader header;
+};
+
+/// Reads and verifies a bundle (runtime/bundle) and builds a simulator over its configuration
+/// and portable decision trees; the source map's files are added to `sources` (paths only) so
+/// results name file:line. Fails with "PATH: message [error-kind]" on any bundle error.
+Expected<BundleSimulator> loadBundleSimulator(const std::string& path, SourceManager& sources);
+
+/// Same kind, namespace and labels.
+bool sameProxy(const lower::ProxyIdentity& a, const lower::ProxyIdentity& b);
 
 /// A request object of a request file or test file ("port", "authority", "path", "method",
 /// "scheme", "headers", "tls": {"sni"}, "protocol", "address"); fails with a message.

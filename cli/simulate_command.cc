@@ -26,17 +26,20 @@ struct SimulateFlags {
   std::string output;
   std::string engine = "interpreter";
   std::string mesh_config;
+  std::string bundle;
 };
 
+// Where each request's simulator comes from: the manifests (built per proxy) or one bundle.
+using SimulatorFor = std::function<Expected<const sim::Simulator*>(const nlohmann::json& proxy)>;
+
 // Runs the requests of a JSONL file; one JSON object per input line, in order.
-int runRequestsFile(const SimulateFlags& flags, const RoutingInput& input, SourceManager& sources,
-                    sim::EngineKind engine) {
+int runRequestsFile(const SimulateFlags& flags, const SimulatorFor& simulator_for,
+                    const SourceManager& sources, sim::EngineKind engine) {
   std::ifstream in(flags.requests_file);
   if (!in) {
     std::cerr << "meshc simulate: cannot read " << flags.requests_file << "\n";
     return kExitUsage;
   }
-  SimulatorCache cache(input.config);
   std::string line;
   int line_no = 0;
   int errors = 0;
@@ -56,18 +59,13 @@ int runRequestsFile(const SimulateFlags& flags, const RoutingInput& input, Sourc
       fail("not a JSON object");
       continue;
     }
-    Expected<ProxySpec> proxy = proxyFromJson(j.value("proxy", nlohmann::json::object()));
-    if (!proxy) {
-      fail(proxy.status().message());
-      continue;
-    }
     Expected<sim::SimRequest> req = requestFromJson(j.value("request", nlohmann::json::object()));
     if (!req) {
       fail(req.status().message());
       continue;
     }
     req->name = j.value("name", "");
-    Expected<const sim::Simulator*> s = cache.get(*proxy);
+    Expected<const sim::Simulator*> s = simulator_for(j.value("proxy", nlohmann::json()));
     if (!s) {
       fail(s.status().message());
       continue;
@@ -81,11 +79,98 @@ int runRequestsFile(const SimulateFlags& flags, const RoutingInput& input, Sourc
   return errors > 0 ? kExitUsage : kExitClean;
 }
 
+// Applies -H, --sni and --tcp to a parsed request line.
+Status applyRequestFlags(const SimulateFlags& flags, sim::SimRequest& req) {
+  for (const std::string& h : flags.headers) {
+    size_t colon = h.find(':');
+    if (colon == std::string::npos || colon == 0) {
+      return Status::error(StatusCode::kInvalidArgument,
+                           "invalid header \"" + h + "\"; expected 'name: value'");
+    }
+    std::string value = h.substr(colon + 1);
+    value.erase(0, value.find_first_not_of(' '));
+    std::string name = h.substr(0, colon);
+    if (name == "host" || name == "Host" || name == ":authority") {
+      req.http.authority = value;
+    } else {
+      req.http.headers.emplace_back(name, value);
+    }
+  }
+  if (!flags.sni.empty()) {
+    req.sni = flags.sni;
+  }
+  if (flags.tcp) {
+    req.protocol = sim::SimRequest::Protocol::kTcp;
+  }
+  return Status::ok();
+}
+
+int printResult(const SimulateFlags& flags, const sim::SimResult& result,
+                const SourceManager& sources) {
+  if (flags.output == "json") {
+    std::cout << resultToJson(result, sources).dump(2) << "\n";
+  } else {
+    std::cout << resultToText(result, sources);
+  }
+  return kExitClean;
+}
+
+// --bundle: the proxy, routes and decision trees all come from the compiled artifact.
+int runSimulateBundle(const SimulateFlags& flags, sim::EngineKind engine) {
+  if (!flags.files.empty() || !flags.gateway.empty() || !flags.sidecar.empty() ||
+      !flags.name_space.empty() || !flags.mesh_config.empty()) {
+    std::cerr << "meshc simulate: --bundle fixes the proxy and its configuration; drop -f, "
+                 "--gateway, --sidecar, -n and --mesh-config\n";
+    return kExitUsage;
+  }
+  SourceManager sources;
+  Expected<BundleSimulator> loaded = loadBundleSimulator(flags.bundle, sources);
+  if (!loaded) {
+    std::cerr << "meshc simulate: " << loaded.status().message() << "\n";
+    return kExitUsage;
+  }
+  const sim::Simulator* simulator = loaded->simulator.get();
+  if (!flags.requests_file.empty()) {
+    SimulatorFor from_bundle = [&](const nlohmann::json& proxy) -> Expected<const sim::Simulator*> {
+      if (!proxy.is_null()) {
+        Expected<ProxySpec> p = proxyFromJson(proxy);
+        if (!p) {
+          return p.status();
+        }
+        if (!sameProxy(p->identity, simulator->config().proxy)) {
+          return Status::error(StatusCode::kInvalidArgument,
+                               "this request's proxy is not the one " + flags.bundle +
+                                   " was compiled for");
+        }
+      }
+      return simulator;
+    };
+    return runRequestsFile(flags, from_bundle, sources, engine);
+  }
+  if (flags.request_line.empty()) {
+    std::cerr << "meshc simulate: give the request, e.g. 'GET http://shop.example.com/cart'\n";
+    return kExitUsage;
+  }
+  Expected<sim::SimRequest> req = sim::parseRequestLine(flags.request_line);
+  if (!req) {
+    std::cerr << "meshc simulate: " << req.status().message() << "\n";
+    return kExitUsage;
+  }
+  if (Status st = applyRequestFlags(flags, *req); !st) {
+    std::cerr << "meshc simulate: " << st.message() << "\n";
+    return kExitUsage;
+  }
+  return printResult(flags, simulator->run(*req, engine), sources);
+}
+
 int runSimulate(const SimulateFlags& flags) {
   Expected<sim::EngineKind> engine = parseEngine(flags.engine);
   if (!engine) {
     std::cerr << "meshc simulate: " << engine.status().message() << "\n";
     return kExitUsage;
+  }
+  if (!flags.bundle.empty()) {
+    return runSimulateBundle(flags, *engine);
   }
   if (flags.files.empty()) {
     std::cerr << "meshc simulate: give the manifests with -f PATH\n";
@@ -99,7 +184,15 @@ int runSimulate(const SimulateFlags& flags) {
   }
   warnRejected(*input, "simulate");
   if (!flags.requests_file.empty()) {
-    return runRequestsFile(flags, *input, sources, *engine);
+    SimulatorCache cache(input->config);
+    SimulatorFor from_manifests = [&](const nlohmann::json& proxy) -> Expected<const sim::Simulator*> {
+      Expected<ProxySpec> p = proxyFromJson(proxy.is_null() ? nlohmann::json::object() : proxy);
+      if (!p) {
+        return p.status();
+      }
+      return cache.get(*p);
+    };
+    return runRequestsFile(flags, from_manifests, sources, *engine);
   }
   if (flags.gateway.empty() == flags.sidecar.empty()) {
     std::cerr << "meshc simulate: give exactly one of --gateway LABELS or --sidecar LABELS\n";
@@ -109,55 +202,27 @@ int runSimulate(const SimulateFlags& flags) {
     std::cerr << "meshc simulate: give the request, e.g. 'GET http://shop.example.com/cart'\n";
     return kExitUsage;
   }
-  ProxySpec proxy;
-  bool gateway = !flags.gateway.empty();
-  proxy.identity.kind = gateway ? lower::ProxyIdentity::Kind::kGateway : lower::ProxyIdentity::Kind::kSidecar;
-  proxy.identity.name_space = !flags.name_space.empty() ? flags.name_space : (gateway ? "istio-system" : "default");
-  Expected<model::StringMap> labels = parseLabels(gateway ? flags.gateway : flags.sidecar);
-  if (!labels) {
-    std::cerr << "meshc simulate: " << labels.status().message() << "\n";
+  Expected<ProxySpec> proxy = proxyFromFlags(flags.gateway, flags.sidecar, flags.name_space);
+  if (!proxy) {
+    std::cerr << "meshc simulate: " << proxy.status().message() << "\n";
     return kExitUsage;
   }
-  proxy.identity.labels = *labels;
   Expected<sim::SimRequest> req = sim::parseRequestLine(flags.request_line);
   if (!req) {
     std::cerr << "meshc simulate: " << req.status().message() << "\n";
     return kExitUsage;
   }
-  for (const std::string& h : flags.headers) {
-    size_t colon = h.find(':');
-    if (colon == std::string::npos || colon == 0) {
-      std::cerr << "meshc simulate: invalid header \"" << h << "\"; expected 'name: value'\n";
-      return kExitUsage;
-    }
-    std::string value = h.substr(colon + 1);
-    value.erase(0, value.find_first_not_of(' '));
-    std::string name = h.substr(0, colon);
-    if (name == "host" || name == "Host" || name == ":authority") {
-      req->http.authority = value;
-    } else {
-      req->http.headers.emplace_back(name, value);
-    }
-  }
-  if (!flags.sni.empty()) {
-    req->sni = flags.sni;
-  }
-  if (flags.tcp) {
-    req->protocol = sim::SimRequest::Protocol::kTcp;
+  if (Status st = applyRequestFlags(flags, *req); !st) {
+    std::cerr << "meshc simulate: " << st.message() << "\n";
+    return kExitUsage;
   }
   SimulatorCache cache(input->config);
-  Expected<const sim::Simulator*> s = cache.get(proxy);
+  Expected<const sim::Simulator*> s = cache.get(*proxy);
   if (!s) {
     std::cerr << "meshc: internal error: " << s.status().message() << "\n";
     return kExitInternal;
   }
-  sim::SimResult result = (*s)->run(*req, *engine);
-  if (flags.output == "json") {
-    std::cout << resultToJson(result, sources).dump(2) << "\n";
-  } else {
-    std::cout << resultToText(result, sources);
-  }
-  return kExitClean;
+  return printResult(flags, (*s)->run(*req, *engine), sources);
 }
 
 }  // namespace
@@ -179,6 +244,8 @@ std::function<int()> setupSimulate(CLI::App& sub) {
   sub.add_option("--engine", flags->engine, "route selection engine: interpreter or reference")
       ->check(CLI::IsMember({"interpreter", "reference"}));
   sub.add_option("--mesh-config", flags->mesh_config, "MeshConfig file");
+  sub.add_option("--bundle", flags->bundle,
+                 "answer from a compiled bundle (meshc compile) instead of manifests");
   return [flags] { return runSimulate(*flags); };
 }
 

@@ -53,11 +53,28 @@ struct Simulator::Impl {
 Simulator::Simulator(lower::ProxyConfig config) : config_(std::move(config)) {}
 
 Expected<std::unique_ptr<Simulator>> Simulator::create(lower::ProxyConfig config) {
+  std::vector<ir::RouteProgram> programs;
+  programs.reserve(config.route_configs.size());
+  for (const lower::RouteConfiguration& rc : config.route_configs) {
+    programs.push_back(ir::buildRouteProgram(rc));
+  }
+  return create(std::move(config), std::move(programs));
+}
+
+Expected<std::unique_ptr<Simulator>> Simulator::create(lower::ProxyConfig config,
+                                                       std::vector<ir::RouteProgram> programs) {
+  if (programs.size() != config.route_configs.size()) {
+    return Status::error(StatusCode::kInternal,
+                         std::to_string(programs.size()) + " decision trees for " +
+                             std::to_string(config.route_configs.size()) +
+                             " route configurations");
+  }
   std::unique_ptr<Simulator> sim(new Simulator(std::move(config)));
   auto impl = std::make_shared<Impl>();
   impl->engines.reserve(sim->config_.route_configs.size());
-  for (const lower::RouteConfiguration& rc : sim->config_.route_configs) {
-    Impl::Engines e{&rc, ir::buildRouteProgram(rc), std::make_unique<ir::ReferenceEvaluator>(rc)};
+  for (size_t i = 0; i < sim->config_.route_configs.size(); ++i) {
+    const lower::RouteConfiguration& rc = sim->config_.route_configs[i];
+    Impl::Engines e{&rc, std::move(programs[i]), std::make_unique<ir::ReferenceEvaluator>(rc)};
     if (Status st = ir::verifyRouteProgram(e.program); !st) {
       return Status::error(StatusCode::kInternal,
                            "route configuration " + rc.name + ": IR verifier: " + st.message());
@@ -66,6 +83,10 @@ Expected<std::unique_ptr<Simulator>> Simulator::create(lower::ProxyConfig config
   }
   sim->impl_ = std::move(impl);
   return sim;
+}
+
+const ir::RouteProgram& Simulator::program(size_t index) const {
+  return impl_->engines[index].program;
 }
 
 namespace {

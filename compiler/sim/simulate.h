@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "ir/request.h"
+#include "ir/route_tree.h"
 #include "lower/proxy_config.h"
 #include "support/status.h"
 
@@ -67,8 +68,15 @@ class Simulator {
   /// Prepares the evaluators (builds the IR for every route configuration). Fails only when the
   /// IR verifier rejects what lowering produced (an internal error).
   static Expected<std::unique_ptr<Simulator>> create(lower::ProxyConfig config);
+  /// Same, with the decision trees given (a bundle's portable tree, parallel to
+  /// config.route_configs) instead of built from the configuration. Fails when the counts differ
+  /// or the verifier rejects a tree.
+  static Expected<std::unique_ptr<Simulator>> create(lower::ProxyConfig config,
+                                                     std::vector<ir::RouteProgram> programs);
   SimResult run(const SimRequest& request, EngineKind engine = EngineKind::kInterpreter) const;
   const lower::ProxyConfig& config() const { return config_; }
+  /// The decision tree of config().route_configs[index].
+  const ir::RouteProgram& program(size_t index) const;
 
  private:
   explicit Simulator(lower::ProxyConfig config);

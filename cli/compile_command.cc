@@ -1,0 +1,140 @@
+// `meshc compile`: one proxy's routing (listeners, route tables, decision trees, actions,
+// clusters) into a versioned, checksummed bundle that meshproxy and `simulate --bundle` load.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "cli/commands.h"
+#include "cli/routing_input.h"
+#include "emit/bundle_writer.h"
+
+namespace meshc::cli {
+
+namespace {
+
+struct CompileFlags {
+  std::vector<std::string> files;
+  std::string gateway;
+  std::string sidecar;
+  std::string name_space;
+  std::string output;
+  std::string mesh_config;
+  bool keep_going = false;
+};
+
+// Writes through a temporary file and a rename, so a failed write never leaves half a bundle
+// where the old one was.
+Status writeFileAtomically(const std::string& path, const std::string& bytes) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) {
+      return Status::error(StatusCode::kIoError, "cannot write " + tmp);
+    }
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out.flush()) {
+      return Status::error(StatusCode::kIoError, "cannot write " + tmp);
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return Status::error(StatusCode::kIoError, "cannot rename " + tmp + " to " + path);
+  }
+  return Status::ok();
+}
+
+int runCompile(const CompileFlags& flags) {
+  if (flags.files.empty()) {
+    std::cerr << "meshc compile: give the manifests with -f PATH\n";
+    return kExitUsage;
+  }
+  if (flags.output.empty()) {
+    std::cerr << "meshc compile: give the bundle to write with -o PATH\n";
+    return kExitUsage;
+  }
+  Expected<ProxySpec> proxy = proxyFromFlags(flags.gateway, flags.sidecar, flags.name_space);
+  if (!proxy) {
+    std::cerr << "meshc compile: " << proxy.status().message() << "\n";
+    return kExitUsage;
+  }
+  SourceManager sources;
+  Expected<RoutingInput> input = loadRouting(flags.files, "default", flags.mesh_config, sources);
+  if (!input) {
+    std::cerr << "meshc compile: " << input.status().message() << "\n";
+    return kExitUsage;
+  }
+  warnRejected(*input, "compile");
+  if (!input->rejected.empty() && !flags.keep_going) {
+    std::cerr << fmt::format(
+        "meshc compile: {} object(s) would be rejected; fix them (meshc lint) or pass "
+        "--keep-going to compile without them\n",
+        input->rejected.size());
+    return kExitFindings;
+  }
+  SimulatorCache cache(input->config);
+  Expected<const sim::Simulator*> s = cache.get(*proxy);
+  if (!s) {
+    std::cerr << "meshc: internal error: " << s.status().message() << "\n";
+    return kExitInternal;
+  }
+  const lower::ProxyConfig& pc = (*s)->config();
+  std::vector<ir::RouteProgram> programs;
+  for (size_t i = 0; i < pc.route_configs.size(); ++i) {
+    programs.push_back((*s)->program(i));
+  }
+  emit::BundleInputs in;
+  in.config = &pc;
+  in.programs = &programs;
+  std::vector<std::string_view> hashed;
+  for (uint32_t f = 0; f < sources.size(); ++f) {
+    in.source_files.push_back(sources.path(f));
+    hashed.push_back(sources.path(f));
+    hashed.push_back(sources.file(f).content);
+  }
+  std::string proxy_key = proxy->key();
+  hashed.push_back(proxy_key);
+  in.input_hash = emit::hashInputs(hashed);
+  in.compiler_version = MESHC_VERSION;
+  std::string bytes = emit::writeBundle(in);
+  if (Status st = writeFileAtomically(flags.output, bytes); !st) {
+    std::cerr << "meshc compile: " << st.message() << "\n";
+    return kExitUsage;
+  }
+  size_t vhosts = 0;
+  size_t routes = 0;
+  for (const auto& rc : pc.route_configs) {
+    vhosts += rc.virtual_hosts.size();
+    for (const auto& vh : rc.virtual_hosts) {
+      routes += vh.routes.size();
+    }
+  }
+  std::cout << fmt::format(
+      "wrote {} ({} bytes): {} listeners, {} route configurations, {} virtual hosts, {} routes, "
+      "{} clusters\n",
+      flags.output, bytes.size(), pc.listeners.size(), pc.route_configs.size(), vhosts, routes,
+      pc.clusters.size());
+  return kExitClean;
+}
+
+}  // namespace
+
+std::function<int()> setupCompile(CLI::App& sub) {
+  auto flags = std::make_shared<CompileFlags>();
+  sub.add_option("-f,--file", flags->files, "manifests: files, directories or - (repeatable)")
+      ->allow_extra_args(false);
+  sub.add_option("--gateway", flags->gateway, "gateway proxy labels, e.g. istio=ingressgateway");
+  sub.add_option("--sidecar", flags->sidecar, "sidecar proxy (workload) labels, e.g. app=web");
+  sub.add_option("-n,--namespace", flags->name_space,
+                 "the proxy's namespace (default istio-system for gateways, default for sidecars)");
+  sub.add_option("-o,--output", flags->output, "the bundle to write, e.g. routes.mcb");
+  sub.add_option("--mesh-config", flags->mesh_config, "MeshConfig file");
+  sub.add_flag("--keep-going", flags->keep_going,
+               "write the bundle even when some objects would be rejected (they are left out)");
+  return [flags] { return runCompile(*flags); };
+}
+
+}  // namespace meshc::cli

@@ -1,0 +1,526 @@
+// One description of how every bundled type is laid out, used for both directions: encode with
+// EncodeIo (compile side), decode with DecodeIo (reader; bounds, enum ranges and string indices
+// checked). Changing anything here changes the format: bump kBundleFormatVersion.
+// Entry points: EncodeIo, DecodeIo, code(io, value) overloads.
+#pragma once
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "bundle/byte_io.h"
+#include "ir/route_tree.h"
+#include "support/source.h"
+#include "xds/proxy_config.h"
+
+namespace meshc::bundle {
+
+class EncodeIo {
+ public:
+  EncodeIo(ByteWriter& out, StringTable& strings) : out_(out), strings_(strings) {}
+  static constexpr bool kDecoding = false;
+  void u32(uint32_t& v) { out_.u32(v); }
+  void i32(int32_t& v) { out_.u32(static_cast<uint32_t>(v)); }
+  void i64(int64_t& v) { out_.u64(static_cast<uint64_t>(v)); }
+  void boolean(bool& v) { out_.u8(v ? 1 : 0); }
+  template <typename E>
+  void enumeration(E& v, E /*max*/) {
+    out_.u8(static_cast<uint8_t>(v));
+  }
+  void str(std::string& s) { out_.u32(strings_.intern(s)); }
+  template <typename T, typename F>
+  void vec(std::vector<T>& v, F&& element) {
+    out_.u32(static_cast<uint32_t>(v.size()));
+    for (T& x : v) {
+      element(x);
+    }
+  }
+  template <typename T, typename F>
+  void opt(std::optional<T>& v, F&& element) {
+    out_.u8(v ? 1 : 0);
+    if (v) {
+      element(*v);
+    }
+  }
+  bool ok() const { return true; }
+  void fail(const std::string&) {}
+
+ private:
+  ByteWriter& out_;
+  StringTable& strings_;
+};
+
+class DecodeIo {
+ public:
+  DecodeIo(ByteReader& in, const std::vector<std::string_view>& strings)
+      : in_(in), strings_(strings) {}
+  static constexpr bool kDecoding = true;
+  void u32(uint32_t& v) { v = in_.u32(); }
+  void i32(int32_t& v) { v = static_cast<int32_t>(in_.u32()); }
+  void i64(int64_t& v) { v = static_cast<int64_t>(in_.u64()); }
+  void boolean(bool& v) {
+    uint8_t b = in_.u8();
+    if (b > 1) {
+      in_.fail("boolean is " + std::to_string(b) + ", expected 0 or 1");
+    }
+    v = b == 1;
+  }
+  template <typename E>
+  void enumeration(E& v, E max) {
+    uint8_t b = in_.u8();
+    if (b > static_cast<uint8_t>(max)) {
+      in_.fail("enum value " + std::to_string(b) + " is out of range (max " +
+               std::to_string(static_cast<int>(max)) + ")");
+      b = 0;
+    }
+    v = static_cast<E>(b);
+  }
+  void str(std::string& s) {
+    uint32_t id = in_.u32();
+    if (!in_.ok()) {
+      return;
+    }
+    if (id >= strings_.size()) {
+      in_.fail("string index " + std::to_string(id) + " is out of range (" +
+               std::to_string(strings_.size()) + " strings)");
+      return;
+    }
+    s.assign(strings_[id]);
+  }
+  template <typename T, typename F>
+  void vec(std::vector<T>& v, F&& element) {
+    uint32_t n = in_.count(1);  // every element encodes to at least one byte
+    v.clear();
+    v.resize(n);
+    for (T& x : v) {
+      if (!in_.ok()) {
+        break;
+      }
+      element(x);
+    }
+  }
+  template <typename T, typename F>
+  void opt(std::optional<T>& v, F&& element) {
+    bool present = false;
+    boolean(present);
+    v.reset();
+    if (present && in_.ok()) {
+      v.emplace();
+      element(*v);
+    }
+  }
+  bool ok() const { return in_.ok(); }
+  void fail(const std::string& message) { in_.fail(message); }
+
+ private:
+  ByteReader& in_;
+  const std::vector<std::string_view>& strings_;
+};
+
+// --- xDS subset ----------------------------------------------------------------------------
+
+template <typename Io>
+void code(Io& io, std::string& s) {
+  io.str(s);
+}
+template <typename Io>
+void code(Io& io, uint32_t& v) {
+  io.u32(v);
+}
+template <typename Io, typename T>
+void codeVec(Io& io, std::vector<T>& v) {
+  io.vec(v, [&](T& x) { code(io, x); });
+}
+template <typename Io, typename T>
+void codeOpt(Io& io, std::optional<T>& v) {
+  io.opt(v, [&](T& x) { code(io, x); });
+}
+
+template <typename Io>
+void code(Io& io, xds::StringMap& m) {
+  std::vector<std::pair<std::string, std::string>> items(m.begin(), m.end());
+  io.vec(items, [&](auto& kv) {
+    io.str(kv.first);
+    io.str(kv.second);
+  });
+  if constexpr (Io::kDecoding) {
+    m.clear();
+    for (auto& [k, v] : items) {
+      if (!m.emplace(std::move(k), std::move(v)).second) {
+        io.fail("duplicate map key");
+      }
+    }
+  }
+}
+
+template <typename Io>
+void code(Io& io, SourceLoc& loc) {
+  io.u32(loc.file);
+  io.u32(loc.line);
+  io.u32(loc.column);
+}
+
+template <typename Io>
+void code(Io& io, xds::StringMatcher& m) {
+  io.enumeration(m.kind, xds::StringMatcher::Kind::kRegex);
+  io.str(m.value);
+  io.boolean(m.ignore_case);
+}
+
+template <typename Io>
+void code(Io& io, xds::HeaderMatcher& h) {
+  io.str(h.name);
+  io.boolean(h.present_match);
+  codeOpt(io, h.string_match);
+  io.boolean(h.invert_match);
+  io.boolean(h.treat_missing_header_as_empty);
+}
+
+template <typename Io>
+void code(Io& io, xds::QueryParameterMatcher& q) {
+  io.str(q.name);
+  io.boolean(q.present_match);
+  codeOpt(io, q.string_match);
+}
+
+template <typename Io>
+void code(Io& io, xds::ClaimMatcher& c) {
+  codeVec(io, c.claim_path);
+  codeOpt(io, c.string_match);
+  io.boolean(c.invert);
+}
+
+template <typename Io>
+void code(Io& io, xds::RouteMatch& m) {
+  io.enumeration(m.path.kind, xds::PathMatcher::Kind::kPathSeparatedPrefix);
+  io.str(m.path.value);
+  io.boolean(m.case_sensitive);
+  codeVec(io, m.headers);
+  codeVec(io, m.query_parameters);
+  codeVec(io, m.claims);
+}
+
+template <typename Io>
+void code(Io& io, xds::HeaderValueOption& h) {
+  io.str(h.key);
+  io.str(h.value);
+  io.enumeration(h.append, xds::HeaderValueOption::Append::kAppendIfExistsOrAdd);
+}
+
+template <typename Io>
+void code(Io& io, xds::HeaderMutations& h) {
+  codeVec(io, h.request_headers_to_add);
+  codeVec(io, h.request_headers_to_remove);
+  codeVec(io, h.response_headers_to_add);
+  codeVec(io, h.response_headers_to_remove);
+}
+
+template <typename Io>
+void code(Io& io, xds::WeightedCluster& w) {
+  io.str(w.name);
+  io.u32(w.weight);
+  code(io, w.headers);
+  io.str(w.host_rewrite);
+}
+
+template <typename Io>
+void code(Io& io, int64_t& v) {
+  io.i64(v);
+}
+
+template <typename Io>
+void code(Io& io, xds::RetryPolicy& r) {
+  io.u32(r.num_retries);
+  io.str(r.retry_on);
+  codeVec(io, r.retriable_status_codes);
+  codeOpt(io, r.per_try_timeout_ns);
+  io.boolean(r.previous_hosts_predicate);
+  io.boolean(r.previous_priorities);
+  io.u32(r.host_selection_retry_max_attempts);
+  codeOpt(io, r.base_interval_ns);
+}
+
+template <typename Io>
+void code(Io& io, xds::FaultPolicy& f) {
+  codeOpt(io, f.delay_ns);
+  io.u32(f.delay_per_million);
+  codeOpt(io, f.abort_http_status);
+  codeOpt(io, f.abort_grpc_status);
+  io.u32(f.abort_per_million);
+}
+
+template <typename Io>
+void code(Io& io, xds::MirrorPolicy& m) {
+  io.str(m.cluster);
+  io.u32(m.per_million);
+}
+
+template <typename Io>
+void code(Io& io, xds::HashPolicy& h) {
+  io.str(h.header_name);
+  io.str(h.cookie_name);
+  io.boolean(h.source_ip);
+  io.str(h.query_parameter_name);
+}
+
+template <typename Io>
+void code(Io& io, bool& b) {
+  io.boolean(b);
+}
+
+template <typename Io>
+void code(Io& io, xds::CorsPolicy& c) {
+  codeVec(io, c.allow_origin);
+  io.str(c.allow_methods);
+  io.str(c.allow_headers);
+  io.str(c.expose_headers);
+  io.str(c.max_age);
+  codeOpt(io, c.allow_credentials);
+  io.boolean(c.forward_not_matching_preflights);
+}
+
+template <typename Io>
+void code(Io& io, std::pair<std::string, std::string>& p) {
+  io.str(p.first);
+  io.str(p.second);
+}
+
+template <typename Io>
+void code(Io& io, xds::RouteAction& a) {
+  io.str(a.cluster);
+  codeVec(io, a.weighted);
+  io.str(a.prefix_rewrite);
+  codeOpt(io, a.regex_rewrite);
+  io.str(a.host_rewrite);
+  io.i64(a.timeout_ns);
+  codeOpt(io, a.retry_policy);
+  codeVec(io, a.mirrors);
+  codeVec(io, a.hash_policy);
+}
+
+template <typename Io>
+void code(Io& io, xds::RedirectAction& r) {
+  io.str(r.path_redirect);
+  io.str(r.prefix_rewrite);
+  io.str(r.host_redirect);
+  io.u32(r.port_redirect);
+  io.str(r.scheme_redirect);
+  io.u32(r.response_code);
+}
+
+/// A route's match and actions (the ACTN record); its source goes to the source map.
+template <typename Io>
+void codeRouteBody(Io& io, xds::Route& r) {
+  io.str(r.name);
+  code(io, r.match);
+  io.enumeration(r.action, xds::Route::ActionKind::kNone);
+  code(io, r.route);
+  code(io, r.redirect);
+  io.u32(r.direct_response.status);
+  io.str(r.direct_response.body);
+  code(io, r.headers);
+  codeOpt(io, r.fault);
+  codeOpt(io, r.cors);
+}
+
+template <typename Io>
+void code(Io& io, xds::RouteSource& s) {
+  io.str(s.virtual_service);
+  io.i32(s.http_index);
+  io.i32(s.match_index);
+  io.str(s.delegate);
+  code(io, s.loc);
+  io.enumeration(s.rule_kind, xds::RouteSource::RuleKind::kTcp);
+}
+
+template <typename Io>
+void code(Io& io, xds::FilterChainMatch& m) {
+  codeOpt(io, m.destination_port);
+  codeVec(io, m.prefix_ranges);
+  codeVec(io, m.server_names);
+  io.str(m.transport_protocol);
+  codeVec(io, m.application_protocols);
+}
+
+template <typename Io>
+void code(Io& io, xds::TcpProxy& t) {
+  io.str(t.cluster);
+  codeVec(io, t.weighted);
+  code(io, t.source);
+}
+
+template <typename Io>
+void code(Io& io, xds::FilterChain& c) {
+  io.str(c.name);
+  code(io, c.match);
+  io.boolean(c.terminates_tls);
+  io.boolean(c.requires_client_certificate);
+  io.boolean(c.istio_mutual);
+  io.boolean(c.http);
+  io.str(c.rds_name);
+  codeOpt(io, c.tcp_proxy);
+}
+
+template <typename Io>
+void code(Io& io, xds::Listener& l) {
+  io.str(l.name);
+  io.str(l.address);
+  io.u32(l.port);
+  codeVec(io, l.filter_chains);
+  codeOpt(io, l.default_filter_chain);
+  io.boolean(l.use_original_dst);
+  io.boolean(l.has_tls_inspector);
+  io.boolean(l.has_http_inspector);
+  io.u32(l.server_port);
+}
+
+template <typename Io>
+void code(Io& io, xds::ProxyIdentity& p) {
+  io.enumeration(p.kind, xds::ProxyIdentity::Kind::kGateway);
+  io.str(p.name_space);
+  code(io, p.labels);
+  io.str(p.ip);
+}
+
+template <typename Io>
+void code(Io& io, xds::Endpoint& e) {
+  io.str(e.address);
+  io.u32(e.port);
+  io.u32(e.weight);
+  code(io, e.labels);
+}
+
+template <typename Io>
+void code(Io& io, xds::Cluster& c) {
+  io.str(c.name);
+  io.str(c.service_host);
+  io.u32(c.port);
+  io.str(c.subset);
+  io.enumeration(c.type, xds::Cluster::DiscoveryType::kNone);
+  codeVec(io, c.endpoints);
+  io.str(c.lb_policy);
+}
+
+// --- routing tree (runtime/ir/route_tree.h) --------------------------------------------------
+
+template <typename Io>
+void code(Io& io, ir::StringTest& t) {
+  io.enumeration(t.kind, ir::StringTest::Kind::kRegex);
+  io.str(t.value);
+  io.boolean(t.ignore_case);
+  io.i32(t.regex);
+}
+
+template <typename Io>
+void code(Io& io, ir::HeaderTest& h) {
+  io.str(h.name);
+  io.boolean(h.present_match);
+  codeOpt(io, h.match);
+  io.boolean(h.invert);
+  io.boolean(h.treat_missing_as_empty);
+}
+
+template <typename Io>
+void code(Io& io, ir::QueryTest& q) {
+  io.str(q.name);
+  codeOpt(io, q.match);
+}
+
+template <typename Io>
+void code(Io& io, ir::ClaimTest& c) {
+  io.str(c.path);
+  codeOpt(io, c.match);
+  io.boolean(c.invert);
+}
+
+template <typename Io>
+void code(Io& io, ir::RouteEntry& e) {
+  io.str(e.name);
+  io.enumeration(e.path_kind, ir::PathKind::kRegex);
+  io.str(e.path);
+  io.boolean(e.case_sensitive);
+  io.i32(e.path_regex);
+  codeVec(io, e.headers);
+  codeVec(io, e.query_parameters);
+  codeVec(io, e.claims);
+  io.boolean(e.never_matches);
+}
+
+template <typename Io>
+void code(Io& io, ir::SwitchCase& c) {
+  io.str(c.value);
+  codeVec(io, c.routes);
+}
+
+template <typename Io>
+void code(Io& io, ir::CandidateSet& s) {
+  codeVec(io, s.routes);
+  io.str(s.switch_header);
+  codeVec(io, s.cases);
+}
+
+template <typename Io>
+void code(Io& io, ir::TrieNode& n) {
+  io.str(n.label);
+  io.str(n.child_bytes);
+  codeVec(io, n.children);
+  io.u32(n.prefix_set);
+  io.u32(n.exact_set);
+  io.u32(n.segment_set);
+  io.u32(n.regex_set);
+}
+
+template <typename Io>
+void code(Io& io, ir::PathTrie& t) {
+  codeVec(io, t.nodes);
+}
+
+/// A domain map, sorted by key so the same map always encodes to the same bytes.
+template <typename Io>
+void code(Io& io, ir::DomainMap& m) {
+  std::vector<std::pair<std::string, uint32_t>> items(m.begin(), m.end());
+  std::sort(items.begin(), items.end());
+  io.vec(items, [&](auto& kv) {
+    io.str(kv.first);
+    io.u32(kv.second);
+  });
+  if constexpr (Io::kDecoding) {
+    m.clear();
+    m.reserve(items.size());
+    for (auto& [k, v] : items) {
+      if (!m.emplace(std::move(k), v).second) {
+        io.fail("duplicate domain in the host table");
+      }
+    }
+  }
+}
+
+template <typename Io>
+void code(Io& io, ir::WildcardGroup& g) {
+  io.u32(g.length);
+  code(io, g.keys);
+}
+
+template <typename Io>
+void code(Io& io, ir::HostTable& t) {
+  code(io, t.exact);
+  codeVec(io, t.suffixes);
+  codeVec(io, t.prefixes);
+  io.i32(t.default_host);
+}
+
+/// The TREE record of one virtual host (its host-table part lives in VHST).
+template <typename Io>
+void code(Io& io, ir::VirtualHostProgram& v) {
+  io.str(v.name);
+  codeVec(io, v.routes);
+  code(io, v.case_sensitive);
+  code(io, v.case_insensitive);
+  codeVec(io, v.sets);
+  codeVec(io, v.regex_routes);
+}
+
+}  // namespace meshc::bundle
