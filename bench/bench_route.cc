@@ -1,6 +1,8 @@
-// Route-selection benchmark: decisions per second of the IR interpreter vs the ordered-scan
-// reference at 10 .. 100,000 routes, one host or many, hitting the first / middle / last / no
-// route. Entry point: main; prints a table of medians and the interpreter/reference ratio.
+// Route-selection benchmark: decisions per second of the native code (LLVM, generic x86-64, as
+// `meshc compile` writes it and a runtime links it from a bundle), the IR interpreter and the
+// ordered-scan reference at 10 .. 100,000 routes, one host or many, hitting the first / middle /
+// last / no route; then per scenario the cost of compiling (time, peak memory in a child
+// process) and of loading the bundle (verify + link). Entry point: main.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -10,7 +12,15 @@
 #include <string>
 #include <vector>
 
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bundle/bundle_reader.h"
+#include "codegen/codegen.h"
+#include "emit/bundle_writer.h"
 #include "ir/interpreter.h"
+#include "native/native_router.h"
 #include "ir/ir.h"
 #include "ir/reference_eval.h"
 #include "ir/request.h"
@@ -21,7 +31,7 @@ namespace {
 using meshc::ir::HttpRequest;
 using meshc::ir::RequestView;
 using meshc::ir::RouteDecision;
-namespace lower = meshc::lower;
+namespace lower = meshc::xds;
 using Clock = std::chrono::steady_clock;
 
 // A route of the generated mix and a request that only it matches. Each route owns the path
@@ -199,9 +209,54 @@ std::string rate(double per_second) {
 
 }  // namespace
 
+// Resident set size now, in MB (from /proc/self/statm).
+double residentMb() {
+  long pages_total = 0, pages_resident = 0;
+  FILE* f = std::fopen("/proc/self/statm", "r");
+  if (f == nullptr) {
+    return 0;
+  }
+  if (std::fscanf(f, "%ld %ld", &pages_total, &pages_resident) != 2) {
+    pages_resident = 0;
+  }
+  std::fclose(f);
+  return static_cast<double>(pages_resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / 1048576.0;
+}
+
+// Compiles in a forked child; returns {ms, MB}: the child's peak RSS minus what it inherited
+// from this process at fork time, i.e. the memory the compile itself needed.
+std::pair<double, double> compileInChild(const std::vector<meshc::ir::RouteProgram>& programs,
+                                         const meshc::codegen::CodegenOptions& options) {
+  int fds[2];
+  if (pipe(fds) != 0) {
+    return {-1, -1};
+  }
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    double inherited = residentMb();
+    auto t0 = Clock::now();
+    auto object = meshc::codegen::compileNative(programs, options);
+    double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    struct rusage ru {};
+    getrusage(RUSAGE_SELF, &ru);
+    double out[2] = {object ? ms : -1, static_cast<double>(ru.ru_maxrss) / 1024.0 - inherited};
+    ssize_t w = write(fds[1], out, sizeof out);
+    _exit(w == sizeof out ? 0 : 1);
+  }
+  close(fds[1]);
+  double in[2] = {-1, -1};
+  ssize_t r = read(fds[0], in, sizeof in);
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return r == sizeof in ? std::make_pair(in[0], in[1]) : std::make_pair(-1.0, -1.0);
+}
+
 int main(int argc, char** argv) {
   std::vector<size_t> sizes = {10, 1'000, 10'000, 100'000};
   int repeat = 5;
+  int opt_level = -1;  // codegen default
   double min_seconds = 0.05;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -209,51 +264,145 @@ int main(int argc, char** argv) {
       sizes = {10, 1'000};
       repeat = 1;
       min_seconds = 0.002;
+    } else if (a == "--opt" && i + 1 < argc) {
+      opt_level = std::atoi(argv[++i]);
+    } else if (a == "--sizes" && i + 1 < argc) {
+      sizes.clear();
+      std::string list = argv[++i];
+      for (size_t at = 0; at <= list.size();) {
+        size_t comma = std::min(list.find(',', at), list.size());
+        sizes.push_back(std::strtoull(list.substr(at, comma - at).c_str(), nullptr, 10));
+        at = comma + 1;
+      }
     } else if (a == "--repeat" && i + 1 < argc) {
       repeat = std::max(1, std::atoi(argv[++i]));
     } else {
-      std::fprintf(stderr, "usage: meshc_bench_route [--quick] [--repeat N]\n");
+      std::fprintf(stderr,
+                   "usage: meshc_bench_route [--quick] [--repeat N] [--sizes 10,1000,...] "
+                   "[--opt 0|1|2]\n");
       return 2;
     }
   }
+  meshc::codegen::CodegenOptions options;
+  if (opt_level >= 0) {
+    options.opt_level = opt_level;
+  }
+  const bool native = meshc::codegen::nativeCodegenAvailable();
+  struct CompileRow {
+    std::string layout;
+    size_t routes, hosts;
+    double compile_ms, peak_mb, object_kb, bundle_kb, load_ms, read_ms;
+    meshc::codegen::CodegenStats stats;
+  };
+  std::vector<CompileRow> compile_rows;
   fmt::print(
-      "route selection: IR interpreter vs ordered-scan reference, decisions/s "
-      "(median of {})\n",
-      repeat);
-  fmt::print("{:<11} {:>7} {:>5} {:>7} {:>9} {:>13} {:>12} {:>9}\n", "layout", "routes", "hosts",
-             "hit", "build ms", "interpreter", "reference", "ratio");
+      "route selection: native code vs IR interpreter vs ordered-scan reference, decisions/s "
+      "(median of {}){}\n",
+      repeat, native ? "" : " [no native code on this host]");
+  fmt::print("{:<10} {:>6} {:>5} {:>6} {:>11} {:>11} {:>11} {:>9} {:>9} {:>9}\n", "layout",
+             "routes", "hosts", "hit", "native", "interpreter", "reference", "nat/int",
+             "nat/ref", "ns/native");
   for (bool many : {false, true}) {
     for (size_t n : sizes) {
       Scenario sc = makeScenario(n, many);
-      auto t0 = Clock::now();
       meshc::ir::RouteProgram program = meshc::ir::buildRouteProgram(sc.config);
-      double build_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
       meshc::Status verified = meshc::ir::verifyRouteProgram(program);
       if (!verified.isOk()) {
         std::fprintf(stderr, "IR does not verify: %s\n", verified.message().c_str());
         return 3;
       }
+      // The bundle a runtime would load: this one route configuration with native code.
+      meshc::xds::ProxyConfig pc;
+      pc.route_configs.push_back(sc.config);
+      std::vector<meshc::ir::RouteProgram> programs = {program};
+      CompileRow row{sc.layout, n, sc.hosts, -1, -1, 0, 0, -1, -1, {}};
+      std::unique_ptr<meshc::native::NativeRouter> router;
+      std::vector<meshc::ir::RouteProgram> loaded_programs;
+      if (native) {
+        auto [ms, mb] = compileInChild(programs, options);
+        row.compile_ms = ms;
+        row.peak_mb = mb;
+        auto object = meshc::codegen::compileNative(programs, options);
+        if (!object) {
+          std::fprintf(stderr, "codegen: %s\n", object.status().message().c_str());
+          return 3;
+        }
+        row.stats = object->stats;
+        row.object_kb = static_cast<double>(object->object.size()) / 1024.0;
+        meshc::emit::BundleInputs in;
+        in.config = &pc;
+        in.programs = &programs;
+        in.native = meshc::emit::NativeCode{object->platform, std::move(object->object),
+                                            object->function_count};
+        std::string bytes = meshc::emit::writeBundle(in);
+        row.bundle_kb = static_cast<double>(bytes.size()) / 1024.0;
+        std::vector<double> loads, reads;
+        for (int r = 0; r < std::max(3, repeat); ++r) {
+          auto t0 = Clock::now();
+          auto bundle = meshc::bundle::readBundle(bytes, "bench.mcb");
+          reads.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+          std::string warning;
+          auto linked = bundle ? meshc::native::loadBundleNative(*bundle, &warning) : nullptr;
+          loads.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+          if (linked == nullptr) {
+            std::fprintf(stderr, "bundle load: %s\n",
+                         bundle ? warning.c_str() : bundle.status().message().c_str());
+            return 3;
+          }
+          router = std::move(linked);
+          loaded_programs = std::move(bundle->programs);
+        }
+        row.load_ms = median(loads);
+        row.read_ms = median(reads);
+      }
+      compile_rows.push_back(row);
       meshc::ir::ReferenceEvaluator reference(sc.config);
       for (const auto& [hit, req] : sc.requests) {
         RequestView view = RequestView::create(req);
         RouteDecision want = reference.evaluate(view);
         RouteDecision got = meshc::ir::evaluateProgram(program, view);
+        RouteDecision got_native = router ? router->evaluate(0, loaded_programs[0], view) : got;
         bool expect_route = hit != "none";
-        if (!(want == got) || (want.kind == RouteDecision::Kind::kRoute) != expect_route) {
-          std::fprintf(stderr, "%s/%zu/%s: reference %s, interpreter %s\n", sc.layout.c_str(), n,
-                       hit.c_str(), meshc::ir::describeDecision(want).c_str(),
-                       meshc::ir::describeDecision(got).c_str());
+        if (!(want == got) || !(want == got_native) ||
+            (want.kind == RouteDecision::Kind::kRoute) != expect_route) {
+          std::fprintf(stderr, "%s/%zu/%s: reference %s, interpreter %s, native %s\n",
+                       sc.layout.c_str(), n, hit.c_str(), meshc::ir::describeDecision(want).c_str(),
+                       meshc::ir::describeDecision(got).c_str(),
+                       meshc::ir::describeDecision(got_native).c_str());
           return 3;
         }
+        double nat = router ? decisionsPerSecond(
+                                  [&] { return router->evaluate(0, loaded_programs[0], view); },
+                                  repeat, min_seconds)
+                            : 0;
         double interp = decisionsPerSecond(
             [&] { return meshc::ir::evaluateProgram(program, view); }, repeat, min_seconds);
         double ref =
             decisionsPerSecond([&] { return reference.evaluate(view); }, repeat, min_seconds);
-        fmt::print("{:<11} {:>7} {:>5} {:>7} {:>9.1f} {:>13} {:>12} {:>8.1f}x\n", sc.layout, n,
-                   sc.hosts, hit, build_ms, rate(interp), rate(ref), interp / ref);
+        fmt::print("{:<10} {:>6} {:>5} {:>6} {:>11} {:>11} {:>11} {:>8.1f}x {:>8.1f}x {:>9.1f}\n",
+                   sc.layout, n, sc.hosts, hit, rate(nat), rate(interp), rate(ref),
+                   nat / interp, nat / ref, nat > 0 ? 1e9 / nat : 0.0);
         std::fflush(stdout);
       }
     }
+  }
+  if (!native) {
+    return 0;
+  }
+  fmt::print("\ncompile (meshc compile's codegen, generic x86-64) and load (read + verify + link)\n");
+  fmt::print("{:<10} {:>6} {:>5} {:>11} {:>9} {:>9} {:>11} {:>10} {:>10} {:>9} {:>8}\n", "layout",
+             "routes", "hosts", "compile ms", "+peak MB", "LLVM ins", "object KB", "bundle KB",
+             "load ms", "(read ms)", "interp");
+  // (lower / optimise / emit split, from the in-process compile)
+  for (const CompileRow& r : compile_rows) {
+    fmt::print("{:<10} {:>6} {:>5} {:>11.1f} {:>9.1f} {:>9} {:>11.1f} {:>10.1f} {:>10.2f} {:>9.2f} {:>8}\n",
+               r.layout, r.routes, r.hosts, r.compile_ms, r.peak_mb, r.stats.instructions,
+               r.object_kb, r.bundle_kb, r.load_ms, r.read_ms, r.stats.fallback_virtual_hosts);
+  }
+  fmt::print("\ncodegen phases (in-process): layout routes lower/optimise/emit ms, -O level\n");
+  for (const CompileRow& r : compile_rows) {
+    fmt::print("{:<10} {:>6} {:>9.1f} {:>9.1f} {:>9.1f}   -O{}\n", r.layout, r.routes, r.stats.lower_ms,
+               r.stats.optimize_ms, r.stats.emit_ms, r.stats.opt_level);
   }
   return 0;
 }

@@ -3,6 +3,9 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -10,6 +13,7 @@
 
 #include "cli/commands.h"
 #include "cli/routing_input.h"
+#include "codegen/codegen.h"
 #include "emit/bundle_writer.h"
 
 namespace meshc::cli {
@@ -24,6 +28,40 @@ struct CompileFlags {
   std::string output;
   std::string mesh_config;
   bool keep_going = false;
+  std::string cpu = "x86-64";
+  bool no_native = false;
+  bool stats = false;
+};
+
+// A progress bar on stderr for compiles that run longer than a second, only on a terminal.
+class ProgressBar {
+ public:
+  ProgressBar() : tty_(isatty(STDERR_FILENO) == 1), start_(std::chrono::steady_clock::now()) {}
+  ~ProgressBar() {
+    if (shown_) {
+      std::cerr << "\r\033[K" << std::flush;
+    }
+  }
+  void update(size_t done, size_t total) {
+    if (!tty_ || total == 0) {
+      return;
+    }
+    double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    if (elapsed < 1.0) {
+      return;
+    }
+    shown_ = true;
+    constexpr size_t kWidth = 30;
+    size_t filled = std::min(kWidth, done * kWidth / total);
+    std::cerr << "\rmeshc compile: [" << std::string(filled, '=') << std::string(kWidth - filled, ' ')
+              << "] " << (done * 100 / total) << "% " << fmt::format("{:.1f}s", elapsed)
+              << std::flush;
+  }
+
+ private:
+  bool tty_;
+  bool shown_ = false;
+  std::chrono::steady_clock::time_point start_;
 };
 
 // Writes through a temporary file and a rename, so a failed write never leaves half a bundle
@@ -75,7 +113,7 @@ int runCompile(const CompileFlags& flags) {
         input->rejected.size());
     return kExitFindings;
   }
-  SimulatorCache cache(input->config);
+  SimulatorCache cache(input->config, sim::EngineKind::kInterpreter);
   Expected<const sim::Simulator*> s = cache.get(*proxy);
   if (!s) {
     std::cerr << "meshc: internal error: " << s.status().message() << "\n";
@@ -97,8 +135,32 @@ int runCompile(const CompileFlags& flags) {
   }
   std::string proxy_key = proxy->key();
   hashed.push_back(proxy_key);
-  in.input_hash = emit::hashInputs(hashed);
   in.compiler_version = MESHC_VERSION;
+  codegen::CodegenStats stats;
+  if (!flags.no_native) {
+    ProgressBar bar;
+    codegen::CodegenOptions options;
+    options.cpu = flags.cpu;
+    options.progress = [&bar](size_t done, size_t total) { bar.update(done, total); };
+    Expected<codegen::NativeObject> object = codegen::compileNative(programs, options);
+    if (!object) {
+      std::cerr << "meshc compile: native code: " << object.status().message()
+                << (object.status().code() == StatusCode::kUnsupported
+                        ? " (use --no-native for a bundle with the portable tree only)"
+                        : "")
+                << "\n";
+      return object.status().code() == StatusCode::kInternal ? kExitInternal : kExitUsage;
+    }
+    emit::NativeCode native;
+    native.platform = object->platform;
+    native.function_count = object->function_count;
+    native.object = std::move(object->object);
+    stats = object->stats;
+    in.native = std::move(native);
+  }
+  // The CPU choice changes the bytes, so it is part of what the hash covers.
+  hashed.push_back(flags.no_native ? std::string_view("portable") : std::string_view(flags.cpu));
+  in.input_hash = emit::hashInputs(hashed);
   std::string bytes = emit::writeBundle(in);
   if (Status st = writeFileAtomically(flags.output, bytes); !st) {
     std::cerr << "meshc compile: " << st.message() << "\n";
@@ -117,6 +179,22 @@ int runCompile(const CompileFlags& flags) {
       "{} clusters\n",
       flags.output, bytes.size(), pc.listeners.size(), pc.route_configs.size(), vhosts, routes,
       pc.clusters.size());
+  if (flags.no_native) {
+    std::cout << "native code: none (--no-native); runtimes evaluate the portable tree\n";
+  } else {
+    std::cout << fmt::format(
+        "native code: {} for cpu {}, {} virtual hosts as native control flow, {} through the "
+        "interpreter\n",
+        in.native->platform.triple, in.native->platform.cpu, stats.native_virtual_hosts,
+        stats.fallback_virtual_hosts);
+  }
+  if (flags.stats) {
+    std::cout << fmt::format(
+        "codegen: {} functions, {} LLVM instructions ({} functions above the -O2 size limit); "
+        "lower {:.1f} ms, optimise {:.1f} ms, emit {:.1f} ms\n",
+        stats.functions, stats.instructions, stats.unoptimized_functions, stats.lower_ms,
+        stats.optimize_ms, stats.emit_ms);
+  }
   return kExitClean;
 }
 
@@ -132,6 +210,12 @@ std::function<int()> setupCompile(CLI::App& sub) {
                  "the proxy's namespace (default istio-system for gateways, default for sidecars)");
   sub.add_option("-o,--output", flags->output, "the bundle to write, e.g. routes.mcb");
   sub.add_option("--mesh-config", flags->mesh_config, "MeshConfig file");
+  sub.add_option("--cpu", flags->cpu,
+                 "CPU for the native code: x86-64 (generic, default), native (this host), or an "
+                 "LLVM CPU name");
+  sub.add_flag("--no-native", flags->no_native,
+               "leave out native code (runtimes evaluate the portable tree)");
+  sub.add_flag("--stats", flags->stats, "print code generation statistics and timings");
   sub.add_flag("--keep-going", flags->keep_going,
                "write the bundle even when some objects would be rejected (they are left out)");
   return [flags] { return runCompile(*flags); };

@@ -19,7 +19,7 @@ struct DiffFlags {
   std::vector<std::string> new_files;
   std::string requests_file;
   std::string output = "text";
-  std::string engine = "interpreter";
+  std::string engine;  // "" = native where supported
   std::string mesh_config;
 };
 
@@ -58,8 +58,8 @@ int runDiff(const DiffFlags& flags) {
     std::cerr << "meshc diff: cannot read " << flags.requests_file << "\n";
     return kExitUsage;
   }
-  SimulatorCache old_cache(old_in->config);
-  SimulatorCache new_cache(new_in->config);
+  SimulatorCache old_cache(old_in->config, *engine);
+  SimulatorCache new_cache(new_in->config, *engine);
   std::string line;
   int line_no = 0;
   int requests = 0;
@@ -133,8 +133,8 @@ std::function<int()> setupDiff(CLI::App& sub) {
   sub.add_option("--new", flags->new_files, "the proposed manifests")->expected(1, -1);
   sub.add_option("--requests", flags->requests_file, "JSONL file of requests to replay");
   sub.add_option("-o,--output", flags->output, "text or jsonl")->check(CLI::IsMember({"text", "jsonl"}));
-  sub.add_option("--engine", flags->engine, "route selection engine: interpreter or reference")
-      ->check(CLI::IsMember({"interpreter", "reference"}));
+  sub.add_option("--engine", flags->engine, "route selection engine: native (default where supported), interpreter or reference")
+      ->check(CLI::IsMember({"native", "interpreter", "reference"}));
   sub.add_option("--mesh-config", flags->mesh_config, "MeshConfig file");
   return [flags] { return runDiff(*flags); };
 }

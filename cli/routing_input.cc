@@ -6,6 +6,7 @@
 #include <charconv>
 #include <iostream>
 
+#include "codegen/codegen.h"
 #include "lower/proxy_config.h"
 
 namespace meshc::cli {
@@ -155,12 +156,18 @@ Expected<const sim::Simulator*> SimulatorCache::get(const ProxySpec& proxy) {
   if (!s) {
     return s.status();
   }
+  if (engine_ == sim::EngineKind::kNative) {
+    if (Status st = attachNativeCode(**s); !st) {
+      return st;
+    }
+  }
   const sim::Simulator* raw = s->get();
   built_[key] = std::move(*s);
   return raw;
 }
 
-Expected<BundleSimulator> loadBundleSimulator(const std::string& path, SourceManager& sources) {
+Expected<BundleSimulator> loadBundleSimulator(const std::string& path, SourceManager& sources,
+                                              sim::EngineKind engine) {
   Expected<std::string> bytes = bundle::readFileBytes(path);
   if (!bytes) {
     return bytes.status();
@@ -202,12 +209,27 @@ Expected<BundleSimulator> loadBundleSimulator(const std::string& path, SourceMan
   }
   BundleSimulator out;
   out.header = b->header;
+  // The native code is linked from the bundle before its trees move into the simulator.
+  std::unique_ptr<native::NativeRouter> router;
+  if (engine == sim::EngineKind::kNative) {
+    if (!b->native) {
+      out.warning = "the bundle has no native code (compiled with --no-native); using its portable tree";
+    } else {
+      router = native::loadBundleNative(*b, &out.warning);
+    }
+  }
   Expected<std::unique_ptr<sim::Simulator>> s =
       sim::Simulator::create(std::move(b->config), std::move(b->programs));
   if (!s) {
     return Status::error(StatusCode::kCorrupt, path + ": " + s.status().message());
   }
   out.simulator = std::move(*s);
+  if (router != nullptr) {
+    if (Status st = out.simulator->setNative(std::move(router)); !st) {
+      return Status::error(StatusCode::kCorrupt, path + ": " + st.message());
+    }
+    out.native = true;
+  }
   return out;
 }
 
@@ -484,14 +506,43 @@ std::string resultToText(const sim::SimResult& r, const SourceManager& sources) 
 }
 
 Expected<sim::EngineKind> parseEngine(std::string_view name) {
-  if (name == "interpreter" || name.empty()) {
+  if (name.empty()) {
+    return codegen::nativeCodegenAvailable() ? sim::EngineKind::kNative
+                                             : sim::EngineKind::kInterpreter;
+  }
+  if (name == "native") {
+    if (!codegen::nativeCodegenAvailable()) {
+      return Status::error(StatusCode::kUnsupported,
+                           "the native engine needs an x86-64 Linux host; use --engine interpreter");
+    }
+    return sim::EngineKind::kNative;
+  }
+  if (name == "interpreter") {
     return sim::EngineKind::kInterpreter;
   }
   if (name == "reference") {
     return sim::EngineKind::kReference;
   }
   return Status::error(StatusCode::kInvalidArgument,
-                       "unknown engine \"" + std::string(name) + "\"; expected interpreter or reference");
+                       "unknown engine \"" + std::string(name) +
+                           "\"; expected native, interpreter or reference");
+}
+
+Status attachNativeCode(sim::Simulator& simulator) {
+  std::vector<ir::RouteProgram> programs;
+  for (size_t i = 0; i < simulator.config().route_configs.size(); ++i) {
+    programs.push_back(simulator.program(i));
+  }
+  Expected<codegen::NativeObject> object = codegen::compileNative(programs);
+  if (!object) {
+    return object.status();
+  }
+  Expected<std::unique_ptr<native::NativeRouter>> router =
+      native::NativeRouter::load(object->object, object->platform, object->function_count);
+  if (!router) {
+    return router.status();
+  }
+  return simulator.setNative(std::move(*router));
 }
 
 }  // namespace meshc::cli

@@ -56,11 +56,14 @@ Expected<ProxySpec> proxyFromJson(const nlohmann::json& j);
 /// Builds simulators per proxy on demand and keeps them.
 class SimulatorCache {
  public:
-  explicit SimulatorCache(const model::ConfigSet& config) : config_(config) {}
+  /// With kNative, each simulator gets native code compiled for it.
+  SimulatorCache(const model::ConfigSet& config, sim::EngineKind engine)
+      : config_(config), engine_(engine) {}
   Expected<const sim::Simulator*> get(const ProxySpec& proxy);
 
  private:
   const model::ConfigSet& config_;
+  sim::EngineKind engine_;
   std::map<std::string, std::unique_ptr<sim::Simulator>> built_;
 };
 
@@ -68,12 +71,17 @@ class SimulatorCache {
 struct BundleSimulator {
   std::unique_ptr<sim::Simulator> simulator;
   bundle::BundleHeader header;
+  bool native = false;   // the bundle's native code is linked and answers kNative requests
+  std::string warning;   // why native code was wanted but is not used (empty otherwise)
 };
 
 /// Reads and verifies a bundle (runtime/bundle) and builds a simulator over its configuration
 /// and portable decision trees; the source map's files are added to `sources` (paths only) so
-/// results name file:line. Fails with "PATH: message [error-kind]" on any bundle error.
-Expected<BundleSimulator> loadBundleSimulator(const std::string& path, SourceManager& sources);
+/// results name file:line. With kNative, the bundle's native code is linked (a platform that
+/// does not fit, or a bundle without native code, leaves a warning and the portable tree).
+/// Fails with "PATH: message [error-kind]" on any bundle error.
+Expected<BundleSimulator> loadBundleSimulator(const std::string& path, SourceManager& sources,
+                                              sim::EngineKind engine);
 
 /// Same kind, namespace and labels.
 bool sameProxy(const lower::ProxyIdentity& a, const lower::ProxyIdentity& b);
@@ -88,7 +96,11 @@ nlohmann::json resultToJson(const sim::SimResult& r, const SourceManager& source
 /// Step-by-step text explanation of a result.
 std::string resultToText(const sim::SimResult& r, const SourceManager& sources);
 
-/// Parses an engine name: "interpreter" (default) or "reference".
+/// Parses an engine name: "native", "interpreter" or "reference"; "" is the default: native
+/// where this host can generate and run native code, else interpreter.
 Expected<sim::EngineKind> parseEngine(std::string_view name);
+
+/// Compiles native code for a simulator's trees (in memory) and links it in with ORC.
+Status attachNativeCode(sim::Simulator& simulator);
 
 }  // namespace meshc::cli

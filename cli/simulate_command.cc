@@ -24,7 +24,7 @@ struct SimulateFlags {
   bool tcp = false;
   std::string requests_file;
   std::string output;
-  std::string engine = "interpreter";
+  std::string engine;  // "" = native where supported
   std::string mesh_config;
   std::string bundle;
 };
@@ -124,10 +124,13 @@ int runSimulateBundle(const SimulateFlags& flags, sim::EngineKind engine) {
     return kExitUsage;
   }
   SourceManager sources;
-  Expected<BundleSimulator> loaded = loadBundleSimulator(flags.bundle, sources);
+  Expected<BundleSimulator> loaded = loadBundleSimulator(flags.bundle, sources, engine);
   if (!loaded) {
     std::cerr << "meshc simulate: " << loaded.status().message() << "\n";
     return kExitUsage;
+  }
+  if (!loaded->warning.empty()) {
+    std::cerr << "meshc simulate: warning: " << flags.bundle << ": " << loaded->warning << "\n";
   }
   const sim::Simulator* simulator = loaded->simulator.get();
   if (!flags.requests_file.empty()) {
@@ -184,7 +187,7 @@ int runSimulate(const SimulateFlags& flags) {
   }
   warnRejected(*input, "simulate");
   if (!flags.requests_file.empty()) {
-    SimulatorCache cache(input->config);
+    SimulatorCache cache(input->config, *engine);
     SimulatorFor from_manifests = [&](const nlohmann::json& proxy) -> Expected<const sim::Simulator*> {
       Expected<ProxySpec> p = proxyFromJson(proxy.is_null() ? nlohmann::json::object() : proxy);
       if (!p) {
@@ -216,7 +219,7 @@ int runSimulate(const SimulateFlags& flags) {
     std::cerr << "meshc simulate: " << st.message() << "\n";
     return kExitUsage;
   }
-  SimulatorCache cache(input->config);
+  SimulatorCache cache(input->config, *engine);
   Expected<const sim::Simulator*> s = cache.get(*proxy);
   if (!s) {
     std::cerr << "meshc: internal error: " << s.status().message() << "\n";
@@ -241,8 +244,8 @@ std::function<int()> setupSimulate(CLI::App& sub) {
   sub.add_option("--requests", flags->requests_file, "JSONL file of requests (one result per line)");
   sub.add_option("-o,--output", flags->output, "text, json (single request) or jsonl (--requests)")
       ->check(CLI::IsMember({"text", "json", "jsonl"}));
-  sub.add_option("--engine", flags->engine, "route selection engine: interpreter or reference")
-      ->check(CLI::IsMember({"interpreter", "reference"}));
+  sub.add_option("--engine", flags->engine, "route selection engine: native (default where supported), interpreter or reference")
+      ->check(CLI::IsMember({"native", "interpreter", "reference"}));
   sub.add_option("--mesh-config", flags->mesh_config, "MeshConfig file");
   sub.add_option("--bundle", flags->bundle,
                  "answer from a compiled bundle (meshc compile) instead of manifests");

@@ -23,7 +23,7 @@ struct TestFlags {
   std::string output = "text";
   bool coverage = false;
   double min_coverage = -1;
-  std::string engine = "interpreter";
+  std::string engine;  // "" = native where supported
   std::string mesh_config;
 };
 
@@ -200,7 +200,7 @@ int runTest(const TestFlags& flags) {
     }
     return kExitUsage;
   }
-  SimulatorCache cache(input->config);
+  SimulatorCache cache(input->config, *engine);
   std::vector<TestOutcome> outcomes;
   std::map<std::string, std::set<std::pair<std::string, std::pair<int, int>>>> hits;  // proxy → hits
   std::map<std::string, const sim::Simulator*> simulators;
@@ -353,8 +353,8 @@ std::function<int()> setupTest(CLI::App& sub) {
   sub.add_flag("--coverage", flags->coverage, "list the routes no test exercised");
   sub.add_option("--min-coverage", flags->min_coverage, "fail below this route coverage (percent)")
       ->check(CLI::Range(0.0, 100.0));
-  sub.add_option("--engine", flags->engine, "route selection engine: interpreter or reference")
-      ->check(CLI::IsMember({"interpreter", "reference"}));
+  sub.add_option("--engine", flags->engine, "route selection engine: native (default where supported), interpreter or reference")
+      ->check(CLI::IsMember({"native", "interpreter", "reference"}));
   sub.add_option("--mesh-config", flags->mesh_config, "MeshConfig file");
   return [flags] { return runTest(*flags); };
 }

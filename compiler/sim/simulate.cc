@@ -34,11 +34,13 @@ const char* outcomeName(Outcome o) {
 
 struct Simulator::Impl {
   struct Engines {
+    size_t index;
     const lower::RouteConfiguration* config;
     ir::RouteProgram program;
     std::unique_ptr<ir::ReferenceEvaluator> reference;
   };
   std::vector<Engines> engines;  // parallel to config.route_configs
+  std::shared_ptr<const native::NativeRouter> native;
 
   const Engines* find(const lower::ProxyConfig& pc, std::string_view name) const {
     for (size_t i = 0; i < pc.route_configs.size(); ++i) {
@@ -74,7 +76,7 @@ Expected<std::unique_ptr<Simulator>> Simulator::create(lower::ProxyConfig config
   impl->engines.reserve(sim->config_.route_configs.size());
   for (size_t i = 0; i < sim->config_.route_configs.size(); ++i) {
     const lower::RouteConfiguration& rc = sim->config_.route_configs[i];
-    Impl::Engines e{&rc, std::move(programs[i]), std::make_unique<ir::ReferenceEvaluator>(rc)};
+    Impl::Engines e{i, &rc, std::move(programs[i]), std::make_unique<ir::ReferenceEvaluator>(rc)};
     if (Status st = ir::verifyRouteProgram(e.program); !st) {
       return Status::error(StatusCode::kInternal,
                            "route configuration " + rc.name + ": IR verifier: " + st.message());
@@ -88,6 +90,19 @@ Expected<std::unique_ptr<Simulator>> Simulator::create(lower::ProxyConfig config
 const ir::RouteProgram& Simulator::program(size_t index) const {
   return impl_->engines[index].program;
 }
+
+Status Simulator::setNative(std::shared_ptr<const native::NativeRouter> router) {
+  if (router != nullptr && router->size() != impl_->engines.size()) {
+    return Status::error(StatusCode::kInternal,
+                         "native code has " + std::to_string(router->size()) +
+                             " entry points for " + std::to_string(impl_->engines.size()) +
+                             " route configurations");
+  }
+  impl_->native = std::move(router);
+  return Status::ok();
+}
+
+bool Simulator::hasNative() const { return impl_->native != nullptr; }
 
 namespace {
 
@@ -441,9 +456,14 @@ SimResult Simulator::run(const SimRequest& request, EngineKind engine) const {
   }
   const lower::RouteConfiguration& rc = *engines->config;
   ir::RequestView view = ir::RequestView::create(request.http);
-  ir::RouteDecision decision = engine == EngineKind::kReference
-                                   ? engines->reference->evaluate(view)
-                                   : ir::evaluateProgram(engines->program, view);
+  ir::RouteDecision decision;
+  if (engine == EngineKind::kReference) {
+    decision = engines->reference->evaluate(view);
+  } else if (engine == EngineKind::kNative && impl_->native != nullptr) {
+    decision = impl_->native->evaluate(engines->index, engines->program, view);
+  } else {
+    decision = ir::evaluateProgram(engines->program, view);
+  }
   if (decision.kind == ir::RouteDecision::Kind::kNoVirtualHost) {
     r.outcome = Outcome::kNoRoute;
     r.status = 404;

@@ -12,6 +12,7 @@
 
 #include "ir/request.h"
 #include "ir/route_tree.h"
+#include "native/native_router.h"
 #include "lower/proxy_config.h"
 #include "support/status.h"
 
@@ -39,8 +40,9 @@ enum class Outcome {
 };
 const char* outcomeName(Outcome o);
 
-/// Which route-selection engine answers.
-enum class EngineKind { kReference, kInterpreter };
+/// Which route-selection engine answers. kNative uses the native code attached with
+/// Simulator::setNative() (the interpreter when none is attached).
+enum class EngineKind { kReference, kInterpreter, kNative };
 
 struct SimResult {
   Outcome outcome = Outcome::kNoListener;
@@ -77,6 +79,10 @@ class Simulator {
   const lower::ProxyConfig& config() const { return config_; }
   /// The decision tree of config().route_configs[index].
   const ir::RouteProgram& program(size_t index) const;
+  /// Native code compiled from (or shipped with) exactly these trees, one entry point per route
+  /// configuration; kNative requests use it. Fails when the entry count differs.
+  Status setNative(std::shared_ptr<const native::NativeRouter> router);
+  bool hasNative() const;
 
  private:
   explicit Simulator(lower::ProxyConfig config);

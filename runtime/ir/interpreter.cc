@@ -137,17 +137,20 @@ void walkTrie(const VirtualHostProgram& vh, const PathTrie& trie, std::string_vi
   }
 }
 
-// The regex routes whose path regex fully matches, in route order.
-void matchRegexRoutes(const VirtualHostProgram& vh, const RouteProgram& program,
-                      std::string_view path, Scratch& s) {
-  s.regex_matched.clear();
+
+}  // namespace
+
+void matchRegexRoutes(const RouteProgram& program, const VirtualHostProgram& vh,
+                      std::string_view path, std::vector<uint32_t>& matched,
+                      std::vector<int>& hits) {
+  matched.clear();
   if (vh.regex_filter != nullptr) {
-    s.regex_hits.clear();
+    hits.clear();
     re2::RE2::Set::ErrorInfo info{};
-    if (vh.regex_filter->Match(path, &s.regex_hits, &info)) {
-      std::sort(s.regex_hits.begin(), s.regex_hits.end());
-      for (int k : s.regex_hits) {
-        s.regex_matched.push_back(vh.regex_routes[k]);
+    if (vh.regex_filter->Match(path, &hits, &info)) {
+      std::sort(hits.begin(), hits.end());
+      for (int k : hits) {
+        matched.push_back(vh.regex_routes[k]);
       }
       return;
     }
@@ -160,12 +163,10 @@ void matchRegexRoutes(const VirtualHostProgram& vh, const RouteProgram& program,
     const RouteEntry& e = vh.routes[r];
     const auto& re = program.regexes[e.path_regex];
     if (re != nullptr && re2::RE2::FullMatch(path, *re)) {
-      s.regex_matched.push_back(r);
+      matched.push_back(r);
     }
   }
 }
-
-}  // namespace
 
 bool stringTestMatches(const RouteProgram& program, const StringTest& t, std::string_view value) {
   switch (t.kind) {
@@ -242,7 +243,7 @@ int32_t selectRoute(const RouteProgram& program, uint32_t virtual_host, const Re
     }
     if (regex_pending && regex_head < best_id) {
       regex_pending = false;
-      matchRegexRoutes(vh, program, request.path(), s);
+      matchRegexRoutes(program, vh, request.path(), s.regex_matched, s.regex_hits);
       if (!s.regex_matched.empty()) {
         s.streams.push_back(
             {s.regex_matched.data(), s.regex_matched.data() + s.regex_matched.size(), false});

@@ -30,6 +30,13 @@ RouteDecision evaluateProgram(const RouteProgram& program, const RequestView& re
 int32_t selectRoute(const RouteProgram& program, uint32_t virtual_host, const RequestView& request,
                     EvalTrace* trace = nullptr);
 
+/// The routes of `vh.regex_routes` whose path regex fully matches `path`, in route order: one
+/// RE2::Set pass (or one regex at a time when the set is missing or out of memory). `hits` is
+/// scratch space.
+void matchRegexRoutes(const RouteProgram& program, const VirtualHostProgram& vh,
+                      std::string_view path, std::vector<uint32_t>& matched,
+                      std::vector<int>& hits);
+
 /// Whether a compiled StringTest accepts a value (Envoy StringMatcher semantics).
 bool stringTestMatches(const RouteProgram& program, const StringTest& test, std::string_view value);
 

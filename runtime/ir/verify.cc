@@ -2,6 +2,7 @@
 #include "ir/verify.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "ir/ascii.h"
 
@@ -66,16 +67,20 @@ Status checkGroups(const std::vector<WildcardGroup>& groups, size_t vhost_count,
   return Status::ok();
 }
 
-Status checkStringTest(const RouteProgram& program, const StringTest& t, const std::string& where) {
+// A description of where a check runs, built only when it fails (building the strings for every
+// node and route cost more than the checks: ~5 ms of 7 per 10,000 routes).
+using Where = std::function<std::string()>;
+
+Status checkStringTest(const RouteProgram& program, const StringTest& t, const Where& where) {
   if (t.kind != StringTest::Kind::kRegex) {
     return Status::ok();
   }
   if (t.regex < 0 || static_cast<size_t>(t.regex) >= program.regex_patterns.size()) {
-    return corrupt(where + ": regex index " + std::to_string(t.regex) + " is out of range; " +
+    return corrupt(where() + ": regex index " + std::to_string(t.regex) + " is out of range; " +
                    std::to_string(program.regex_patterns.size()) + " patterns");
   }
   if (program.regex_patterns[t.regex] != t.value) {
-    return corrupt(where + ": regex index " + std::to_string(t.regex) + " holds " +
+    return corrupt(where() + ": regex index " + std::to_string(t.regex) + " holds " +
                    quoted(program.regex_patterns[t.regex]) + ", expected " + quoted(t.value));
   }
   return Status::ok();
@@ -128,7 +133,7 @@ class VhostVerifier {
       return corrupt(where_ + ": regex route list is not sorted and unique");
     }
     for (uint32_t r : vh_.regex_routes) {
-      s = file(r, Filing{2, "", PathKind::kRegex}, "regex route list");
+      s = file(r, Filing{2, "", PathKind::kRegex}, [] { return std::string("regex route list"); });
       if (!s) {
         return s;
       }
@@ -142,7 +147,7 @@ class VhostVerifier {
  private:
   Status checkRoute(size_t r) {
     const RouteEntry& e = vh_.routes[r];
-    std::string at = where_ + " route " + std::to_string(r);
+    auto at = [&] { return where_ + " route " + std::to_string(r); };
     bool broken = false;  // some regex of the route did not compile
     auto note = [&](const std::optional<StringTest>& t) {
       if (t && t->kind == StringTest::Kind::kRegex && t->regex >= 0 &&
@@ -152,21 +157,21 @@ class VhostVerifier {
     };
     if (e.path_kind == PathKind::kRegex) {
       StringTest t{StringTest::Kind::kRegex, e.path, false, e.path_regex};
-      Status s = checkStringTest(program_, t, at + " path");
+      Status s = checkStringTest(program_, t, [&] { return at() + " path"; });
       if (!s) {
         return s;
       }
     }
     for (const HeaderTest& h : e.headers) {
       if (hasUpper(h.name)) {
-        return corrupt(at + ": header name " + quoted(h.name) + " is not lower-case");
+        return corrupt(at() + ": header name " + quoted(h.name) + " is not lower-case");
       }
       if (!h.present_match && !h.match) {
-        return corrupt(at + ": header " + quoted(h.name) +
+        return corrupt(at() + ": header " + quoted(h.name) +
                        " has neither presence nor a value test");
       }
       if (h.match) {
-        Status s = checkStringTest(program_, *h.match, at + " header " + quoted(h.name));
+        Status s = checkStringTest(program_, *h.match, [&] { return at() + " header " + quoted(h.name); });
         if (!s) {
           return s;
         }
@@ -174,7 +179,8 @@ class VhostVerifier {
     }
     for (const QueryTest& q : e.query_parameters) {
       if (q.match) {
-        Status s = checkStringTest(program_, *q.match, at + " query parameter " + quoted(q.name));
+        Status s = checkStringTest(program_, *q.match,
+                                   [&] { return at() + " query parameter " + quoted(q.name); });
         if (!s) {
           return s;
         }
@@ -182,7 +188,7 @@ class VhostVerifier {
     }
     for (const ClaimTest& c : e.claims) {
       if (c.match) {
-        Status s = checkStringTest(program_, *c.match, at + " claim " + quoted(c.path));
+        Status s = checkStringTest(program_, *c.match, [&] { return at() + " claim " + quoted(c.path); });
         if (!s) {
           return s;
         }
@@ -201,42 +207,42 @@ class VhostVerifier {
       note(c.match);
     }
     if (broken != e.never_matches) {
-      return corrupt(at + (broken
+      return corrupt(at() + (broken
                                ? " has a regex that did not compile but is not marked never_matches"
                                : " is marked never_matches but all its regexes compiled"));
     }
     return Status::ok();
   }
 
-  Status file(uint32_t r, const Filing& f, const std::string& found_in) {
+  Status file(uint32_t r, const Filing& f, const Where& found_in) {
     if (r >= vh_.routes.size()) {
-      return corrupt(where_ + ": " + found_in + " names route " + std::to_string(r) +
+      return corrupt(where_ + ": " + found_in() + " names route " + std::to_string(r) +
                      "; there are " + std::to_string(vh_.routes.size()));
     }
     if (++count_[r] > 1) {
       return corrupt(where_ + " route " + std::to_string(r) + " is filed twice (again in " +
-                     found_in + ")");
+                     found_in() + ")");
     }
     filed_[r] = f;
     return Status::ok();
   }
 
-  Status checkSet(uint32_t index, const Filing& f, const std::string& found_in) {
+  Status checkSet(uint32_t index, const Filing& f, const Where& found_in) {
     if (index == kNoSet) {
       return Status::ok();
     }
     if (index >= vh_.sets.size()) {
-      return corrupt(where_ + ": " + found_in + " refers to candidate set " +
+      return corrupt(where_ + ": " + found_in() + " refers to candidate set " +
                      std::to_string(index) + "; there are " + std::to_string(vh_.sets.size()));
     }
     ++set_used_[index];
     const CandidateSet& set = vh_.sets[index];
-    std::string in = found_in + " (set " + std::to_string(index) + ")";
+    Where in = [&] { return found_in() + " (set " + std::to_string(index) + ")"; };
     if (set.routes.empty() && set.cases.empty()) {
-      return corrupt(where_ + ": " + in + " is empty");
+      return corrupt(where_ + ": " + in() + " is empty");
     }
     if (!sortedUnique(set.routes)) {
-      return corrupt(where_ + ": " + in + " routes are not sorted and unique");
+      return corrupt(where_ + ": " + in() + " routes are not sorted and unique");
     }
     for (uint32_t r : set.routes) {
       Status s = file(r, f, in);
@@ -245,20 +251,20 @@ class VhostVerifier {
       }
     }
     if (set.switch_header.empty() && !set.cases.empty()) {
-      return corrupt(where_ + ": " + in + " has switch cases but no switch header");
+      return corrupt(where_ + ": " + in() + " has switch cases but no switch header");
     }
     for (size_t c = 0; c < set.cases.size(); ++c) {
       const SwitchCase& sc = set.cases[c];
       if (c > 0 && !(set.cases[c - 1].value < sc.value)) {
-        return corrupt(where_ + ": " + in + " switch cases are not sorted and unique at " +
+        return corrupt(where_ + ": " + in() + " switch cases are not sorted and unique at " +
                        quoted(sc.value));
       }
       if (sc.routes.empty() || !sortedUnique(sc.routes)) {
-        return corrupt(where_ + ": " + in + " case " + quoted(sc.value) +
+        return corrupt(where_ + ": " + in() + " case " + quoted(sc.value) +
                        " routes are empty or not sorted and unique");
       }
       for (uint32_t r : sc.routes) {
-        Status s = file(r, f, in + " case " + quoted(sc.value));
+        Status s = file(r, f, [&] { return in() + " case " + quoted(sc.value); });
         if (!s) {
           return s;
         }
@@ -295,26 +301,26 @@ class VhostVerifier {
       auto [n, key] = std::move(stack.back());
       stack.pop_back();
       const TrieNode& node = trie.nodes[n];
-      std::string at = name + " trie node " + std::to_string(n) + " " + quoted(key);
+      Where at = [&] { return name + " trie node " + std::to_string(n) + " " + quoted(key); };
       if (which == 1 && hasUpper(key)) {
-        return corrupt(where_ + ": " + at + " has an upper-case key");
+        return corrupt(where_ + ": " + at() + " has an upper-case key");
       }
       if (node.child_bytes.size() != node.children.size()) {
-        return corrupt(where_ + ": " + at + " has " + std::to_string(node.child_bytes.size()) +
+        return corrupt(where_ + ": " + at() + " has " + std::to_string(node.child_bytes.size()) +
                        " child bytes for " + std::to_string(node.children.size()) + " children");
       }
       bool has_set = node.prefix_set != kNoSet || node.exact_set != kNoSet ||
                      node.segment_set != kNoSet || node.regex_set != kNoSet;
       if (n != 0 && node.children.empty() && !has_set) {
-        return corrupt(where_ + ": " + at + " is a leaf without routes");
+        return corrupt(where_ + ": " + at() + " is a leaf without routes");
       }
       if (n != 0 && node.children.size() == 1 && !has_set) {
-        return corrupt(where_ + ": " + at + " has one child and no routes; it should be merged");
+        return corrupt(where_ + ": " + at() + " has one child and no routes; it should be merged");
       }
       for (size_t i = 0; i < node.children.size(); ++i) {
         uint32_t c = node.children[i];
         if (c >= trie.nodes.size() || c == 0) {
-          return corrupt(where_ + ": " + at + " has child index " + std::to_string(c) +
+          return corrupt(where_ + ": " + at() + " has child index " + std::to_string(c) +
                          " out of range");
         }
         if (seen[c]++) {
@@ -327,26 +333,29 @@ class VhostVerifier {
                          " has an empty edge label");
         }
         if (label.front() != node.child_bytes[i]) {
-          return corrupt(where_ + ": " + at + " lists child byte " +
+          return corrupt(where_ + ": " + at() + " lists child byte " +
                          quoted(std::string(1, node.child_bytes[i])) + " for label " +
                          quoted(label));
         }
         // Sorted in char order, which is what the interpreter's binary search assumes.
         if (i > 0 && !(node.child_bytes[i - 1] < node.child_bytes[i])) {
-          return corrupt(where_ + ": " + at + " child bytes are not sorted and unique");
+          return corrupt(where_ + ": " + at() + " child bytes are not sorted and unique");
         }
         stack.emplace_back(c, key + label);
       }
-      Status s = checkSet(node.prefix_set, Filing{which, key, PathKind::kPrefix}, at + " prefix");
+      Status s = checkSet(node.prefix_set, Filing{which, key, PathKind::kPrefix},
+                          [&] { return at() + " prefix"; });
       if (s) {
-        s = checkSet(node.exact_set, Filing{which, key, PathKind::kExact}, at + " exact");
+        s = checkSet(node.exact_set, Filing{which, key, PathKind::kExact},
+                     [&] { return at() + " exact"; });
       }
       if (s) {
         s = checkSet(node.segment_set, Filing{which, key, PathKind::kSegmentPrefix},
-                     at + " segment");
+                     [&] { return at() + " segment"; });
       }
       if (s) {
-        s = checkSet(node.regex_set, Filing{which, key, PathKind::kRegex}, at + " regex");
+        s = checkSet(node.regex_set, Filing{which, key, PathKind::kRegex},
+                     [&] { return at() + " regex"; });
       }
       if (!s) {
         return s;
@@ -364,16 +373,18 @@ class VhostVerifier {
   Status checkPlacement() {
     for (size_t r = 0; r < vh_.routes.size(); ++r) {
       const RouteEntry& e = vh_.routes[r];
-      std::string at = where_ + " route " + std::to_string(r) + " (" + pathKindName(e.path_kind) +
-                       " " + quoted(e.path) + ")";
+      auto at = [&] {
+        return where_ + " route " + std::to_string(r) + " (" + pathKindName(e.path_kind) + " " +
+               quoted(e.path) + ")";
+      };
       if (e.never_matches) {
         if (count_[r] != 0) {
-          return corrupt(at + " never matches but is filed in the structure");
+          return corrupt(at() + " never matches but is filed in the structure");
         }
         continue;
       }
       if (count_[r] == 0) {
-        return corrupt(at + " is not reachable: it is filed nowhere");
+        return corrupt(at() + " is not reachable: it is filed nowhere");
       }
       const Filing& f = filed_[r];
       Filing want;
@@ -390,7 +401,7 @@ class VhostVerifier {
       }
       if (f.trie != want.trie || f.key != want.key || f.kind != want.kind) {
         static const char* kTrie[] = {"case-sensitive trie", "case-insensitive trie", "regex list"};
-        return corrupt(at + " is filed in the " + kTrie[f.trie] + " at " + quoted(f.key) + " as " +
+        return corrupt(at() + " is filed in the " + kTrie[f.trie] + " at " + quoted(f.key) + " as " +
                        pathKindName(f.kind) + "; expected the " + kTrie[want.trie] + " at " +
                        quoted(want.key) + " as " + pathKindName(want.kind));
       }

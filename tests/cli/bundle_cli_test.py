@@ -42,8 +42,9 @@ SIDECAR = ["--sidecar", "app=web", "-n", "shop"]
 with tempfile.TemporaryDirectory() as tmp:
     gw = os.path.join(tmp, "gw.mcb")
     sc = os.path.join(tmp, "sc.mcb")
-    case("compile a gateway bundle", ["compile", "-f", SHOP, *GATEWAY, "-o", gw], 0,
-         contains=["wrote", "2 listeners", "2 route configurations", "10 routes"])
+    case("compile a gateway bundle (with generic x86-64 native code)", ["compile", "-f", SHOP, *GATEWAY, "-o", gw], 0,
+         contains=["wrote", "2 listeners", "2 route configurations", "10 routes",
+                   "native code: x86_64", "for cpu x86-64, 3 virtual hosts as native control flow"])
     case("compile a sidecar bundle", ["compile", "-f", SHOP, *SIDECAR, "-o", sc], 0)
     again = os.path.join(tmp, "gw2.mcb")
     run("compile", "-f", SHOP, *GATEWAY, "-o", again)
@@ -64,10 +65,21 @@ with tempfile.TemporaryDirectory() as tmp:
          ["compile", "-f", SHOP, "-f", os.path.join(DATA, "error.yaml"), *GATEWAY, "-o", bad,
           "--keep-going"], 0)
 
+    portable = os.path.join(tmp, "portable.mcb")
+    case("compile --no-native", ["compile", "-f", SHOP, *GATEWAY, "-o", portable, "--no-native"], 0,
+         contains=["native code: none (--no-native)"])
+    case("inspect of a portable-only bundle", ["inspect", portable], 0,
+         contains=["native code: none (the runtime evaluates the portable tree)"], )
+    host_cpu = os.path.join(tmp, "host.mcb")
+    case("compile --cpu native --stats", ["compile", "-f", SHOP, *GATEWAY, "-o", host_cpu, "--cpu", "native", "--stats"],
+         0, contains=["codegen: ", "LLVM instructions"])
+    case("compile --cpu with an unknown CPU", ["compile", "-f", SHOP, *GATEWAY, "-o", host_cpu, "--cpu", "pentium9"],
+         2, stream="stderr", contains=['unknown CPU "pentium9"'])
     case("inspect shows header, sections, listeners and counts", ["inspect", gw], 0,
          contains=["format version 1", "written by meshc", "(verified)", "STRS", "TREE", "SMAP",
                    "0.0.0.0_443 0.0.0.0:443", "https.443.https.shop-gateway.shop: 1 virtual hosts, 5 routes",
-                   "proxy: gateway istio=ingressgateway in namespace istio-system"])
+                   "proxy: gateway istio=ingressgateway in namespace istio-system",
+                   "NATV", "native code: x86_64-pc-linux-gnu cpu x86-64, LLVM 19", "2 entry points"])
     p = run("inspect", gw, "-o", "json")
     try:
         j = json.loads(p.stdout)
@@ -91,11 +103,19 @@ with tempfile.TemporaryDirectory() as tmp:
     ]
     for proxy, bundle, line, extra in requests:
         for fmt in ("text", "json"):
-            want = run("simulate", "-f", SHOP, *proxy, line, *extra, "-o", fmt)
-            got = run("simulate", "--bundle", bundle, line, *extra, "-o", fmt)
-            check(f"simulate --bundle answers as the manifests ({line}, {fmt})",
-                  want.returncode == 0 and got.returncode == 0 and want.stdout == got.stdout,
-                  f"manifests:\n{want.stdout}{want.stderr}\nbundle:\n{got.stdout}{got.stderr}")
+            want = run("simulate", "-f", SHOP, *proxy, line, *extra, "-o", fmt, "--engine", "reference")
+            for engine in ("native", "interpreter", "reference"):
+                got = run("simulate", "--bundle", bundle, line, *extra, "-o", fmt, "--engine", engine)
+                check(f"simulate --bundle --engine {engine} answers as the manifests ({line}, {fmt})",
+                      want.returncode == 0 and got.returncode == 0 and want.stdout == got.stdout
+                      and got.stderr == "",
+                      f"manifests:\n{want.stdout}{want.stderr}\nbundle:\n{got.stdout}{got.stderr}")
+            got = run("simulate", "-f", SHOP, *proxy, line, *extra, "-o", fmt, "--engine", "native")
+            check(f"simulate --engine native from manifests ({line}, {fmt})",
+                  got.returncode == 0 and want.stdout == got.stdout, got.stdout + got.stderr)
+    case("simulate --bundle --engine native on a portable-only bundle warns and answers",
+         ["simulate", "--bundle", portable, "GET https://shop.example.com/products", "--engine", "native"],
+         0, stream="stderr", contains=["warning:", "has no native code"])
 
     case("simulate --bundle refuses -f", ["simulate", "--bundle", gw, "-f", SHOP, "GET http://x/"], 2,
          stream="stderr", contains=["--bundle fixes the proxy"])

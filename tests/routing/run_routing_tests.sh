@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every routing edge-case test in DIR: `meshc test -f DIR/<case>.yaml DIR/<case>.test.yaml`,
-# once per route-selection engine.
+# once per route-selection engine (native, interpreter, reference).
 # Usage: run_routing_tests.sh MESHC DIR. Cases in DIR/known-gaps/ are not run (documented gaps).
 set -u
 MESHC="$1"; DIR="$2"
@@ -12,8 +12,8 @@ for tests in "$DIR"/*.test.yaml; do
     echo "FAIL $name: missing manifest $manifest"; failed=$((failed + 1)); failed_names+=("$name")
     continue
   fi
-  # Both route-selection engines must give the expected answers.
-  for engine in interpreter reference; do
+  # Every route-selection engine must give the expected answers.
+  for engine in native interpreter reference; do
     if out="$("$MESHC" test --engine "$engine" -f "$manifest" "$tests" 2>&1)"; then
       passed=$((passed + 1))
     else

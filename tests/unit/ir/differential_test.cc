@@ -7,6 +7,8 @@
 #include <random>
 
 #include "bundle/bundle_reader.h"
+#include "codegen/codegen.h"
+#include "native/native_router.h"
 #include "emit/bundle_writer.h"
 #include "ir/dump.h"
 #include "ir/shadow_analysis.h"
@@ -333,7 +335,7 @@ class Generator {
   std::vector<std::string> dense_paths_;
 };
 
-TEST_CASE("differential: interpreter agrees with the reference on generated configurations",
+TEST_CASE("differential: interpreter, bundle tree and native code agree with the reference",
           "[ir]") {
   // MESHC_IR_DIFF_CONFIGS=20000 runs a longer soak; the default keeps the test quick.
   const char* env = std::getenv("MESHC_IR_DIFF_CONFIGS");
@@ -341,31 +343,55 @@ TEST_CASE("differential: interpreter agrees with the reference on generated conf
   const int kRequests = 250;
   size_t requests = 0, routed = 0, findings = 0, switches = 0;
   auto start = std::chrono::steady_clock::now();
+  // Every generated configuration becomes one route configuration of a single bundle with
+  // native code (generic x86-64), written, read back, verified and linked the way a runtime
+  // loads it.
+  xds::ProxyConfig pc;
+  std::vector<RouteProgram> programs;
   for (int seed = 1; seed <= kConfigs; ++seed) {
     Generator gen(static_cast<uint32_t>(seed));
-    lower::RouteConfiguration cfg = gen.config();
-    RouteProgram program = buildRouteProgram(cfg);
-    Status verified = verifyRouteProgram(program);
-    INFO("seed " << seed << "\n" << dumpRouteProgram(program));
+    pc.route_configs.push_back(gen.config());
+    programs.push_back(buildRouteProgram(pc.route_configs.back()));
+    Status verified = verifyRouteProgram(programs.back());
+    INFO("seed " << seed << "\n" << dumpRouteProgram(programs.back()));
     REQUIRE(verified.message() == "");
-    for (const auto& vh : program.virtual_hosts) {
+    for (const auto& vh : programs.back().virtual_hosts) {
       for (const auto& set : vh.sets) {
         switches += set.switch_header.empty() ? 0 : 1;
       }
     }
-    // The same tree through a bundle: written, read back, verified, regexes recompiled.
-    xds::ProxyConfig pc;
-    pc.route_configs.push_back(cfg);
-    std::vector<RouteProgram> programs;
-    programs.push_back(program);
-    emit::BundleInputs inputs;
-    inputs.config = &pc;
-    inputs.programs = &programs;
-    Expected<bundle::Bundle> bundled = bundle::readBundle(emit::writeBundle(inputs), "gen.mcb");
-    if (!bundled) {
-      FAIL("seed " << seed << ": " << bundled.status().message());
+  }
+  emit::BundleInputs inputs;
+  inputs.config = &pc;
+  inputs.programs = &programs;
+  const bool with_native = codegen::nativeCodegenAvailable();
+  if (with_native) {
+    Expected<codegen::NativeObject> object = codegen::compileNative(programs);
+    if (!object) {
+      FAIL(object.status().message());
     }
-    const RouteProgram& from_bundle = bundled->programs.at(0);
+    // Most virtual hosts must really be native control flow, not the interpreter fallback
+    // (which only the two-trie hosts and oversized ones take).
+    INFO("native " << object->stats.native_virtual_hosts << ", fallback "
+                   << object->stats.fallback_virtual_hosts);
+    CHECK(object->stats.native_virtual_hosts > 10 * object->stats.fallback_virtual_hosts);
+    inputs.native = emit::NativeCode{object->platform, std::move(object->object), object->function_count};
+  }
+  Expected<bundle::Bundle> bundled = bundle::readBundle(emit::writeBundle(inputs), "gen.mcb");
+  if (!bundled) {
+    FAIL(bundled.status().message());
+  }
+  std::string warning;
+  std::unique_ptr<native::NativeRouter> native_code = native::loadBundleNative(*bundled, &warning);
+  INFO(warning);
+  REQUIRE((native_code != nullptr) == with_native);
+  size_t native_decisions = 0;
+  for (int seed = 1; seed <= kConfigs; ++seed) {
+    Generator gen(static_cast<uint32_t>(seed));
+    const size_t index = static_cast<size_t>(seed - 1);
+    lower::RouteConfiguration cfg = gen.config();  // same generator state as in the first pass
+    const RouteProgram& program = programs[index];
+    const RouteProgram& from_bundle = bundled->programs.at(index);
     ReferenceEvaluator reference(cfg);
     std::vector<ShadowFinding> shadows = findShadowedRoutes(program);
     findings += shadows.size();
@@ -375,9 +401,14 @@ TEST_CASE("differential: interpreter agrees with the reference on generated conf
       RouteDecision want = reference.evaluate(view);
       RouteDecision got = evaluateProgram(program, view);
       RouteDecision got_bundle = evaluateProgram(from_bundle, view);
+      RouteDecision got_native = got;
+      if (native_code != nullptr) {
+        got_native = native_code->evaluate(index, from_bundle, view);
+        ++native_decisions;
+      }
       ++requests;
       routed += want.kind == RouteDecision::Kind::kRoute ? 1 : 0;
-      if (!(want == got) || !(want == got_bundle)) {
+      if (!(want == got) || !(want == got_bundle) || !(want == got_native)) {
         std::string headers;
         for (const auto& [k, v] : req.headers) {
           headers += " " + k + "=" + v;
@@ -385,7 +416,9 @@ TEST_CASE("differential: interpreter agrees with the reference on generated conf
         FAIL("seed " << seed << " request " << req.method << " authority=\"" << req.authority
                      << "\" path=\"" << req.path << "\" headers:" << headers << ": reference "
                      << describeDecision(want) << ", interpreter " << describeDecision(got)
-                     << ", bundle tree " << describeDecision(got_bundle));
+                     << ", bundle tree " << describeDecision(got_bundle) << ", native "
+                     << describeDecision(got_native) << "\n"
+                     << dumpRouteProgram(program));
       }
       // Soundness of shadowing: whatever the shadowed route accepts, its shadower accepts.
       for (const ShadowFinding& f : shadows) {
@@ -412,6 +445,7 @@ TEST_CASE("differential: interpreter agrees with the reference on generated conf
   CHECK(routed > requests / 5);
   CHECK(findings > 100);
   CHECK(switches > 0);
+  CHECK(native_decisions == (with_native ? requests : 0));
 }
 
 }  // namespace

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The runtime stands alone: a program linked only against meshc_runtime routes from a compiled
+# bundle (native code and portable tree), and links neither yaml-cpp nor valijson (DESIGN.md 1).
+# Usage: runtime_only_test.sh MESHC PROBE SAMPLES_SHOP
+set -euo pipefail
+MESHC="$1"; PROBE="$2"; SHOP="$3"
+tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+if ldd "$PROBE" | grep -Ei 'yaml|valijson'; then fail "the runtime probe links yaml-cpp or valijson"; fi
+if nm -C "$PROBE" | grep -Eq 'YAML::|valijson::'; then fail "the runtime probe contains yaml-cpp or valijson code"; fi
+
+"$MESHC" compile -f "$SHOP" --gateway istio=ingressgateway -o "$tmp/gw.mcb" >/dev/null
+"$MESHC" compile -f "$SHOP" --gateway istio=ingressgateway -o "$tmp/portable.mcb" --no-native >/dev/null
+rc="https.443.https.shop-gateway.shop"
+want="virtual host shop.example.com:443 route cart-api cluster outbound|8080||cart.shop.svc.cluster.local"
+out="$("$PROBE" "$tmp/gw.mcb" "$rc" shop.example.com /api/cart/items)"
+[ "$out" = "engine native
+$want" ] || fail "native: got: $out"
+out="$("$PROBE" "$tmp/portable.mcb" "$rc" shop.example.com /api/cart/items)"
+[ "$out" = "engine portable-tree
+$want" ] || fail "portable tree: got: $out"
+head -c 100 "$tmp/gw.mcb" > "$tmp/cut.mcb"
+if "$PROBE" "$tmp/cut.mcb" "$rc" a / 2> "$tmp/err"; then fail "a truncated bundle loaded"; fi
+grep -q 'error\[size-mismatch\]' "$tmp/err" || fail "truncated bundle: $(cat "$tmp/err")"
+echo "runtime-only program: ok"
