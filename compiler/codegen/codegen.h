@@ -47,7 +47,8 @@ struct CodegenStats {
   size_t route_configs = 0;
   size_t virtual_hosts = 0;
   size_t native_virtual_hosts = 0;    // unrolled into native control flow
-  size_t fallback_virtual_hosts = 0;  // call the interpreter (both tries used, or over budget)
+  size_t fallback_virtual_hosts = 0;  // call the interpreter (over the candidate budget)
+  size_t native_regexes = 0;          // patterns matched by generated code instead of RE2
   size_t functions = 0;
   size_t instructions = 0;            // LLVM instructions before optimisation
   size_t unoptimized_functions = 0;   // over max_optimized_instructions

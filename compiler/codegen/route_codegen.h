@@ -122,6 +122,12 @@ class RouteCodegen {
   llvm::Value* stringTest(const ir::StringTest& t, llvm::Value* req, llvm::Value* ptr,
                           llvm::Value* size);
   llvm::BasicBlock* newBlock(const char* name);
+  /// i32 (ptr, i64): full match of program regex `index` in native code when the pattern is in
+  /// the simple subset (simple_regex.h) and RE2 accepted it: 0 no, 1 yes, 2 undecided (a
+  /// non-ASCII byte reached a class that takes code points); null when not simple.
+  llvm::Function* simpleRegexFunction(int32_t index);
+  /// i1: whether regex `index` fully matches (ptr, size): native when simple, else RE2.
+  llvm::Value* regexMatches(llvm::Value* req, int32_t index, llvm::Value* ptr, llvm::Value* size);
   llvm::Function* declareHelper(const char* name, llvm::Type* ret, std::vector<llvm::Type*> args);
 
   llvm::Module& m_;
@@ -145,6 +151,8 @@ class RouteCodegen {
   llvm::Function* h_eq_ignore_case_;
   llvm::Function* h_merge2_;
   std::map<std::string, llvm::Constant*, std::less<>> strings_;
+  const ir::RouteProgram* program_ = nullptr;  // the route configuration being emitted
+  std::map<std::string, llvm::Function*> simple_regexes_;  // by pattern; null = not simple
   llvm::AllocaInst* scratch_str_ = nullptr;  // a MeshcStr in the current function's entry
 };
 

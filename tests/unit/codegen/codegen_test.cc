@@ -11,6 +11,7 @@
 #include "bundle/bundle_reader.h"
 #include "bundle_test_util.h"
 #include "codegen/codegen.h"
+#include "codegen/simple_regex.h"
 #include "emit/bundle_writer.h"
 #include "ir/interpreter.h"
 #include "ir/ir.h"
@@ -113,7 +114,9 @@ codegen::CodegenStats checkAgainstReference(const xds::RouteConfiguration& rc,
                                             const codegen::CodegenOptions& options) {
   ir::RouteProgram program = ir::buildRouteProgram(rc);
   Expected<codegen::NativeObject> object = codegen::compileNative({program}, options);
-  REQUIRE(object.hasValue());
+  if (!object) {
+    FAIL(object.status().message());
+  }
   Expected<std::unique_ptr<native::NativeRouter>> router =
       native::NativeRouter::load(object->object, object->platform, object->function_count);
   if (!router) {
@@ -325,4 +328,65 @@ TEST_CASE("a damaged native-code sub-header is refused", "[codegen][bundle]") {
   std::string warning;
   CHECK(native::loadBundleNative(*g, &warning) == nullptr);
   CHECK(warning.find("native object: ") == 0);
+}
+
+TEST_CASE("simple regexes are matched by native code exactly as RE2 matches them",
+          "[codegen]") {
+  struct Pattern {
+    const char* regex;
+    bool simple;  // expected to be compiled natively
+  };
+  const Pattern patterns[] = {
+      {"/users/[0-9]+", true}, {"[a-z]+-v[0-9]+", true}, {"/api/v[12]/.*", true},
+      {"[^/]+/x", true},       {"a?b", true},            {"a*", true},
+      {"", true},              {"\\d+", true},           {"\\w+\\.\\w+", true},
+      {"x\\.y", true},         {"[]a]+", true},          {"[a-]*z", true},
+      {"colou?r", true},       {"[^a]*b", false},        {".*\\.css", false},
+      {"a*a", false},          {"(a)", false},           {"a|b", false},
+      {"a{2}", false},         {"\xc3\xa9", false},      {".", false},
+      {"[^/]", false},         {"a+?", false},           {"^a", false},
+      {"\\bx", false},         {"[[:alpha:]]+", false},  {"\\s*x", true},
+  };
+  const char* inputs[] = {"", "a", "aa", "ab", "b", "/users/12", "/users/", "/users/12/x",
+                          "abc-v2", "colour", "color", "x.y", "x/x", "\xc3\xa9/x",
+                          "\xff\xfe/x", "\n", "a\nb", "]]a", "-z", "/api/v1/\xc3\xa9",
+                          "x.css", " \t x", "\xc3\xa9\n/x", "/api/v3/x", "aaab", "b\nb"};
+  xds::RouteConfiguration rc;
+  rc.name = "re";
+  xds::VirtualHost vh;
+  vh.name = "re";
+  vh.domains = {"*"};
+  size_t expected_simple = 0;
+  for (size_t k = 0; k < std::size(patterns); ++k) {
+    INFO(patterns[k].regex);
+    CHECK(codegen::parseSimpleRegex(patterns[k].regex).has_value() == patterns[k].simple);
+    expected_simple += patterns[k].simple ? 1 : 0;
+    xds::Route r = route("r" + std::to_string(k), xds::PathMatcher::Kind::kPath,
+                         "/k" + std::to_string(k));
+    xds::HeaderMatcher h;
+    h.name = "x-v";
+    h.string_match = xds::StringMatcher{xds::StringMatcher::Kind::kRegex, patterns[k].regex, false};
+    r.match.headers.push_back(h);
+    vh.routes.push_back(r);
+  }
+  rc.virtual_hosts.push_back(vh);
+  ir::RouteProgram program = ir::buildRouteProgram(rc);
+  Expected<codegen::NativeObject> object = codegen::compileNative({program});
+  REQUIRE(object.hasValue());
+  CHECK(object->stats.native_regexes == expected_simple);
+  auto router = native::NativeRouter::load(object->object, object->platform, 1);
+  REQUIRE(router.hasValue());
+  ir::ReferenceEvaluator reference(rc);
+  for (size_t k = 0; k < std::size(patterns); ++k) {
+    for (const char* input : inputs) {
+      ir::HttpRequest req;
+      req.authority = "x";
+      req.path = "/k" + std::to_string(k);
+      req.headers.emplace_back("x-v", input);
+      ir::RequestView view = ir::RequestView::create(req);
+      INFO("pattern \"" << patterns[k].regex << "\" value \"" << input << "\"");
+      CHECK(ir::describeDecision((*router)->evaluate(0, program, view)) ==
+            ir::describeDecision(reference.evaluate(view)));
+    }
+  }
 }
