@@ -105,6 +105,22 @@ Status applyRequestFlags(const SimulateFlags& flags, sim::SimRequest& req) {
   return Status::ok();
 }
 
+// The request line with -H, --sni and --tcp applied; a usage message on failure.
+Expected<sim::SimRequest> requestFromFlags(const SimulateFlags& flags) {
+  if (flags.request_line.empty()) {
+    return Status::error(StatusCode::kInvalidArgument,
+                         "give the request, e.g. 'GET http://shop.example.com/cart'");
+  }
+  Expected<sim::SimRequest> req = sim::parseRequestLine(flags.request_line);
+  if (!req) {
+    return req;
+  }
+  if (Status st = applyRequestFlags(flags, *req); !st) {
+    return st;
+  }
+  return req;
+}
+
 int printResult(const SimulateFlags& flags, const sim::SimResult& result,
                 const SourceManager& sources) {
   if (flags.output == "json") {
@@ -150,17 +166,9 @@ int runSimulateBundle(const SimulateFlags& flags, sim::EngineKind engine) {
     };
     return runRequestsFile(flags, from_bundle, sources, engine);
   }
-  if (flags.request_line.empty()) {
-    std::cerr << "meshc simulate: give the request, e.g. 'GET http://shop.example.com/cart'\n";
-    return kExitUsage;
-  }
-  Expected<sim::SimRequest> req = sim::parseRequestLine(flags.request_line);
+  Expected<sim::SimRequest> req = requestFromFlags(flags);
   if (!req) {
     std::cerr << "meshc simulate: " << req.status().message() << "\n";
-    return kExitUsage;
-  }
-  if (Status st = applyRequestFlags(flags, *req); !st) {
-    std::cerr << "meshc simulate: " << st.message() << "\n";
     return kExitUsage;
   }
   return printResult(flags, simulator->run(*req, engine), sources);
@@ -197,26 +205,14 @@ int runSimulate(const SimulateFlags& flags) {
     };
     return runRequestsFile(flags, from_manifests, sources, *engine);
   }
-  if (flags.gateway.empty() == flags.sidecar.empty()) {
-    std::cerr << "meshc simulate: give exactly one of --gateway LABELS or --sidecar LABELS\n";
-    return kExitUsage;
-  }
-  if (flags.request_line.empty()) {
-    std::cerr << "meshc simulate: give the request, e.g. 'GET http://shop.example.com/cart'\n";
-    return kExitUsage;
-  }
   Expected<ProxySpec> proxy = proxyFromFlags(flags.gateway, flags.sidecar, flags.name_space);
   if (!proxy) {
     std::cerr << "meshc simulate: " << proxy.status().message() << "\n";
     return kExitUsage;
   }
-  Expected<sim::SimRequest> req = sim::parseRequestLine(flags.request_line);
+  Expected<sim::SimRequest> req = requestFromFlags(flags);
   if (!req) {
     std::cerr << "meshc simulate: " << req.status().message() << "\n";
-    return kExitUsage;
-  }
-  if (Status st = applyRequestFlags(flags, *req); !st) {
-    std::cerr << "meshc simulate: " << st.message() << "\n";
     return kExitUsage;
   }
   SimulatorCache cache(input->config, *engine);

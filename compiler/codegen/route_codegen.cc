@@ -580,9 +580,29 @@ llvm::BasicBlock* RouteCodegen::terminal(HostState& hs, const CandidateList& tri
   return entry;
 }
 
-// The candidate lists of a node at key length `pos` mirror walkTrie (runtime/ir/interpreter.cc):
-// `base` holds what is valid whatever follows, `with_seg` adds the segment set when the path is
-// on a segment boundary there, `exact` what holds when the path ends at the node.
+RouteCodegen::NodeLists RouteCodegen::nodeLists(const HostState& hs, const ir::TrieNode& n,
+                                                size_t pos, const CandidateList& inherited) const {
+  NodeLists out;
+  CandidateList own;
+  addSet(*hs.vh, n.prefix_set, false, own);
+  addSet(*hs.vh, n.regex_set, true, own);
+  std::sort(own.begin(), own.end());
+  out.base = merged(inherited, own);
+  CandidateList seg;
+  addSet(*hs.vh, n.segment_set, false, seg);
+  // The key so far ends with '/' exactly when this node's label does (or it is the root).
+  bool static_boundary = pos == 0 || (!n.label.empty() && n.label.back() == '/');
+  if (!seg.empty() && static_boundary) {
+    out.base = merged(out.base, seg);
+    seg.clear();
+  }
+  out.segment_dynamic = !seg.empty();
+  out.with_seg = seg.empty() ? out.base : merged(out.base, seg);
+  CandidateList exact;
+  addSet(*hs.vh, n.exact_set, false, exact);
+  out.exact = merged(out.with_seg, exact);
+  return out;
+}
 
 llvm::BasicBlock* RouteCodegen::exitFor(HostState& hs, const Walk& w, const CandidateList& list) {
   if (!w.collects) {
@@ -679,23 +699,11 @@ void RouteCodegen::emitTryFunction(HostState& hs) {
 void RouteCodegen::emitNode(HostState& hs, const Walk& w, uint32_t node, size_t pos,
                             const CandidateList& inherited) {
   const ir::TrieNode& n = w.trie->nodes[node];
-  CandidateList own;
-  addSet(*hs.vh, n.prefix_set, false, own);
-  CandidateList regex_own;
-  addSet(*hs.vh, n.regex_set, true, regex_own);
-  CandidateList base = merged(merged(inherited, own), regex_own);
-  CandidateList seg;
-  addSet(*hs.vh, n.segment_set, false, seg);
-  // The key so far ends with '/' exactly when this node's label does (or it is the root).
-  bool static_boundary = pos == 0 || (!n.label.empty() && n.label.back() == '/');
-  if (!seg.empty() && static_boundary) {
-    base = merged(base, seg);
-    seg.clear();
-  }
-  CandidateList with_seg = seg.empty() ? base : merged(base, seg);
-  CandidateList exact_extra;
-  addSet(*hs.vh, n.exact_set, false, exact_extra);
-  CandidateList exact = merged(with_seg, exact_extra);
+  NodeLists lists = nodeLists(hs, n, pos, inherited);
+  const CandidateList& base = lists.base;
+  const CandidateList& with_seg = lists.with_seg;
+  const CandidateList& exact = lists.exact;
+  const bool segment_dynamic = lists.segment_dynamic;
 
   llvm::BasicBlock* cont = newBlock("more");
   b_.CreateCondBr(b_.CreateICmpEQ(w.path_len, llvm::ConstantInt::get(i64_, pos)),
@@ -704,7 +712,7 @@ void RouteCodegen::emitNode(HostState& hs, const Walk& w, uint32_t node, size_t 
   llvm::Value* byte = b_.CreateLoad(i8_, b_.CreateConstInBoundsGEP1_64(i8_, w.path_ptr, pos));
   // No child for the next byte: the segment set applies when that byte is '/'.
   llvm::BasicBlock* no_child;
-  if (seg.empty()) {
+  if (!segment_dynamic) {
     no_child = exitFor(hs, w, base);
   } else {
     no_child = newBlock("nochild");
@@ -801,24 +809,12 @@ void RouteCodegen::planNode(HostState& hs, const Walk& w, uint32_t node, size_t 
     }
   };
   const ir::TrieNode& n = w.trie->nodes[node];
-  CandidateList own;
-  addSet(*hs.vh, n.prefix_set, false, own);
-  addSet(*hs.vh, n.regex_set, true, own);
-  std::sort(own.begin(), own.end());
-  CandidateList base = merged(inherited, own);
-  CandidateList seg;
-  addSet(*hs.vh, n.segment_set, false, seg);
-  bool static_boundary = pos == 0 || (!n.label.empty() && n.label.back() == '/');
-  if (!seg.empty() && static_boundary) {
-    base = merged(base, seg);
-    seg.clear();
-  }
-  CandidateList with_seg = seg.empty() ? base : merged(base, seg);
-  CandidateList exact;
-  addSet(*hs.vh, n.exact_set, false, exact);
-  count(merged(with_seg, exact));
-  count(base);
-  count(with_seg);
+  NodeLists lists = nodeLists(hs, n, pos, inherited);
+  count(lists.exact);
+  count(lists.base);
+  count(lists.with_seg);
+  const CandidateList& base = lists.base;
+  const CandidateList& with_seg = lists.with_seg;
   for (size_t i = 0; i < n.children.size() && !over; ++i) {
     uint32_t child = n.children[i];
     if (child >= w.trie->nodes.size()) {

@@ -100,6 +100,15 @@ class RouteCodegen {
   llvm::Function* residualFunction(const ir::RouteProgram& program, const ir::RouteEntry& route,
                                    uint32_t config, uint32_t vhost, uint32_t index);
 
+  // The candidate lists of a node at key length `pos`, mirroring walkTrie (runtime/ir/
+  // interpreter.cc): `base` holds whatever follows, `with_seg` adds the segment set when the path
+  // is on a segment boundary there, `exact` what holds when the path ends at the node.
+  struct NodeLists {
+    CandidateList base, with_seg, exact;
+    bool segment_dynamic = false;  // the boundary depends on the next path byte
+  };
+  NodeLists nodeLists(const HostState& hs, const ir::TrieNode& n, size_t pos,
+                      const CandidateList& inherited) const;
   // Candidate lists of a trie node (see emitNode).
   void addSet(const ir::VirtualHostProgram& vh, uint32_t set, bool path_regex,
               CandidateList& out) const;
