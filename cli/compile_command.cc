@@ -1,10 +1,9 @@
 // `meshc compile`: one proxy's routing (listeners, route tables, decision trees, actions,
 // clusters) into a versioned, checksummed bundle that meshproxy and `simulate --bundle` load.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
-
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -46,16 +45,17 @@ class ProgressBar {
     if (!tty_ || total == 0) {
       return;
     }
-    double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     if (elapsed < 1.0) {
       return;
     }
     shown_ = true;
     constexpr size_t kWidth = 30;
     size_t filled = std::min(kWidth, done * kWidth / total);
-    std::cerr << "\rmeshc compile: [" << std::string(filled, '=') << std::string(kWidth - filled, ' ')
-              << "] " << (done * 100 / total) << "% " << fmt::format("{:.1f}s", elapsed)
-              << std::flush;
+    std::cerr << "\rmeshc compile: [" << std::string(filled, '=')
+              << std::string(kWidth - filled, ' ') << "] " << (done * 100 / total) << "% "
+              << fmt::format("{:.1f}s", elapsed) << std::flush;
   }
 
  private:

@@ -1,8 +1,8 @@
 // `meshc inspect`: a bundle's header, sections, listeners, route counts and native-code
 // platform, read without decoding any route.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -62,9 +62,8 @@ int runInspect(const InspectFlags& flags) {
                   {"labels", s->proxy.labels}};
     j["sections"] = nlohmann::json::array();
     for (const bundle::SectionEntry& e : s->sections) {
-      j["sections"].push_back({{"kind", bundle::sectionKindName(e.kind)},
-                               {"offset", e.offset},
-                               {"size", e.size}});
+      j["sections"].push_back(
+          {{"kind", bundle::sectionKindName(e.kind)}, {"offset", e.offset}, {"size", e.size}});
     }
     j["listeners"] = nlohmann::json::array();
     for (const xds::Listener& l : s->listeners) {
@@ -117,11 +116,10 @@ int runInspect(const InspectFlags& flags) {
                              rc.routes);
   }
   if (s->native) {
-    std::cout << fmt::format("native code: {} cpu {}{}, LLVM {}, {} bytes, {} entry points\n",
-                             s->native->triple, s->native->cpu,
-                             s->native->features.empty() ? "" : " " + s->native->features,
-                             s->native->llvm_version, s->native->object_size,
-                             s->native->function_count);
+    std::cout << fmt::format(
+        "native code: {} cpu {}{}, LLVM {}, {} bytes, {} entry points\n", s->native->triple,
+        s->native->cpu, s->native->features.empty() ? "" : " " + s->native->features,
+        s->native->llvm_version, s->native->object_size, s->native->function_count);
   } else {
     std::cout << "native code: none (the runtime evaluates the portable tree)\n";
   }

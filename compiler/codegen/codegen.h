@@ -50,9 +50,9 @@ struct CodegenStats {
   size_t fallback_virtual_hosts = 0;  // call the interpreter (over the candidate budget)
   size_t native_regexes = 0;          // patterns matched by generated code instead of RE2
   size_t functions = 0;
-  size_t instructions = 0;            // LLVM instructions before optimisation
-  size_t unoptimized_functions = 0;   // over max_optimized_instructions
-  int opt_level = 0;                  // the level used (see CodegenOptions::opt_level)
+  size_t instructions = 0;           // LLVM instructions before optimisation
+  size_t unoptimized_functions = 0;  // over max_optimized_instructions
+  int opt_level = 0;                 // the level used (see CodegenOptions::opt_level)
   double lower_ms = 0, optimize_ms = 0, emit_ms = 0;
 };
 

@@ -85,20 +85,21 @@ Expected<NativeObject> compileNative(const std::vector<ir::RouteProgram>& progra
   std::string error;
   const llvm::Target* target = llvm::TargetRegistry::lookupTarget(triple, error);
   if (target == nullptr) {
-    return Status::error(StatusCode::kUnsupported, "LLVM has no target for " + triple + ": " + error);
+    return Status::error(StatusCode::kUnsupported,
+                         "LLVM has no target for " + triple + ": " + error);
   }
   {
     std::unique_ptr<llvm::MCSubtargetInfo> sti(target->createMCSubtargetInfo(triple, "", ""));
     if (sti == nullptr || !sti->isCPUStringValid(cpu)) {
-      return Status::error(StatusCode::kInvalidArgument,
-                           "unknown CPU \"" + cpu +
-                               "\"; use x86-64, native, or an LLVM CPU name such as haswell");
+      return Status::error(
+          StatusCode::kInvalidArgument,
+          "unknown CPU \"" + cpu + "\"; use x86-64, native, or an LLVM CPU name such as haswell");
     }
   }
   llvm::TargetOptions target_options;
-  std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
-      triple, cpu, features, target_options, llvm::Reloc::PIC_, llvm::CodeModel::Small,
-      llvm::CodeGenOptLevel::Default));
+  std::unique_ptr<llvm::TargetMachine> tm(
+      target->createTargetMachine(triple, cpu, features, target_options, llvm::Reloc::PIC_,
+                                  llvm::CodeModel::Small, llvm::CodeGenOptLevel::Default));
   if (tm == nullptr) {
     return Status::error(StatusCode::kInvalidArgument, "LLVM cannot target CPU \"" + cpu + "\"");
   }

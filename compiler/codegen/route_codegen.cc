@@ -6,8 +6,8 @@
 // way), each with its residual predicates inline or in a per-route function.
 #include "codegen/route_codegen.h"
 
-#include <llvm/IR/Constants.h>
 #include <llvm/IR/CFG.h>
+#include <llvm/IR/Constants.h>
 #include <llvm/IR/Function.h>
 
 #include <algorithm>
@@ -53,8 +53,7 @@ bool hasResiduals(const ir::RouteEntry& e) {
 
 }  // namespace
 
-RouteCodegen::RouteCodegen(llvm::Module& module, const CodegenOptions& options,
-                           CodegenStats& stats)
+RouteCodegen::RouteCodegen(llvm::Module& module, const CodegenOptions& options, CodegenStats& stats)
     : m_(module), ctx_(module.getContext()), options_(options), stats_(stats), b_(ctx_) {
   i1_ = llvm::Type::getInt1Ty(ctx_);
   i8_ = llvm::Type::getInt8Ty(ctx_);
@@ -113,7 +112,8 @@ llvm::Value* RouteCodegen::equalsConst(llvm::Value* ptr, std::string_view s) {
     auto* type = llvm::IntegerType::get(ctx_, static_cast<unsigned>(8 * w));
     llvm::Value* p = b_.CreateConstInBoundsGEP1_64(i8_, ptr, at);
     llvm::Value* word = b_.CreateAlignedLoad(type, p, llvm::Align(1));
-    llvm::Value* eq = b_.CreateICmpEQ(word, llvm::ConstantInt::get(type, littleEndianWord(s, at, w)));
+    llvm::Value* eq =
+        b_.CreateICmpEQ(word, llvm::ConstantInt::get(type, littleEndianWord(s, at, w)));
     all = at == 0 ? eq : b_.CreateAnd(all, eq);
     at += w;
   }
@@ -177,7 +177,8 @@ llvm::Value* RouteCodegen::stringTest(const ir::StringTest& t, llvm::Value* req,
   bool folds = t.ignore_case && ir::detail::hasAsciiLetter(t.value);
   if (!folds && (t.kind == K::kExact || t.kind == K::kPrefix || t.kind == K::kSuffix)) {
     // Length test, then the literal compared a word at a time at the start or the end.
-    llvm::Value* len_ok = t.kind == K::kExact ? b_.CreateICmpEQ(size, n) : b_.CreateICmpUGE(size, n);
+    llvm::Value* len_ok =
+        t.kind == K::kExact ? b_.CreateICmpEQ(size, n) : b_.CreateICmpUGE(size, n);
     if (t.value.empty()) {
       return len_ok;
     }
@@ -186,7 +187,8 @@ llvm::Value* RouteCodegen::stringTest(const ir::StringTest& t, llvm::Value* req,
     llvm::BasicBlock* done = newBlock("cmpdone");
     b_.CreateCondBr(len_ok, cmp, done);
     b_.SetInsertPoint(cmp);
-    llvm::Value* at = t.kind == K::kSuffix ? b_.CreateInBoundsGEP(i8_, ptr, b_.CreateSub(size, n)) : ptr;
+    llvm::Value* at =
+        t.kind == K::kSuffix ? b_.CreateInBoundsGEP(i8_, ptr, b_.CreateSub(size, n)) : ptr;
     llvm::Value* eq = equalsConst(at, t.value);
     llvm::BasicBlock* cmp_end = b_.GetInsertBlock();
     b_.CreateBr(done);
@@ -197,9 +199,9 @@ llvm::Value* RouteCodegen::stringTest(const ir::StringTest& t, llvm::Value* req,
     return phi;
   }
   uint32_t kind = t.kind == K::kExact ? 0 : t.kind == K::kPrefix ? 1 : t.kind == K::kSuffix ? 2 : 3;
-  llvm::Value* r = b_.CreateCall(
-      h_string_match_, {llvm::ConstantInt::get(i32_, kind), llvm::ConstantInt::get(i32_, t.ignore_case),
-                        ptr, size, constString(t.value), n});
+  llvm::Value* r = b_.CreateCall(h_string_match_, {llvm::ConstantInt::get(i32_, kind),
+                                                   llvm::ConstantInt::get(i32_, t.ignore_case), ptr,
+                                                   size, constString(t.value), n});
   return b_.CreateICmpNE(r, llvm::ConstantInt::get(i32_, 0));
 }
 
@@ -231,7 +233,8 @@ llvm::Value* RouteCodegen::regexMatches(llvm::Value* req, int32_t index, llvm::V
 llvm::Function* RouteCodegen::simpleRegexFunction(int32_t index) {
   if (program_ == nullptr || index < 0 ||
       static_cast<size_t>(index) >= program_->regex_patterns.size() ||
-      static_cast<size_t>(index) >= program_->regexes.size() || program_->regexes[index] == nullptr) {
+      static_cast<size_t>(index) >= program_->regexes.size() ||
+      program_->regexes[index] == nullptr) {
     return nullptr;  // RE2 refused it: the helper answers "no match" as the interpreter does
   }
   const std::string& pattern = program_->regex_patterns[index];
@@ -284,7 +287,8 @@ llvm::Function* RouteCodegen::simpleRegexFunction(int32_t index) {
       table->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
       llvm::Value* wide = b_.CreateZExt(byte, i64_);
       llvm::Value* word = b_.CreateLoad(
-          i8_, b_.CreateInBoundsGEP(i8_, table, b_.CreateLShr(wide, llvm::ConstantInt::get(i64_, 3))));
+          i8_,
+          b_.CreateInBoundsGEP(i8_, table, b_.CreateLShr(wide, llvm::ConstantInt::get(i64_, 3))));
       llvm::Value* bit = b_.CreateLShr(word, b_.CreateTrunc(b_.CreateAnd(wide, 7), i8_));
       return b_.CreateICmpNE(b_.CreateAnd(bit, llvm::ConstantInt::get(i8_, 1)),
                              llvm::ConstantInt::get(i8_, 0));
@@ -364,11 +368,10 @@ llvm::Function* RouteCodegen::simpleRegexFunction(int32_t index) {
 llvm::Function* RouteCodegen::residualFunction(const ir::RouteProgram& program,
                                                const ir::RouteEntry& route, uint32_t config,
                                                uint32_t vhost, uint32_t index) {
-  auto* fn = llvm::Function::Create(llvm::FunctionType::get(i1_, {ptr_}, false),
-                                    llvm::Function::InternalLinkage,
-                                    "r." + std::to_string(config) + "." + std::to_string(vhost) +
-                                        "." + std::to_string(index),
-                                    m_);
+  auto* fn = llvm::Function::Create(
+      llvm::FunctionType::get(i1_, {ptr_}, false), llvm::Function::InternalLinkage,
+      "r." + std::to_string(config) + "." + std::to_string(vhost) + "." + std::to_string(index),
+      m_);
   fn->addFnAttr(llvm::Attribute::NoUnwind);
   ++stats_.functions;
   llvm::IRBuilderBase::InsertPointGuard guard(b_);
@@ -381,8 +384,8 @@ llvm::Function* RouteCodegen::residualFunction(const ir::RouteProgram& program,
                          b_.CreateStructGEP(str_, out, i));
   };
   auto lookup = [&](llvm::Function* helper, const std::string& name) {
-    llvm::Value* r = b_.CreateCall(helper, {req, constString(name),
-                                            llvm::ConstantInt::get(i64_, name.size()), out});
+    llvm::Value* r = b_.CreateCall(
+        helper, {req, constString(name), llvm::ConstantInt::get(i64_, name.size()), out});
     return b_.CreateICmpNE(r, llvm::ConstantInt::get(i32_, 0));
   };
   for (const ir::HeaderTest& h : route.headers) {
@@ -415,8 +418,9 @@ llvm::Function* RouteCodegen::residualFunction(const ir::RouteProgram& program,
       pdata->addIncoming(llvm::ConstantPointerNull::get(ptr_), missing_end);
       psize->addIncoming(llvm::ConstantInt::get(i64_, 0), missing_end);
     }
-    llvm::Value* ok = h.present_match || !h.match ? static_cast<llvm::Value*>(llvm::ConstantInt::getTrue(ctx_))
-                                                  : stringTest(*h.match, req, pdata, psize);
+    llvm::Value* ok = h.present_match || !h.match
+                          ? static_cast<llvm::Value*>(llvm::ConstantInt::getTrue(ctx_))
+                          : stringTest(*h.match, req, pdata, psize);
     if (h.invert) {
       ok = b_.CreateNot(ok);
     }
@@ -502,9 +506,9 @@ llvm::Function* RouteCodegen::switchFunction(HostState& hs, uint32_t set) {
   llvm::IRBuilderBase::InsertPointGuard guard(b_);
   b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", fn));
   llvm::AllocaInst* out = b_.CreateAlloca(str_);
-  llvm::Value* present = b_.CreateCall(
-      h_header_, {fn->getArg(0), constString(s.switch_header),
-                  llvm::ConstantInt::get(i64_, s.switch_header.size()), out});
+  llvm::Value* present =
+      b_.CreateCall(h_header_, {fn->getArg(0), constString(s.switch_header),
+                                llvm::ConstantInt::get(i64_, s.switch_header.size()), out});
   llvm::BasicBlock* has = newBlock("has");
   llvm::BasicBlock* none = newBlock("none");
   b_.CreateCondBr(b_.CreateICmpNE(present, llvm::ConstantInt::get(i32_, 0)), has, none);
@@ -555,8 +559,9 @@ llvm::BasicBlock* RouteCodegen::terminal(HostState& hs, const CandidateList& tri
     llvm::BasicBlock* alone = newBlock("alone");
     b_.CreateCondBr(b_.CreateICmpNE(hs.other_count, llvm::ConstantInt::get(i64_, 0)), merge, alone);
     b_.SetInsertPoint(merge);
-    llvm::Value* mine = list.empty() ? static_cast<llvm::Value*>(llvm::ConstantPointerNull::get(ptr_))
-                                     : candidateArray(hs, list);
+    llvm::Value* mine = list.empty()
+                            ? static_cast<llvm::Value*>(llvm::ConstantPointerNull::get(ptr_))
+                            : candidateArray(hs, list);
     b_.CreateRet(b_.CreateCall(h_merge2_, {hs.req, mine, llvm::ConstantInt::get(i64_, list.size()),
                                            hs.other_ptr, hs.other_count, hs.try_fn}));
     b_.SetInsertPoint(alone);
@@ -565,7 +570,8 @@ llvm::BasicBlock* RouteCodegen::terminal(HostState& hs, const CandidateList& tri
   std::map<int32_t, llvm::Value*> case_of;
   for (const Candidate& c : list) {
     if (c.switch_set >= 0 && case_of.count(c.switch_set) == 0) {
-      case_of[c.switch_set] = b_.CreateCall(switchFunction(hs, static_cast<uint32_t>(c.switch_set)), {hs.req});
+      case_of[c.switch_set] =
+          b_.CreateCall(switchFunction(hs, static_cast<uint32_t>(c.switch_set)), {hs.req});
     }
   }
   for (const Candidate& c : list) {
@@ -620,8 +626,8 @@ llvm::BasicBlock* RouteCodegen::exitFor(HostState& hs, const Walk& w, const Cand
   b_.SetInsertPoint(exit);
   auto* phi_ptr = llvm::cast<llvm::PHINode>(hs.other_ptr);
   auto* phi_count = llvm::cast<llvm::PHINode>(hs.other_count);
-  phi_ptr->addIncoming(kept.empty() ? llvm::ConstantPointerNull::get(ptr_) : candidateArray(hs, kept),
-                       exit);
+  phi_ptr->addIncoming(
+      kept.empty() ? llvm::ConstantPointerNull::get(ptr_) : candidateArray(hs, kept), exit);
   phi_count->addIncoming(llvm::ConstantInt::get(i64_, kept.size()), exit);
   b_.CreateBr(hs.second_start);
   return exit;
@@ -652,9 +658,10 @@ void RouteCodegen::emitCandidateChecks(HostState& hs, const Candidate& c,
   };
   if (c.switch_set >= 0) {
     auto it = case_of.find(c.switch_set);
-    llvm::Value* picked = it != case_of.end()
-                              ? it->second
-                              : b_.CreateCall(switchFunction(hs, static_cast<uint32_t>(c.switch_set)), {hs.req});
+    llvm::Value* picked =
+        it != case_of.end()
+            ? it->second
+            : b_.CreateCall(switchFunction(hs, static_cast<uint32_t>(c.switch_set)), {hs.req});
     test(b_.CreateICmpEQ(picked, llvm::ConstantInt::get(i32_, c.switch_case)));
   }
   if (c.path_regex || (c.regex_list && simpleRegexFunction(route.path_regex) != nullptr)) {
@@ -684,7 +691,8 @@ void RouteCodegen::emitTryFunction(HostState& hs) {
   llvm::BasicBlock* yes = llvm::BasicBlock::Create(ctx_, "yes", fn);
   llvm::IRBuilder<>(no).CreateRet(llvm::ConstantInt::get(i32_, 0));
   llvm::IRBuilder<>(yes).CreateRet(llvm::ConstantInt::get(i32_, 1));
-  llvm::SwitchInst* sw = b_.CreateSwitch(fn->getArg(1), no, static_cast<unsigned>(hs.candidate_ids.size()));
+  llvm::SwitchInst* sw =
+      b_.CreateSwitch(fn->getArg(1), no, static_cast<unsigned>(hs.candidate_ids.size()));
   llvm::Value* saved_req = hs.req;
   hs.req = fn->getArg(0);
   for (const auto& [c, id] : hs.candidate_ids) {
@@ -738,8 +746,9 @@ void RouteCodegen::emitNode(HostState& hs, const Walk& w, uint32_t node, size_t 
       // The path leaves the trie inside this label: only the node's own lists hold.
       llvm::BasicBlock* mismatch = exitFor(hs, w, inherited_child);
       llvm::BasicBlock* long_enough = newBlock("fits");
-      b_.CreateCondBr(b_.CreateICmpUGE(w.path_len, llvm::ConstantInt::get(i64_, pos + label.size())),
-                      long_enough, mismatch);
+      b_.CreateCondBr(
+          b_.CreateICmpUGE(w.path_len, llvm::ConstantInt::get(i64_, pos + label.size())),
+          long_enough, mismatch);
       b_.SetInsertPoint(long_enough);
       llvm::Value* rest = b_.CreateConstInBoundsGEP1_64(i8_, w.path_ptr, pos + 1);
       llvm::BasicBlock* into = newBlock("node");
@@ -757,18 +766,18 @@ void RouteCodegen::emitNode(HostState& hs, const Walk& w, uint32_t node, size_t 
 
 void RouteCodegen::emitSubtreeCall(HostState& hs, const Walk& w, uint32_t node, size_t pos,
                                    const CandidateList& inherited) {
-  auto* fn = llvm::Function::Create(
-      llvm::FunctionType::get(i32_, {ptr_, ptr_, i64_}, false), llvm::Function::InternalLinkage,
-      "vh." + std::to_string(hs.config) + "." + std::to_string(hs.vhost) + ".t" +
-          std::to_string(node),
-      m_);
+  auto* fn = llvm::Function::Create(llvm::FunctionType::get(i32_, {ptr_, ptr_, i64_}, false),
+                                    llvm::Function::InternalLinkage,
+                                    "vh." + std::to_string(hs.config) + "." +
+                                        std::to_string(hs.vhost) + ".t" + std::to_string(node),
+                                    m_);
   fn->addFnAttr(llvm::Attribute::NoUnwind);
   ++stats_.functions;
   ++hs.split_functions;
-  llvm::Value* other_ptr = hs.two_walks ? static_cast<llvm::Value*>(hs.other_ptr)
-                                        : llvm::ConstantPointerNull::get(ptr_);
-  llvm::Value* other_count = hs.two_walks ? static_cast<llvm::Value*>(hs.other_count)
-                                          : llvm::ConstantInt::get(i64_, 0);
+  llvm::Value* other_ptr =
+      hs.two_walks ? static_cast<llvm::Value*>(hs.other_ptr) : llvm::ConstantPointerNull::get(ptr_);
+  llvm::Value* other_count =
+      hs.two_walks ? static_cast<llvm::Value*>(hs.other_count) : llvm::ConstantInt::get(i64_, 0);
   b_.CreateRet(b_.CreateCall(fn, {hs.req, other_ptr, other_count}));
   // Switch the per-function state to the new function, walk, and switch back.
   llvm::IRBuilderBase::InsertPointGuard guard(b_);
@@ -840,12 +849,13 @@ bool RouteCodegen::fitsBudget(HostState& hs, const Walk& first, const Walk* seco
 }
 
 llvm::Function* RouteCodegen::emitFallbackHost(uint32_t config, uint32_t vhost) {
-  auto* fn = llvm::Function::Create(llvm::FunctionType::get(i32_, {ptr_}, false),
-                                    llvm::Function::InternalLinkage,
-                                    "vh." + std::to_string(config) + "." + std::to_string(vhost), m_);
+  auto* fn = llvm::Function::Create(
+      llvm::FunctionType::get(i32_, {ptr_}, false), llvm::Function::InternalLinkage,
+      "vh." + std::to_string(config) + "." + std::to_string(vhost), m_);
   fn->addFnAttr(llvm::Attribute::NoUnwind);
   llvm::IRBuilder<> rb(llvm::BasicBlock::Create(ctx_, "entry", fn));
-  rb.CreateRet(rb.CreateCall(h_select_route_, {fn->getArg(0), llvm::ConstantInt::get(i32_, vhost)}));
+  rb.CreateRet(
+      rb.CreateCall(h_select_route_, {fn->getArg(0), llvm::ConstantInt::get(i32_, vhost)}));
   ++stats_.fallback_virtual_hosts;
   ++stats_.functions;
   return fn;
@@ -870,9 +880,9 @@ llvm::Function* RouteCodegen::emitVirtualHost(const ir::RouteProgram& program, u
   for (uint32_t r : hs.vh->regex_routes) {
     hs.regex_list.push_back({r, -1, -1, false, true});
   }
-  uint64_t budget = std::max<uint64_t>(options_.min_candidate_budget,
-                                       uint64_t{options_.candidate_budget_per_route} *
-                                           hs.vh->routes.size());
+  uint64_t budget =
+      std::max<uint64_t>(options_.min_candidate_budget,
+                         uint64_t{options_.candidate_budget_per_route} * hs.vh->routes.size());
   if (!fitsBudget(hs, first, hs.two_walks ? &second : nullptr, budget)) {
     return emitFallbackHost(config, vhost);
   }
@@ -918,9 +928,9 @@ llvm::Function* RouteCodegen::emitVirtualHost(const ir::RouteProgram& program, u
     second.path_offset = kLowerPathOffset;
     second.path_ptr = loadField(hs.req, kLowerPathOffset, ptr_);
     second.path_len = loadField(hs.req, kLowerPathOffset + 8, i64_);
-    hs.try_fn = llvm::Function::Create(llvm::FunctionType::get(i32_, {ptr_, i32_}, false),
-                                       llvm::Function::InternalLinkage,
-                                       "try." + std::to_string(config) + "." + std::to_string(vhost), m_);
+    hs.try_fn = llvm::Function::Create(
+        llvm::FunctionType::get(i32_, {ptr_, i32_}, false), llvm::Function::InternalLinkage,
+        "try." + std::to_string(config) + "." + std::to_string(vhost), m_);
     hs.try_fn->addFnAttr(llvm::Attribute::NoUnwind);
     ++stats_.functions;
     // The collecting walk runs first; its exits meet at second_start with their arrays.
@@ -1008,7 +1018,8 @@ void RouteCodegen::emitRouteConfig(const ir::RouteProgram& program, uint32_t ind
     // The '*' must stand for at least one character.
     b_.CreateCondBr(b_.CreateICmpUGT(len, llvm::ConstantInt::get(i64_, g.length)), probe, next);
     b_.SetInsertPoint(probe);
-    llvm::Value* at = b_.CreateInBoundsGEP(i8_, host, b_.CreateSub(len, llvm::ConstantInt::get(i64_, g.length)));
+    llvm::Value* at =
+        b_.CreateInBoundsGEP(i8_, host, b_.CreateSub(len, llvm::ConstantInt::get(i64_, g.length)));
     fixedSwitch(at, 0, g.length, keysFor(g.keys), next);
     b_.SetInsertPoint(next);
   }

@@ -19,10 +19,10 @@ namespace meshc::codegen::detail {
 /// predicates run.
 struct Candidate {
   uint32_t route = 0;
-  int32_t switch_set = -1;   // candidate only when that set's switch picked switch_case
+  int32_t switch_set = -1;  // candidate only when that set's switch picked switch_case
   int32_t switch_case = -1;
-  bool path_regex = false;   // filed under its literal prefix: the regex still has to match
-  bool regex_list = false;   // from the virtual host's regex list (RE2::Set, once per request)
+  bool path_regex = false;  // filed under its literal prefix: the regex still has to match
+  bool regex_list = false;  // from the virtual host's regex list (RE2::Set, once per request)
   friend auto operator<=>(const Candidate&, const Candidate&) = default;
 };
 using CandidateList = std::vector<Candidate>;
@@ -58,14 +58,14 @@ class RouteCodegen {
     llvm::Value* req = nullptr;
     CandidateList regex_list;
     std::map<CandidateList, llvm::BasicBlock*> terminals;  // in the current function
-    std::vector<uint32_t> subtree_nodes;  // per node of the first walk's trie
+    std::vector<uint32_t> subtree_nodes;                   // per node of the first walk's trie
     uint32_t split_functions = 0;
     std::map<CandidateList, llvm::BasicBlock*> collected;  // exits of the collecting walk
     std::set<CandidateList> planned;
     // Both tries: the collecting walk's result, the check function and the candidate ids.
     bool two_walks = false;
     llvm::BasicBlock* second_start = nullptr;
-    llvm::Value* other_ptr = nullptr;    // a phi, or a parameter in split functions
+    llvm::Value* other_ptr = nullptr;  // a phi, or a parameter in split functions
     llvm::Value* other_count = nullptr;
     llvm::Function* try_fn = nullptr;
     std::map<Candidate, uint32_t> candidate_ids;
@@ -74,8 +74,7 @@ class RouteCodegen {
     uint64_t budget_used = 0;
   };
 
-  llvm::Function* emitVirtualHost(const ir::RouteProgram& program, uint32_t config,
-                                  uint32_t vhost);
+  llvm::Function* emitVirtualHost(const ir::RouteProgram& program, uint32_t config, uint32_t vhost);
   llvm::Function* emitFallbackHost(uint32_t config, uint32_t vhost);
   bool fitsBudget(HostState& hs, const Walk& first, const Walk* second, uint64_t budget);
   /// A constant array of (route << 32 | candidate id) for `list` (two-walk hosts).
@@ -84,8 +83,8 @@ class RouteCodegen {
   void emitTryFunction(HostState& hs);
   /// Code that checks `c` and branches to `pass` or `fail` (guards, regex, residuals).
   void emitCandidateChecks(HostState& hs, const Candidate& c,
-                           const std::map<int32_t, llvm::Value*>& case_of,
-                           llvm::BasicBlock* pass, llvm::BasicBlock* fail);
+                           const std::map<int32_t, llvm::Value*>& case_of, llvm::BasicBlock* pass,
+                           llvm::BasicBlock* fail);
   void planNode(HostState& hs, const Walk& w, uint32_t node, size_t pos,
                 const CandidateList& inherited, uint64_t budget, bool& over);
   void emitNode(HostState& hs, const Walk& w, uint32_t node, size_t pos,
@@ -160,7 +159,7 @@ class RouteCodegen {
   llvm::Function* h_eq_ignore_case_;
   llvm::Function* h_merge2_;
   std::map<std::string, llvm::Constant*, std::less<>> strings_;
-  const ir::RouteProgram* program_ = nullptr;  // the route configuration being emitted
+  const ir::RouteProgram* program_ = nullptr;              // the route configuration being emitted
   std::map<std::string, llvm::Function*> simple_regexes_;  // by pattern; null = not simple
   llvm::AllocaInst* scratch_str_ = nullptr;  // a MeshcStr in the current function's entry
 };

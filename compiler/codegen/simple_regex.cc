@@ -163,7 +163,8 @@ std::optional<std::vector<RegexAtom>> parseSimpleRegex(std::string_view p) {
     Bytes follow;
     for (size_t j = i + 1; j < atoms.size(); ++j) {
       follow |= atoms[j].bytes;
-      if (atoms[j].repeat == RegexAtom::Repeat::kOne || atoms[j].repeat == RegexAtom::Repeat::kPlus) {
+      if (atoms[j].repeat == RegexAtom::Repeat::kOne ||
+          atoms[j].repeat == RegexAtom::Repeat::kPlus) {
         break;
       }
     }

@@ -140,7 +140,7 @@ class Reader {
       *kind_ = kind;
     }
     StatusCode code = kind == BundleErrorKind::kUnsupportedVersion ? StatusCode::kUnsupported
-                                                                     : StatusCode::kCorrupt;
+                                                                   : StatusCode::kCorrupt;
     return Status::error(code, std::string(name_) + ": " + message);
   }
 
@@ -165,8 +165,7 @@ class Reader {
       return fail(BundleErrorKind::kUnsupportedVersion,
                   "bundle format version " + std::to_string(h.format_version) +
                       " (written by meshc " + printable(h.compiler_version) +
-                      "); this reader understands version " +
-                      std::to_string(kBundleFormatVersion) +
+                      "); this reader understands version " + std::to_string(kBundleFormatVersion) +
                       " only: load it with that meshc, or recompile the bundle with this one");
     }
     h.header_size = loadU32(bytes_, HeaderOffsets::kHeaderSize);
@@ -220,8 +219,8 @@ class Reader {
     if (table_end > bytes_.size()) {
       return fail(BundleErrorKind::kBadSectionTable,
                   "section table of " + std::to_string(h.section_count) + " entries ends at " +
-                      std::to_string(table_end) + ", the file is " +
-                      std::to_string(bytes_.size()) + " bytes");
+                      std::to_string(table_end) + ", the file is " + std::to_string(bytes_.size()) +
+                      " bytes");
     }
     uint64_t previous_end = table_end;
     std::string previous = "the section table";
@@ -230,13 +229,11 @@ class Reader {
       SectionEntry e{loadU32(bytes_, at), loadU64(bytes_, at + 8), loadU64(bytes_, at + 16)};
       std::string what = std::string("section ") + sectionKindName(e.kind);
       if (std::string(sectionKindName(e.kind)) == "????") {
-        return fail(BundleErrorKind::kBadSectionTable,
-                    "section table entry " + std::to_string(i) + " has unknown kind 0x" +
-                        hex(e.kind));
+        return fail(BundleErrorKind::kBadSectionTable, "section table entry " + std::to_string(i) +
+                                                           " has unknown kind 0x" + hex(e.kind));
       }
       if (loadU32(bytes_, at + 4) != 0) {
-        return fail(BundleErrorKind::kBadSectionTable,
-                    what + ": reserved table field is not 0");
+        return fail(BundleErrorKind::kBadSectionTable, what + ": reserved table field is not 0");
       }
       for (const SectionEntry& s : sections) {
         if (s.kind == e.kind) {
@@ -264,8 +261,7 @@ class Reader {
     }
     if (previous_end != bytes_.size()) {
       return fail(BundleErrorKind::kBadSectionTable,
-                  std::to_string(bytes_.size() - previous_end) +
-                      " bytes follow the last section");
+                  std::to_string(bytes_.size() - previous_end) + " bytes follow the last section");
     }
     for (SectionKind k : kRequiredSections) {
       if (find(sections, k).data() == nullptr) {
@@ -294,9 +290,9 @@ class Reader {
   }
 
   Status malformed(SectionKind kind, const std::string& message) {
-    return fail(BundleErrorKind::kMalformedSection,
-                std::string("section ") + sectionKindName(static_cast<uint32_t>(kind)) + ": " +
-                    message);
+    return fail(
+        BundleErrorKind::kMalformedSection,
+        std::string("section ") + sectionKindName(static_cast<uint32_t>(kind)) + ": " + message);
   }
 
   // Runs `decode` over a whole section; any decode error or trailing byte is malformed.
@@ -333,10 +329,10 @@ class Reader {
     for (uint32_t i = 0; i < n; ++i) {
       auto [off, size] = index[i];
       if (off > blob.size() || size > blob.size() - off) {
-        return malformed(SectionKind::kStrings,
-                         "string " + std::to_string(i) + " ends at " +
-                             std::to_string(uint64_t{off} + size) + ", the blob is " +
-                             std::to_string(blob.size()) + " bytes");
+        return malformed(SectionKind::kStrings, "string " + std::to_string(i) + " ends at " +
+                                                    std::to_string(uint64_t{off} + size) +
+                                                    ", the blob is " + std::to_string(blob.size()) +
+                                                    " bytes");
       }
       strings_.push_back(blob.substr(off, size));
     }
@@ -356,7 +352,8 @@ class Reader {
     uint32_t route_count = 0;
   };
   template <typename Io>
-  static void codeVirtualHosts(Io& io, xds::ProxyConfig& pc, std::vector<ir::RouteProgram>& programs,
+  static void codeVirtualHosts(Io& io, xds::ProxyConfig& pc,
+                               std::vector<ir::RouteProgram>& programs,
                                std::vector<std::vector<uint32_t>>& route_counts) {
     io.vec(pc.route_configs, [&](xds::RouteConfiguration& rc) {
       io.str(rc.name);
@@ -382,9 +379,9 @@ class Reader {
     ByteReader in(data);
     uint32_t version = in.u32();
     if (in.ok() && version != kNativeSubHeaderVersion) {
-      return fail(BundleErrorKind::kNativeCodeInvalid,
-                  "native-code sub-header version " + std::to_string(version) + ", expected " +
-                      std::to_string(kNativeSubHeaderVersion));
+      return fail(BundleErrorKind::kNativeCodeInvalid, "native-code sub-header version " +
+                                                           std::to_string(version) + ", expected " +
+                                                           std::to_string(kNativeSubHeaderVersion));
     }
     platform.triple = std::string(in.inlineString());
     platform.cpu = std::string(in.inlineString());
@@ -445,10 +442,9 @@ Expected<Bundle> readBundle(std::string_view bytes, std::string_view name,
     return st;
   }
   std::vector<std::vector<uint32_t>> route_counts;
-  if (Status st = reader.decodeSection(b.sections, SectionKind::kVirtualHosts,
-                                       [&](DecodeIo& io) {
-                                         Reader::codeVirtualHosts(io, pc, b.programs, route_counts);
-                                       });
+  if (Status st = reader.decodeSection(
+          b.sections, SectionKind::kVirtualHosts,
+          [&](DecodeIo& io) { Reader::codeVirtualHosts(io, pc, b.programs, route_counts); });
       !st) {
     return st;
   }
@@ -471,9 +467,8 @@ Expected<Bundle> readBundle(std::string_view bytes, std::string_view name,
               }
               for (size_t v = 0; v < p.virtual_hosts.size(); ++v) {
                 if (p.virtual_hosts[v].routes.size() != route_counts[c][v]) {
-                  io.fail("route configuration " + p.name + " virtual host " +
-                          std::to_string(v) + " has " +
-                          std::to_string(p.virtual_hosts[v].routes.size()) +
+                  io.fail("route configuration " + p.name + " virtual host " + std::to_string(v) +
+                          " has " + std::to_string(p.virtual_hosts[v].routes.size()) +
                           " routes, VHST says " + std::to_string(route_counts[c][v]));
                   return;
                 }
@@ -523,10 +518,10 @@ Expected<Bundle> readBundle(std::string_view bytes, std::string_view name,
     for (const auto& vh : rc.virtual_hosts) {
       for (const xds::Route& r : vh.routes) {
         if (!sourceLocValid(r.source.loc, files)) {
-          return reader.malformed(SectionKind::kSourceMap,
-                                  "route " + r.name + " refers to input file " +
-                                      std::to_string(r.source.loc.file) + " of " +
-                                      std::to_string(files));
+          return reader.malformed(SectionKind::kSourceMap, "route " + r.name +
+                                                               " refers to input file " +
+                                                               std::to_string(r.source.loc.file) +
+                                                               " of " + std::to_string(files));
         }
       }
     }
@@ -590,10 +585,9 @@ Expected<BundleSummary> inspectBundle(std::string_view bytes, std::string_view n
   }
   std::vector<ir::RouteProgram> programs;
   std::vector<std::vector<uint32_t>> route_counts;
-  if (Status st = reader.decodeSection(s.sections, SectionKind::kVirtualHosts,
-                                       [&](DecodeIo& io) {
-                                         Reader::codeVirtualHosts(io, pc, programs, route_counts);
-                                       });
+  if (Status st = reader.decodeSection(
+          s.sections, SectionKind::kVirtualHosts,
+          [&](DecodeIo& io) { Reader::codeVirtualHosts(io, pc, programs, route_counts); });
       !st) {
     return st;
   }

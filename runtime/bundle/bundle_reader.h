@@ -37,11 +37,11 @@ struct SectionEntry {
 
 /// The NATV sub-header: where the native code may run.
 struct NativePlatform {
-  std::string triple;        // "x86_64-pc-linux-gnu"
-  std::string cpu;           // "x86-64" (generic) or a host CPU name
-  std::string features;      // "+sse2,+cx16,..." as LLVM spells them; "" = the CPU's defaults
-  std::string llvm_version;  // "19.1.7"
-  std::string symbol_prefix; // entry points are <prefix><route configuration index>
+  std::string triple;         // "x86_64-pc-linux-gnu"
+  std::string cpu;            // "x86-64" (generic) or a host CPU name
+  std::string features;       // "+sse2,+cx16,..." as LLVM spells them; "" = the CPU's defaults
+  std::string llvm_version;   // "19.1.7"
+  std::string symbol_prefix;  // entry points are <prefix><route configuration index>
   uint32_t function_count = 0;
   uint64_t object_size = 0;
 };

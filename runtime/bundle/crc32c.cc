@@ -38,7 +38,7 @@ const Tables& tables() {
 
 #if defined(__x86_64__)
 __attribute__((target("sse4.2"))) uint32_t crc32cInstruction(const unsigned char* p, size_t n,
-                                                              uint32_t crc) {
+                                                             uint32_t crc) {
   uint64_t c = crc;
   while (n >= 8) {
     uint64_t v;

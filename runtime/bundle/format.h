@@ -64,19 +64,19 @@ inline constexpr uint32_t kKnownFlags = kFlagNativeCode | kFlagGateway;
 /// Section kinds, four ASCII letters read as a little-endian u32 (shows in a hex dump).
 /// Compatibility: values are fixed; a new kind needs a new format version.
 enum class SectionKind : uint32_t {
-  kStrings = 0x53525453,        // "STRS": u32 count, count x {u32 offset, u32 size}, bytes
-  kProxy = 0x59585250,          // "PRXY": proxy identity, listeners, filter chains, DNS table
-  kVirtualHosts = 0x54534856,   // "VHST": route configurations, virtual hosts, host tables
-  kDecisionTree = 0x45455254,   // "TREE": per virtual host the routes' matchers, tries, sets
-  kActions = 0x4e544341,        // "ACTN": per route its Envoy match and actions
-  kClusters = 0x54534c43,       // "CLST": clusters with endpoints
-  kSourceMap = 0x50414d53,      // "SMAP": input files; per route its VirtualService and file:line
-  kNativeCode = 0x5654414e,     // "NATV": platform sub-header + relocatable object
+  kStrings = 0x53525453,       // "STRS": u32 count, count x {u32 offset, u32 size}, bytes
+  kProxy = 0x59585250,         // "PRXY": proxy identity, listeners, filter chains, DNS table
+  kVirtualHosts = 0x54534856,  // "VHST": route configurations, virtual hosts, host tables
+  kDecisionTree = 0x45455254,  // "TREE": per virtual host the routes' matchers, tries, sets
+  kActions = 0x4e544341,       // "ACTN": per route its Envoy match and actions
+  kClusters = 0x54534c43,      // "CLST": clusters with endpoints
+  kSourceMap = 0x50414d53,     // "SMAP": input files; per route its VirtualService and file:line
+  kNativeCode = 0x5654414e,    // "NATV": platform sub-header + relocatable object
 };
 
 /// The sections every bundle has, in file order (kNativeCode, when present, comes last).
 inline constexpr SectionKind kRequiredSections[] = {
-    SectionKind::kStrings,  SectionKind::kProxy,    SectionKind::kVirtualHosts,
+    SectionKind::kStrings,      SectionKind::kProxy,   SectionKind::kVirtualHosts,
     SectionKind::kDecisionTree, SectionKind::kActions, SectionKind::kClusters,
     SectionKind::kSourceMap};
 

@@ -54,13 +54,11 @@ int32_t meshc_rt_header(const MeshcRequest* r, const char* name, uint64_t name_s
   return answer(view(r).header(std::string_view(name, name_size)), out);
 }
 
-int32_t meshc_rt_query(const MeshcRequest* r, const char* name, uint64_t name_size,
-                       MeshcStr* out) {
+int32_t meshc_rt_query(const MeshcRequest* r, const char* name, uint64_t name_size, MeshcStr* out) {
   return answer(view(r).queryParam(std::string_view(name, name_size)), out);
 }
 
-int32_t meshc_rt_claim(const MeshcRequest* r, const char* path, uint64_t path_size,
-                       MeshcStr* out) {
+int32_t meshc_rt_claim(const MeshcRequest* r, const char* path, uint64_t path_size, MeshcStr* out) {
   return answer(view(r).claim(std::string_view(path, path_size)), out);
 }
 

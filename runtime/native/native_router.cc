@@ -37,7 +37,6 @@ void initializeTargets() {
   });
 }
 
-
 MeshcStr str(const std::string& s) { return {s.data(), s.size()}; }
 
 }  // namespace
@@ -119,7 +118,8 @@ Expected<std::unique_ptr<NativeRouter>> NativeRouter::load(std::string_view obje
   define("memmove", reinterpret_cast<void*>(&std::memmove));
   define("memset", reinterpret_cast<void*>(&std::memset));
   if (llvm::Error err = jd.define(llvm::orc::absoluteSymbols(std::move(symbols)))) {
-    return Status::error(StatusCode::kInternal, "defining runtime helpers: " + llvm::toString(std::move(err)));
+    return Status::error(StatusCode::kInternal,
+                         "defining runtime helpers: " + llvm::toString(std::move(err)));
   }
   auto buffer = llvm::MemoryBuffer::getMemBufferCopy(llvm::StringRef(object.data(), object.size()),
                                                      "routes.o");
@@ -130,9 +130,8 @@ Expected<std::unique_ptr<NativeRouter>> NativeRouter::load(std::string_view obje
   for (uint32_t i = 0; i < entry_count; ++i) {
     auto sym = (*jit)->lookup(platform.symbol_prefix + std::to_string(i));
     if (!sym) {
-      return Status::error(StatusCode::kCorrupt,
-                           "native object: entry point " + std::to_string(i) + ": " +
-                               llvm::toString(sym.takeError()));
+      return Status::error(StatusCode::kCorrupt, "native object: entry point " + std::to_string(i) +
+                                                     ": " + llvm::toString(sym.takeError()));
     }
     router->impl_->entries.push_back(sym->toPtr<MeshcRouteFn>());
   }
@@ -177,9 +176,8 @@ std::unique_ptr<NativeRouter> loadBundleNative(const bundle::Bundle& bundle, std
   if (!bundle.native) {
     return nullptr;
   }
-  Expected<std::unique_ptr<NativeRouter>> router =
-      NativeRouter::load(bundle.native_object, *bundle.native,
-                         static_cast<uint32_t>(bundle.programs.size()));
+  Expected<std::unique_ptr<NativeRouter>> router = NativeRouter::load(
+      bundle.native_object, *bundle.native, static_cast<uint32_t>(bundle.programs.size()));
   if (!router) {
     g_fallbacks.fetch_add(1, std::memory_order_relaxed);
     *warning = router.status().message() + "; routing on the portable decision tree instead";

@@ -2,7 +2,6 @@
 // error class each (truncation, header fields, checksum, section table, contents, tree), and
 // that simulating from a bundle answers exactly as simulating from the manifests.
 #include <catch2/catch.hpp>
-
 #include <set>
 
 #include "bundle/bundle_reader.h"
@@ -48,7 +47,8 @@ TEST_CASE("CRC-32C matches the RFC 3720 check value", "[bundle]") {
   CHECK(bundle::crc32c(data) == bundle::crc32c(data.substr(3), bundle::crc32c(data.substr(0, 3))));
   // The instruction path (when the CPU has it) and the table path agree at every length.
   for (size_t n = 0; n < 40; ++n) {
-    CHECK(bundle::crc32c(data.substr(n, 100 + n)) == bundle::crc32cPortable(data.substr(n, 100 + n)));
+    CHECK(bundle::crc32c(data.substr(n, 100 + n)) ==
+          bundle::crc32cPortable(data.substr(n, 100 + n)));
   }
   CHECK(bundle::crc32cPortable("123456789") == 0xE3069283u);
 }
@@ -80,9 +80,9 @@ TEST_CASE("the same inputs compile to byte-identical bundles", "[bundle]") {
 
 TEST_CASE("simulating from a bundle answers as simulating from the manifests", "[bundle]") {
   const char* requests[] = {
-      "GET https://shop.example.com/products",      "GET https://shop.example.com/api/cart/1",
-      "GET http://shop.example.com/products",       "GET https://shop.example.com/checkout.php",
-      "POST https://shop.example.com/static/x.css", "GET https://other.example.com/",
+      "GET https://shop.example.com/products",       "GET https://shop.example.com/api/cart/1",
+      "GET http://shop.example.com/products",        "GET https://shop.example.com/checkout.php",
+      "POST https://shop.example.com/static/x.css",  "GET https://other.example.com/",
       "GET http://frontend.shop.svc.cluster.local/", "GET http://api.payments.example.net/",
       "GET https://api.payments.example.net/charge", "GET http://unknown.example.org:8080/x",
   };
@@ -128,7 +128,7 @@ TEST_CASE("truncation at every offset is refused as too short or a size mismatch
     BundleErrorKind kind = readKind(full.substr(0, n));
     INFO("truncated to " << n << " bytes");
     CHECK(kind == (n < bundle::kBundleHeaderSize ? BundleErrorKind::kTooShort
-                                                  : BundleErrorKind::kSizeMismatch));
+                                                 : BundleErrorKind::kSizeMismatch));
   }
   std::string message;
   readKind(full.substr(0, 12), &message);
@@ -220,8 +220,9 @@ TEST_CASE("section table problems are refused with their own error", "[bundle]")
   CHECK(readKind(withEntry(2, 4, 1, false)) == BundleErrorKind::kBadSectionTable);
   // The native-code flag without a NATV section.
   std::string flagged = full;
-  bundle::storeU32(flagged, bundle::HeaderOffsets::kFlags,
-                   bundle::loadU32(flagged, bundle::HeaderOffsets::kFlags) | bundle::kFlagNativeCode);
+  bundle::storeU32(
+      flagged, bundle::HeaderOffsets::kFlags,
+      bundle::loadU32(flagged, bundle::HeaderOffsets::kFlags) | bundle::kFlagNativeCode);
   testing::reseal(flagged);
   CHECK(readKind(flagged) == BundleErrorKind::kBadSectionTable);
   // Fewer sections than the table has: the last section's bytes trail the new last one.
@@ -231,7 +232,8 @@ TEST_CASE("section table problems are refused with their own error", "[bundle]")
   CHECK(readKind(fewer, &message) == BundleErrorKind::kBadSectionTable);
   uint64_t smap_size = bundle::loadU64(full, entryAt(6) + 16);
   uint64_t smap_offset = bundle::loadU64(full, entryAt(6) + 8);
-  uint64_t clst_end = bundle::loadU64(full, entryAt(5) + 8) + bundle::loadU64(full, entryAt(5) + 16);
+  uint64_t clst_end =
+      bundle::loadU64(full, entryAt(5) + 8) + bundle::loadU64(full, entryAt(5) + 16);
   CHECK(message == "routes.mcb: " + std::to_string(smap_offset + smap_size - clst_end) +
                        " bytes follow the last section");
 }
@@ -240,13 +242,17 @@ TEST_CASE("any byte changed behind a valid checksum is refused cleanly or still 
           "[bundle]") {
   // Reaches every decoder with hostile values; under ASan this is the crash test.
   const std::string& full = gatewayBundle();
-  std::set<BundleErrorKind> allowed = {
-      BundleErrorKind::kNone,            BundleErrorKind::kBadMagic,
-      BundleErrorKind::kUnsupportedVersion, BundleErrorKind::kBadHeaderSize,
-      BundleErrorKind::kSizeMismatch,    BundleErrorKind::kReservedNonZero,
-      BundleErrorKind::kBadSectionTable, BundleErrorKind::kSectionOutOfBounds,
-      BundleErrorKind::kSectionOverlap,  BundleErrorKind::kMalformedSection,
-      BundleErrorKind::kInvalidTree};
+  std::set<BundleErrorKind> allowed = {BundleErrorKind::kNone,
+                                       BundleErrorKind::kBadMagic,
+                                       BundleErrorKind::kUnsupportedVersion,
+                                       BundleErrorKind::kBadHeaderSize,
+                                       BundleErrorKind::kSizeMismatch,
+                                       BundleErrorKind::kReservedNonZero,
+                                       BundleErrorKind::kBadSectionTable,
+                                       BundleErrorKind::kSectionOutOfBounds,
+                                       BundleErrorKind::kSectionOverlap,
+                                       BundleErrorKind::kMalformedSection,
+                                       BundleErrorKind::kInvalidTree};
   std::map<BundleErrorKind, int> seen;
   for (size_t at = 0; at < full.size(); ++at) {
     if (at >= bundle::HeaderOffsets::kPayloadCrc && at < bundle::HeaderOffsets::kPayloadCrc + 4) {
@@ -288,7 +294,8 @@ TEST_CASE("a decision tree that breaks an invariant is refused by the verifier",
   in.source_files = {"test.yaml"};
   std::string message;
   CHECK(readKind(emit::writeBundle(in), &message) == BundleErrorKind::kInvalidTree);
-  CHECK(message.rfind("routes.mcb: route configuration https.443.https.shop-gateway.shop: ", 0) == 0);
+  CHECK(message.rfind("routes.mcb: route configuration https.443.https.shop-gateway.shop: ", 0) ==
+        0);
 }
 
 TEST_CASE("inspect reads the header, listeners and route counts", "[bundle]") {

@@ -19,7 +19,8 @@ namespace meshc::testing {
 
 inline std::string readSample(const std::string& dir) {
   std::vector<std::filesystem::path> files;
-  for (const auto& e : std::filesystem::directory_iterator(std::string(MESHC_SOURCE_DIR) + "/" + dir)) {
+  for (const auto& e :
+       std::filesystem::directory_iterator(std::string(MESHC_SOURCE_DIR) + "/" + dir)) {
     files.push_back(e.path());
   }
   std::sort(files.begin(), files.end());

@@ -2,15 +2,16 @@
 // strategy (single trie, both tries, split subtrees, interpreter fallback) against the reference
 // engine, CPU choices, and bundles with native code (round trip, foreign platform fallback,
 // damaged sub-header).
-#include <catch2/catch.hpp>
+#include "codegen/codegen.h"
 
 #include <llvm/ADT/StringMap.h>
 #include <llvm/ADT/StringRef.h>
 #include <llvm/TargetParser/Host.h>
 
+#include <catch2/catch.hpp>
+
 #include "bundle/bundle_reader.h"
 #include "bundle_test_util.h"
-#include "codegen/codegen.h"
 #include "codegen/simple_regex.h"
 #include "emit/bundle_writer.h"
 #include "ir/interpreter.h"
@@ -85,10 +86,29 @@ std::vector<ir::HttpRequest> probeRequests() {
   std::vector<ir::HttpRequest> out;
   const char* hosts[] = {"api.example.com", "x.api.example.com", "api.other", "nope.org",
                          "API.EXAMPLE.COM:8080"};
-  const char* paths[] = {"/", "/docs/x", "/DOCS", "/Docsy", "/health", "/health/", "/orders",
-                         "/orders/1", "/ORDERS/EXPORT", "/orders/export", "/users/12",
-                         "/users/x", "/a/b/v2", "/search?q=1", "/search", "/static",
-                         "/static/a.css", "/staticx", "/b", "/beta", "/a", "/Abc", ""};
+  const char* paths[] = {"/",
+                         "/docs/x",
+                         "/DOCS",
+                         "/Docsy",
+                         "/health",
+                         "/health/",
+                         "/orders",
+                         "/orders/1",
+                         "/ORDERS/EXPORT",
+                         "/orders/export",
+                         "/users/12",
+                         "/users/x",
+                         "/a/b/v2",
+                         "/search?q=1",
+                         "/search",
+                         "/static",
+                         "/static/a.css",
+                         "/staticx",
+                         "/b",
+                         "/beta",
+                         "/a",
+                         "/Abc",
+                         ""};
   const char* methods[] = {"GET", "POST", "DELETE", "OPTIONS"};
   for (const char* host : hosts) {
     for (const char* path : paths) {
@@ -135,8 +155,7 @@ codegen::CodegenStats checkAgainstReference(const xds::RouteConfiguration& rc,
 
 }  // namespace
 
-TEST_CASE("native code agrees with the reference on every path kind and both tries",
-          "[codegen]") {
+TEST_CASE("native code agrees with the reference on every path kind and both tries", "[codegen]") {
   codegen::CodegenStats stats = checkAgainstReference(mixedConfig(), {});
   CHECK(stats.native_virtual_hosts == 2);
   CHECK(stats.fallback_virtual_hosts == 0);
@@ -165,8 +184,7 @@ TEST_CASE("an oversized virtual host calls the interpreter from native code", "[
   CHECK(stats.native_virtual_hosts == 0);
 }
 
-TEST_CASE("every generated function is nounwind and only entry points are exported",
-          "[codegen]") {
+TEST_CASE("every generated function is nounwind and only entry points are exported", "[codegen]") {
   ir::RouteProgram program = ir::buildRouteProgram(mixedConfig());
   codegen::CodegenOptions options;
   std::string ir_text;
@@ -258,8 +276,9 @@ TEST_CASE("a bundle's native code links and answers as the portable tree", "[cod
   auto s = sim::Simulator::create(b->config, b->programs);
   REQUIRE(s.hasValue());
   REQUIRE((*s)->setNative(std::move(router)).isOk());
-  for (const char* line : {"GET https://shop.example.com/products", "GET https://shop.example.com/api/cart",
-                           "GET http://shop.example.com/", "GET https://x.example.com/"}) {
+  for (const char* line :
+       {"GET https://shop.example.com/products", "GET https://shop.example.com/api/cart",
+        "GET http://shop.example.com/", "GET https://x.example.com/"}) {
     Expected<sim::SimRequest> req = sim::parseRequestLine(line);
     REQUIRE(req.hasValue());
     sim::SimResult native_result = (*s)->run(*req, sim::EngineKind::kNative);
@@ -330,27 +349,46 @@ TEST_CASE("a damaged native-code sub-header is refused", "[codegen][bundle]") {
   CHECK(warning.find("native object: ") == 0);
 }
 
-TEST_CASE("simple regexes are matched by native code exactly as RE2 matches them",
-          "[codegen]") {
+TEST_CASE("simple regexes are matched by native code exactly as RE2 matches them", "[codegen]") {
   struct Pattern {
     const char* regex;
     bool simple;  // expected to be compiled natively
   };
   const Pattern patterns[] = {
-      {"/users/[0-9]+", true}, {"[a-z]+-v[0-9]+", true}, {"/api/v[12]/.*", true},
-      {"[^/]+/x", true},       {"a?b", true},            {"a*", true},
-      {"", true},              {"\\d+", true},           {"\\w+\\.\\w+", true},
-      {"x\\.y", true},         {"[]a]+", true},          {"[a-]*z", true},
-      {"colou?r", true},       {"[^a]*b", false},        {".*\\.css", false},
-      {"a*a", false},          {"(a)", false},           {"a|b", false},
-      {"a{2}", false},         {"\xc3\xa9", false},      {".", false},
-      {"[^/]", false},         {"a+?", false},           {"^a", false},
-      {"\\bx", false},         {"[[:alpha:]]+", false},  {"\\s*x", true},
+      {"/users/[0-9]+", true},
+      {"[a-z]+-v[0-9]+", true},
+      {"/api/v[12]/.*", true},
+      {"[^/]+/x", true},
+      {"a?b", true},
+      {"a*", true},
+      {"", true},
+      {"\\d+", true},
+      {"\\w+\\.\\w+", true},
+      {"x\\.y", true},
+      {"[]a]+", true},
+      {"[a-]*z", true},
+      {"colou?r", true},
+      {"[^a]*b", false},
+      {".*\\.css", false},
+      {"a*a", false},
+      {"(a)", false},
+      {"a|b", false},
+      {"a{2}", false},
+      {"\xc3\xa9", false},
+      {".", false},
+      {"[^/]", false},
+      {"a+?", false},
+      {"^a", false},
+      {"\\bx", false},
+      {"[[:alpha:]]+", false},
+      {"\\s*x", true},
   };
-  const char* inputs[] = {"", "a", "aa", "ab", "b", "/users/12", "/users/", "/users/12/x",
-                          "abc-v2", "colour", "color", "x.y", "x/x", "\xc3\xa9/x",
-                          "\xff\xfe/x", "\n", "a\nb", "]]a", "-z", "/api/v1/\xc3\xa9",
-                          "x.css", " \t x", "\xc3\xa9\n/x", "/api/v3/x", "aaab", "b\nb"};
+  const char* inputs[] = {"",          "a",       "aa",           "ab",         "b",
+                          "/users/12", "/users/", "/users/12/x",  "abc-v2",     "colour",
+                          "color",     "x.y",     "x/x",          "\xc3\xa9/x", "\xff\xfe/x",
+                          "\n",        "a\nb",    "]]a",          "-z",         "/api/v1/\xc3\xa9",
+                          "x.css",     " \t x",   "\xc3\xa9\n/x", "/api/v3/x",  "aaab",
+                          "b\nb"};
   xds::RouteConfiguration rc;
   rc.name = "re";
   xds::VirtualHost vh;
@@ -361,8 +399,8 @@ TEST_CASE("simple regexes are matched by native code exactly as RE2 matches them
     INFO(patterns[k].regex);
     CHECK(codegen::parseSimpleRegex(patterns[k].regex).has_value() == patterns[k].simple);
     expected_simple += patterns[k].simple ? 1 : 0;
-    xds::Route r = route("r" + std::to_string(k), xds::PathMatcher::Kind::kPath,
-                         "/k" + std::to_string(k));
+    xds::Route r =
+        route("r" + std::to_string(k), xds::PathMatcher::Kind::kPath, "/k" + std::to_string(k));
     xds::HeaderMatcher h;
     h.name = "x-v";
     h.string_match = xds::StringMatcher{xds::StringMatcher::Kind::kRegex, patterns[k].regex, false};
@@ -388,5 +426,70 @@ TEST_CASE("simple regexes are matched by native code exactly as RE2 matches them
       CHECK(ir::describeDecision((*router)->evaluate(0, program, view)) ==
             ir::describeDecision(reference.evaluate(view)));
     }
+  }
+}
+
+TEST_CASE("on the samples, all four engines agree on generated requests", "[codegen][bundle]") {
+  // Requests built from the configuration itself (every domain, every route path and variants
+  // of it, with and without the headers routes test), through a gateway and a sidecar bundle.
+  for (const auto& proxy : {testing::shopGateway(), testing::shopSidecar()}) {
+    testing::Compiled c = testing::compileYaml(testing::readSample("samples/shop"), proxy);
+    Expected<bundle::Bundle> b = bundle::readBundle(bundleWithNative(c), "routes.mcb");
+    REQUIRE(b.hasValue());
+    std::string warning;
+    std::unique_ptr<native::NativeRouter> router = native::loadBundleNative(*b, &warning);
+    REQUIRE(router != nullptr);
+    size_t compared = 0;
+    for (size_t rc = 0; rc < b->config.route_configs.size(); ++rc) {
+      const xds::RouteConfiguration& config = c.simulator->config().route_configs[rc];
+      ir::ReferenceEvaluator reference(config);
+      std::vector<std::string> hosts = {"unknown.example.org"};
+      std::vector<std::string> paths = {"/", "", "/x"};
+      std::vector<std::pair<std::string, std::string>> headers = {{"x-none", "1"}};
+      for (const auto& vh : config.virtual_hosts) {
+        for (const std::string& d : vh.domains) {
+          std::string h = d;
+          for (char& ch : h) {
+            ch = ch == '*' ? 'w' : ch;
+          }
+          hosts.push_back(h);
+        }
+        for (const auto& r : vh.routes) {
+          paths.push_back(r.match.path.value);
+          paths.push_back(r.match.path.value + "/more");
+          paths.push_back(r.match.path.value + "x");
+          std::string upper = r.match.path.value;
+          for (char& ch : upper) {
+            ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+          }
+          paths.push_back(upper);
+          for (const auto& hm : r.match.headers) {
+            headers.emplace_back(hm.name, hm.string_match ? hm.string_match->value : "v");
+          }
+        }
+      }
+      for (const std::string& host : hosts) {
+        for (const std::string& path : paths) {
+          for (const auto& header : headers) {
+            for (const char* method : {"GET", "POST"}) {
+              ir::HttpRequest req;
+              req.authority = host;
+              req.path = path;
+              req.method = method;
+              req.headers.push_back(header);
+              ir::RequestView view = ir::RequestView::create(req);
+              std::string want = ir::describeDecision(reference.evaluate(view));
+              INFO(config.name << " " << host << path << " " << header.first);
+              REQUIRE(ir::describeDecision(ir::evaluateProgram(c.simulator->program(rc), view)) ==
+                      want);
+              REQUIRE(ir::describeDecision(ir::evaluateProgram(b->programs[rc], view)) == want);
+              REQUIRE(ir::describeDecision(router->evaluate(rc, b->programs[rc], view)) == want);
+              ++compared;
+            }
+          }
+        }
+      }
+    }
+    CHECK(compared > 400);
   }
 }
