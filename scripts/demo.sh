@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The main job on the bundled samples: lint the shop (clean) and show each class of finding.
+# The main job on the bundled samples: lint the shop (clean) and show each class of finding, run
+# its route tests, simulate a request, and compile the gateway into a bundle and route from it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MESHC="${MESHC:-build/bin/meshc}"
@@ -19,3 +20,10 @@ echo "== meshc test -f samples/shop samples/tests/shop.test.yaml --coverage"
 echo
 echo "== meshc simulate (one request through the ingress gateway)"
 "$MESHC" simulate -f samples/shop --gateway istio=ingressgateway 'GET https://shop.example.com/products' -H 'x-canary: true'
+echo
+echo "== meshc compile (the gateway's routing into a bundle with native code), inspect, simulate --bundle"
+bundle_dir="$(mktemp -d)"
+trap 'rm -rf "$bundle_dir"' EXIT
+"$MESHC" compile -f samples/shop --gateway istio=ingressgateway -o "$bundle_dir/gateway.mcb"
+"$MESHC" inspect "$bundle_dir/gateway.mcb"
+"$MESHC" simulate --bundle "$bundle_dir/gateway.mcb" 'GET https://shop.example.com/api/cart/items'
