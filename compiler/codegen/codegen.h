@@ -35,9 +35,6 @@ struct CodegenOptions {
   uint32_t min_candidate_budget = 512;
   /// When set, receives the LLVM IR text before optimisation (for tests and debugging).
   std::string* llvm_ir = nullptr;
-  /// Without the -O2 pipeline, virtual-host and subtree functions up to this size are still
-  /// inlined into their single caller.
-  uint32_t inline_instructions = 600;
   /// Trie subtrees with at least this many nodes become functions of their own, so no function
   /// grows with the route count (instruction selection and register allocation slow down more
   /// than linearly on huge functions: one 10,000-route host took 1.6 s to emit as one function).

@@ -8,7 +8,6 @@
 #include <llvm/MC/MCSubtargetInfo.h>
 #include <llvm/MC/TargetRegistry.h>
 #include <llvm/Passes/PassBuilder.h>
-#include <llvm/Transforms/IPO/AlwaysInliner.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
@@ -167,19 +166,6 @@ Expected<NativeObject> compileNative(const std::vector<ir::RouteProgram>& progra
     if (level > 0) {
       llvm::ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(
           level >= 2 ? llvm::OptimizationLevel::O2 : llvm::OptimizationLevel::O1);
-      mpm.run(*module, mam);
-    } else {
-      // Without the pipeline nothing is inlined; still fold each small virtual-host or subtree
-      // function (called from exactly one place) into its caller, which saves a call per level
-      // on every request for the price of one cheap pass.
-      for (llvm::Function& fn : *module) {
-        if (!fn.isDeclaration() && fn.getName().starts_with("vh.") &&
-            fn.getInstructionCount() <= options.inline_instructions) {
-          fn.addFnAttr(llvm::Attribute::AlwaysInline);
-        }
-      }
-      llvm::ModulePassManager mpm;
-      mpm.addPass(llvm::AlwaysInlinerPass());
       mpm.run(*module, mam);
     }
   }
