@@ -100,8 +100,13 @@ llvm::Constant* RouteCodegen::constString(std::string_view s) {
   return gv;
 }
 
+llvm::Value* RouteCodegen::offsetPtr(llvm::Value* ptr, uint64_t offset) {
+  // No instruction for offset 0: at 100,000 routes every instruction saved is ~5 us of emission.
+  return offset == 0 ? ptr : b_.CreateConstInBoundsGEP1_64(i8_, ptr, offset);
+}
+
 llvm::Value* RouteCodegen::loadField(llvm::Value* req, uint32_t offset, llvm::Type* type) {
-  llvm::Value* at = b_.CreateConstInBoundsGEP1_64(i8_, req, offset);
+  llvm::Value* at = offsetPtr(req, offset);
   return b_.CreateAlignedLoad(type, at, llvm::Align(8));
 }
 
@@ -110,7 +115,7 @@ llvm::Value* RouteCodegen::equalsConst(llvm::Value* ptr, std::string_view s) {
   for (size_t at = 0; at < s.size();) {
     size_t w = wordWidth(s.size() - at);
     auto* type = llvm::IntegerType::get(ctx_, static_cast<unsigned>(8 * w));
-    llvm::Value* p = b_.CreateConstInBoundsGEP1_64(i8_, ptr, at);
+    llvm::Value* p = offsetPtr(ptr, at);
     llvm::Value* word = b_.CreateAlignedLoad(type, p, llvm::Align(1));
     llvm::Value* eq =
         b_.CreateICmpEQ(word, llvm::ConstantInt::get(type, littleEndianWord(s, at, w)));
@@ -145,13 +150,13 @@ void RouteCodegen::fixedSwitch(llvm::Value* ptr, size_t offset, size_t length,
   }
   if (keys.size() == 1) {
     std::string_view rest = std::string_view(keys.front().first).substr(offset);
-    llvm::Value* p = b_.CreateConstInBoundsGEP1_64(i8_, ptr, offset);
+    llvm::Value* p = offsetPtr(ptr, offset);
     b_.CreateCondBr(equalsConst(p, rest), keys.front().second, miss);
     return;
   }
   size_t w = wordWidth(length - offset);
   auto* type = llvm::IntegerType::get(ctx_, static_cast<unsigned>(8 * w));
-  llvm::Value* p = b_.CreateConstInBoundsGEP1_64(i8_, ptr, offset);
+  llvm::Value* p = offsetPtr(ptr, offset);
   llvm::Value* word = b_.CreateAlignedLoad(type, p, llvm::Align(1));
   std::map<uint64_t, std::vector<std::pair<std::string, llvm::BasicBlock*>>> groups;
   for (auto& k : keys) {
@@ -575,6 +580,12 @@ llvm::BasicBlock* RouteCodegen::terminal(HostState& hs, const CandidateList& tri
     }
   }
   for (const Candidate& c : list) {
+    if (c.switch_set < 0 && !c.path_regex && !c.regex_list &&
+        !hasResiduals(hs.vh->routes[c.route])) {
+      // Needs nothing but its path: it wins here (and dropUnreachable made it the last).
+      b_.CreateRet(llvm::ConstantInt::get(i32_, c.route));
+      return entry;
+    }
     llvm::BasicBlock* next = newBlock("next");
     llvm::BasicBlock* win = newBlock("win");
     emitCandidateChecks(hs, c, case_of, win, next);
@@ -717,7 +728,7 @@ void RouteCodegen::emitNode(HostState& hs, const Walk& w, uint32_t node, size_t 
   b_.CreateCondBr(b_.CreateICmpEQ(w.path_len, llvm::ConstantInt::get(i64_, pos)),
                   exitFor(hs, w, exact), cont);
   b_.SetInsertPoint(cont);
-  llvm::Value* byte = b_.CreateLoad(i8_, b_.CreateConstInBoundsGEP1_64(i8_, w.path_ptr, pos));
+  llvm::Value* byte = b_.CreateLoad(i8_, offsetPtr(w.path_ptr, pos));
   // No child for the next byte: the segment set applies when that byte is '/'.
   llvm::BasicBlock* no_child;
   if (!segment_dynamic) {
@@ -750,7 +761,7 @@ void RouteCodegen::emitNode(HostState& hs, const Walk& w, uint32_t node, size_t 
           b_.CreateICmpUGE(w.path_len, llvm::ConstantInt::get(i64_, pos + label.size())),
           long_enough, mismatch);
       b_.SetInsertPoint(long_enough);
-      llvm::Value* rest = b_.CreateConstInBoundsGEP1_64(i8_, w.path_ptr, pos + 1);
+      llvm::Value* rest = offsetPtr(w.path_ptr, pos + 1);
       llvm::BasicBlock* into = newBlock("node");
       b_.CreateCondBr(equalsConst(rest, std::string_view(label).substr(1)), into, mismatch);
       b_.SetInsertPoint(into);

@@ -117,6 +117,7 @@ class RouteCodegen {
   // Building blocks.
   llvm::Constant* constString(std::string_view s);
   llvm::Value* loadField(llvm::Value* req, uint32_t offset, llvm::Type* type);
+  llvm::Value* offsetPtr(llvm::Value* ptr, uint64_t offset);
   /// i1: the `s.size()` bytes at ptr equal s (caller guarantees they are readable).
   llvm::Value* equalsConst(llvm::Value* ptr, std::string_view s);
   /// Branches on (ptr, len) to the target of the equal key, else to miss.
