@@ -49,57 +49,20 @@ std::string writeBundle(const BundleInputs& inputs) {
     sections.emplace_back(kind, std::move(out.buffer()));
   };
 
-  encode(SectionKind::kProxy, [&](EncodeIo& io) {
-    code(io, pc.proxy);
-    codeVec(io, pc.listeners);
-    codeVec(io, pc.dns);
-  });
-  encode(SectionKind::kVirtualHosts, [&](EncodeIo& io) {
-    uint32_t n = static_cast<uint32_t>(pc.route_configs.size());
-    io.u32(n);
-    for (size_t c = 0; c < pc.route_configs.size(); ++c) {
-      xds::RouteConfiguration& rc = pc.route_configs[c];
-      io.str(rc.name);
-      io.boolean(rc.ignore_port_in_host_matching);
-      uint32_t vn = static_cast<uint32_t>(rc.virtual_hosts.size());
-      io.u32(vn);
-      for (xds::VirtualHost& vh : rc.virtual_hosts) {
-        io.str(vh.name);
-        codeVec(io, vh.domains);
-        io.boolean(vh.require_tls);
-        uint32_t rn = static_cast<uint32_t>(vh.routes.size());
-        io.u32(rn);
-      }
-      code(io, programs[c].hosts);
-    }
-  });
+  // Section layouts live in runtime/bundle/codec.h, shared with the reader.
+  encode(SectionKind::kProxy, [&](EncodeIo& io) { bundle::codeProxySection(io, pc); });
+  encode(SectionKind::kVirtualHosts,
+         [&](EncodeIo& io) { bundle::codeVirtualHostsSection(io, pc, programs, nullptr); });
   encode(SectionKind::kDecisionTree, [&](EncodeIo& io) {
     for (ir::RouteProgram& p : programs) {
-      codeVec(io, p.regex_patterns);
-      codeVec(io, p.virtual_hosts);
-      codeVec(io, p.problems);
+      bundle::codeTreeRecord(io, p);
     }
   });
-  encode(SectionKind::kActions, [&](EncodeIo& io) {
-    for (auto& rc : pc.route_configs) {
-      for (auto& vh : rc.virtual_hosts) {
-        for (xds::Route& r : vh.routes) {
-          codeRouteBody(io, r);
-        }
-      }
-    }
-  });
+  encode(SectionKind::kActions, [&](EncodeIo& io) { bundle::codeActionsSection(io, pc); });
   encode(SectionKind::kClusters, [&](EncodeIo& io) { codeVec(io, pc.clusters); });
   encode(SectionKind::kSourceMap, [&](EncodeIo& io) {
     auto files = inputs.source_files;
-    codeVec(io, files);
-    for (auto& rc : pc.route_configs) {
-      for (auto& vh : rc.virtual_hosts) {
-        for (xds::Route& r : vh.routes) {
-          code(io, r.source);
-        }
-      }
-    }
+    bundle::codeSourceMapSection(io, files, pc);
   });
   if (inputs.native) {
     const NativeCode& n = *inputs.native;

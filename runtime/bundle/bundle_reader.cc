@@ -339,42 +339,6 @@ class Reader {
     return Status::ok();
   }
 
-  // Proxy identity, listeners, DNS table.
-  template <typename Io>
-  static void codeProxy(Io& io, xds::ProxyConfig& pc) {
-    code(io, pc.proxy);
-    codeVec(io, pc.listeners);
-    codeVec(io, pc.dns);
-  }
-
-  // Route configurations and virtual hosts without routes; their host tables.
-  struct VhostSkeleton {
-    uint32_t route_count = 0;
-  };
-  template <typename Io>
-  static void codeVirtualHosts(Io& io, xds::ProxyConfig& pc,
-                               std::vector<ir::RouteProgram>& programs,
-                               std::vector<std::vector<uint32_t>>& route_counts) {
-    io.vec(pc.route_configs, [&](xds::RouteConfiguration& rc) {
-      io.str(rc.name);
-      io.boolean(rc.ignore_port_in_host_matching);
-      route_counts.emplace_back();
-      io.vec(rc.virtual_hosts, [&](xds::VirtualHost& vh) {
-        io.str(vh.name);
-        codeVec(io, vh.domains);
-        io.boolean(vh.require_tls);
-        uint32_t n = static_cast<uint32_t>(vh.routes.size());
-        io.u32(n);
-        route_counts.back().push_back(n);
-      });
-      programs.emplace_back();
-      ir::RouteProgram& p = programs.back();
-      p.name = rc.name;
-      p.ignore_port_in_host_matching = rc.ignore_port_in_host_matching;
-      code(io, p.hosts);
-    });
-  }
-
   Status decodeNative(std::string_view data, NativePlatform& platform, std::string* object) {
     ByteReader in(data);
     uint32_t version = in.u32();
@@ -437,14 +401,14 @@ Expected<Bundle> readBundle(std::string_view bytes, std::string_view name,
   }
   xds::ProxyConfig& pc = b.config;
   if (Status st = reader.decodeSection(b.sections, SectionKind::kProxy,
-                                       [&](DecodeIo& io) { Reader::codeProxy(io, pc); });
+                                       [&](DecodeIo& io) { codeProxySection(io, pc); });
       !st) {
     return st;
   }
   std::vector<std::vector<uint32_t>> route_counts;
   if (Status st = reader.decodeSection(
           b.sections, SectionKind::kVirtualHosts,
-          [&](DecodeIo& io) { Reader::codeVirtualHosts(io, pc, b.programs, route_counts); });
+          [&](DecodeIo& io) { codeVirtualHostsSection(io, pc, b.programs, &route_counts); });
       !st) {
     return st;
   }
@@ -453,9 +417,7 @@ Expected<Bundle> readBundle(std::string_view bytes, std::string_view name,
           [&](DecodeIo& io) {
             for (size_t c = 0; c < b.programs.size() && io.ok(); ++c) {
               ir::RouteProgram& p = b.programs[c];
-              codeVec(io, p.regex_patterns);
-              codeVec(io, p.virtual_hosts);
-              codeVec(io, p.problems);
+              codeTreeRecord(io, p);
               if (!io.ok()) {
                 return;
               }
@@ -478,18 +440,15 @@ Expected<Bundle> readBundle(std::string_view bytes, std::string_view name,
       !st) {
     return st;
   }
+  // TREE matched VHST's counts (each bounded by its section's size): size the routes.
+  for (size_t c = 0; c < pc.route_configs.size(); ++c) {
+    auto& vhs = pc.route_configs[c].virtual_hosts;
+    for (size_t v = 0; v < vhs.size(); ++v) {
+      vhs[v].routes.resize(route_counts[c][v]);
+    }
+  }
   if (Status st = reader.decodeSection(b.sections, SectionKind::kActions,
-                                       [&](DecodeIo& io) {
-                                         for (size_t c = 0; c < pc.route_configs.size(); ++c) {
-                                           auto& vhs = pc.route_configs[c].virtual_hosts;
-                                           for (size_t v = 0; v < vhs.size(); ++v) {
-                                             vhs[v].routes.resize(route_counts[c][v]);
-                                             for (xds::Route& r : vhs[v].routes) {
-                                               codeRouteBody(io, r);
-                                             }
-                                           }
-                                         }
-                                       });
+                                       [&](DecodeIo& io) { codeActionsSection(io, pc); });
       !st) {
     return st;
   }
@@ -498,17 +457,9 @@ Expected<Bundle> readBundle(std::string_view bytes, std::string_view name,
       !st) {
     return st;
   }
-  if (Status st = reader.decodeSection(b.sections, SectionKind::kSourceMap,
-                                       [&](DecodeIo& io) {
-                                         codeVec(io, b.source_files);
-                                         for (auto& rc : pc.route_configs) {
-                                           for (auto& vh : rc.virtual_hosts) {
-                                             for (xds::Route& r : vh.routes) {
-                                               code(io, r.source);
-                                             }
-                                           }
-                                         }
-                                       });
+  if (Status st =
+          reader.decodeSection(b.sections, SectionKind::kSourceMap,
+                               [&](DecodeIo& io) { codeSourceMapSection(io, b.source_files, pc); });
       !st) {
     return st;
   }
@@ -579,7 +530,7 @@ Expected<BundleSummary> inspectBundle(std::string_view bytes, std::string_view n
   }
   xds::ProxyConfig pc;
   if (Status st = reader.decodeSection(s.sections, SectionKind::kProxy,
-                                       [&](DecodeIo& io) { Reader::codeProxy(io, pc); });
+                                       [&](DecodeIo& io) { codeProxySection(io, pc); });
       !st) {
     return st;
   }
@@ -587,7 +538,7 @@ Expected<BundleSummary> inspectBundle(std::string_view bytes, std::string_view n
   std::vector<std::vector<uint32_t>> route_counts;
   if (Status st = reader.decodeSection(
           s.sections, SectionKind::kVirtualHosts,
-          [&](DecodeIo& io) { Reader::codeVirtualHosts(io, pc, programs, route_counts); });
+          [&](DecodeIo& io) { codeVirtualHostsSection(io, pc, programs, &route_counts); });
       !st) {
     return st;
   }

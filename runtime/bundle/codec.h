@@ -523,4 +523,81 @@ void code(Io& io, ir::VirtualHostProgram& v) {
   codeVec(io, v.regex_routes);
 }
 
+// --- whole sections: the writer and the reader both call these -----------------------------
+
+/// PRXY: proxy identity, listeners (with filter chains and their tcp_proxy sources), DNS table.
+template <typename Io>
+void codeProxySection(Io& io, xds::ProxyConfig& pc) {
+  code(io, pc.proxy);
+  codeVec(io, pc.listeners);
+  codeVec(io, pc.dns);
+}
+
+/// VHST: route configurations and their virtual hosts (name, domains, require_tls, route
+/// count; the routes themselves are in TREE, ACTN and SMAP), each followed by its program's
+/// host table. Encoding reads programs[i] for route configuration i; decoding appends one
+/// program per route configuration and, per virtual host, its route count to *route_counts.
+template <typename Io>
+void codeVirtualHostsSection(Io& io, xds::ProxyConfig& pc, std::vector<ir::RouteProgram>& programs,
+                             std::vector<std::vector<uint32_t>>* route_counts) {
+  size_t index = 0;
+  io.vec(pc.route_configs, [&](xds::RouteConfiguration& rc) {
+    io.str(rc.name);
+    io.boolean(rc.ignore_port_in_host_matching);
+    if (route_counts != nullptr) {
+      route_counts->emplace_back();
+    }
+    io.vec(rc.virtual_hosts, [&](xds::VirtualHost& vh) {
+      io.str(vh.name);
+      codeVec(io, vh.domains);
+      io.boolean(vh.require_tls);
+      auto n = static_cast<uint32_t>(vh.routes.size());
+      io.u32(n);
+      if (route_counts != nullptr) {
+        route_counts->back().push_back(n);
+      }
+    });
+    if constexpr (Io::kDecoding) {
+      programs.emplace_back();
+      programs.back().name = rc.name;
+      programs.back().ignore_port_in_host_matching = rc.ignore_port_in_host_matching;
+    }
+    code(io, programs[index++].hosts);
+  });
+}
+
+/// One route configuration's record in TREE: regex pool, per virtual host its tree, problems.
+template <typename Io>
+void codeTreeRecord(Io& io, ir::RouteProgram& p) {
+  codeVec(io, p.regex_patterns);
+  codeVec(io, p.virtual_hosts);
+  codeVec(io, p.problems);
+}
+
+/// ACTN: every route's match and actions, in route configuration / virtual host / route order.
+/// Decoding expects the routes vectors already sized (from VHST's counts).
+template <typename Io>
+void codeActionsSection(Io& io, xds::ProxyConfig& pc) {
+  for (auto& rc : pc.route_configs) {
+    for (auto& vh : rc.virtual_hosts) {
+      for (xds::Route& r : vh.routes) {
+        codeRouteBody(io, r);
+      }
+    }
+  }
+}
+
+/// SMAP: the input files (SourceLoc::file indexes them), then every route's source.
+template <typename Io>
+void codeSourceMapSection(Io& io, std::vector<std::string>& files, xds::ProxyConfig& pc) {
+  codeVec(io, files);
+  for (auto& rc : pc.route_configs) {
+    for (auto& vh : rc.virtual_hosts) {
+      for (xds::Route& r : vh.routes) {
+        code(io, r.source);
+      }
+    }
+  }
+}
+
 }  // namespace meshc::bundle
