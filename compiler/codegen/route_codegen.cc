@@ -325,7 +325,6 @@ llvm::Function* RouteCodegen::simpleRegexFunction(int32_t index) {
           i = one(atom.bytes, i, fail);
           break;
         case RegexAtom::Repeat::kOptional: {
-          llvm::BasicBlock* from = b_.GetInsertBlock();
           llvm::BasicBlock* join = newBlock("join");
           llvm::Value* next = one(atom.bytes, i, join);
           llvm::BasicBlock* took = b_.GetInsertBlock();
@@ -336,7 +335,6 @@ llvm::Function* RouteCodegen::simpleRegexFunction(int32_t index) {
           for (llvm::BasicBlock* pred : llvm::predecessors(join)) {
             phi->addIncoming(pred == took ? next : i, pred);
           }
-          (void)from;
           i = phi;
           break;
         }
@@ -370,8 +368,7 @@ llvm::Function* RouteCodegen::simpleRegexFunction(int32_t index) {
   return fn;
 }
 
-llvm::Function* RouteCodegen::residualFunction(const ir::RouteProgram& program,
-                                               const ir::RouteEntry& route, uint32_t config,
+llvm::Function* RouteCodegen::residualFunction(const ir::RouteEntry& route, uint32_t config,
                                                uint32_t vhost, uint32_t index) {
   auto* fn = llvm::Function::Create(
       llvm::FunctionType::get(i1_, {ptr_}, false), llvm::Function::InternalLinkage,
@@ -467,7 +464,6 @@ llvm::Function* RouteCodegen::residualFunction(const ir::RouteProgram& program,
   b_.CreateRet(llvm::ConstantInt::getTrue(ctx_));
   b_.SetInsertPoint(fail);
   b_.CreateRet(llvm::ConstantInt::getFalse(ctx_));
-  (void)program;
   return fn;
 }
 
@@ -687,7 +683,7 @@ void RouteCodegen::emitCandidateChecks(HostState& hs, const Candidate& c,
   if (hasResiduals(route)) {
     llvm::Function*& residual = hs.residual_fns[c.route];
     if (residual == nullptr) {
-      residual = residualFunction(*hs.program, route, hs.config, hs.vhost, c.route);
+      residual = residualFunction(route, hs.config, hs.vhost, c.route);
     }
     test(b_.CreateCall(residual, {hs.req}));
   }

@@ -96,8 +96,8 @@ class RouteCodegen {
   llvm::BasicBlock* exitFor(HostState& hs, const Walk& w, const CandidateList& list);
   llvm::BasicBlock* terminal(HostState& hs, const CandidateList& list);
   llvm::Function* switchFunction(HostState& hs, uint32_t set);
-  llvm::Function* residualFunction(const ir::RouteProgram& program, const ir::RouteEntry& route,
-                                   uint32_t config, uint32_t vhost, uint32_t index);
+  llvm::Function* residualFunction(const ir::RouteEntry& route, uint32_t config, uint32_t vhost,
+                                   uint32_t index);
 
   // The candidate lists of a node at key length `pos`, mirroring walkTrie (runtime/ir/
   // interpreter.cc): `base` holds whatever follows, `with_seg` adds the segment set when the path
