@@ -81,6 +81,16 @@ llvm::Function* RouteCodegen::declareHelper(const char* name, llvm::Type* ret,
   return fn;
 }
 
+llvm::Function* RouteCodegen::defineFunction(llvm::Type* ret, std::vector<llvm::Type*> args,
+                                             const std::string& name, bool exported) {
+  auto* fn = llvm::Function::Create(
+      llvm::FunctionType::get(ret, args, false),
+      exported ? llvm::Function::ExternalLinkage : llvm::Function::InternalLinkage, name, m_);
+  fn->addFnAttr(llvm::Attribute::NoUnwind);  // every generated function (linking 10k is fast)
+  ++stats_.functions;
+  return fn;
+}
+
 llvm::BasicBlock* RouteCodegen::newBlock(const char* name) {
   return llvm::BasicBlock::Create(ctx_, name, b_.GetInsertBlock()->getParent());
 }
@@ -250,10 +260,7 @@ llvm::Function* RouteCodegen::simpleRegexFunction(int32_t index) {
   std::optional<std::vector<RegexAtom>> atoms = parseSimpleRegex(pattern);
   llvm::Function* fn = nullptr;
   if (atoms) {
-    fn = llvm::Function::Create(llvm::FunctionType::get(i32_, {ptr_, i64_}, false),
-                                llvm::Function::InternalLinkage, "re", m_);
-    fn->addFnAttr(llvm::Attribute::NoUnwind);
-    ++stats_.functions;
+    fn = defineFunction(i32_, {ptr_, i64_}, "re");
     ++stats_.native_regexes;
     llvm::IRBuilderBase::InsertPointGuard guard(b_);
     llvm::Value* p = fn->getArg(0);
@@ -370,12 +377,9 @@ llvm::Function* RouteCodegen::simpleRegexFunction(int32_t index) {
 
 llvm::Function* RouteCodegen::residualFunction(const ir::RouteEntry& route, uint32_t config,
                                                uint32_t vhost, uint32_t index) {
-  auto* fn = llvm::Function::Create(
-      llvm::FunctionType::get(i1_, {ptr_}, false), llvm::Function::InternalLinkage,
-      "r." + std::to_string(config) + "." + std::to_string(vhost) + "." + std::to_string(index),
-      m_);
-  fn->addFnAttr(llvm::Attribute::NoUnwind);
-  ++stats_.functions;
+  llvm::Function* fn = defineFunction(
+      i1_, {ptr_},
+      "r." + std::to_string(config) + "." + std::to_string(vhost) + "." + std::to_string(index));
   llvm::IRBuilderBase::InsertPointGuard guard(b_);
   llvm::Value* req = fn->getArg(0);
   b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", fn));
@@ -497,13 +501,9 @@ llvm::Function* RouteCodegen::switchFunction(HostState& hs, uint32_t set) {
     return it->second;
   }
   const ir::CandidateSet& s = hs.vh->sets[set];
-  auto* fn = llvm::Function::Create(llvm::FunctionType::get(i32_, {ptr_}, false),
-                                    llvm::Function::InternalLinkage,
-                                    "sw." + std::to_string(hs.config) + "." +
-                                        std::to_string(hs.vhost) + "." + std::to_string(set),
-                                    m_);
-  fn->addFnAttr(llvm::Attribute::NoUnwind);
-  ++stats_.functions;
+  llvm::Function* fn = defineFunction(i32_, {ptr_},
+                                      "sw." + std::to_string(hs.config) + "." +
+                                          std::to_string(hs.vhost) + "." + std::to_string(set));
   llvm::IRBuilderBase::InsertPointGuard guard(b_);
   b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", fn));
   llvm::AllocaInst* out = b_.CreateAlloca(str_);
@@ -773,13 +773,9 @@ void RouteCodegen::emitNode(HostState& hs, const Walk& w, uint32_t node, size_t 
 
 void RouteCodegen::emitSubtreeCall(HostState& hs, const Walk& w, uint32_t node, size_t pos,
                                    const CandidateList& inherited) {
-  auto* fn = llvm::Function::Create(llvm::FunctionType::get(i32_, {ptr_, ptr_, i64_}, false),
-                                    llvm::Function::InternalLinkage,
-                                    "vh." + std::to_string(hs.config) + "." +
-                                        std::to_string(hs.vhost) + ".t" + std::to_string(node),
-                                    m_);
-  fn->addFnAttr(llvm::Attribute::NoUnwind);
-  ++stats_.functions;
+  llvm::Function* fn = defineFunction(i32_, {ptr_, ptr_, i64_},
+                                      "vh." + std::to_string(hs.config) + "." +
+                                          std::to_string(hs.vhost) + ".t" + std::to_string(node));
   ++hs.split_functions;
   llvm::Value* other_ptr =
       hs.two_walks ? static_cast<llvm::Value*>(hs.other_ptr) : llvm::ConstantPointerNull::get(ptr_);
@@ -856,15 +852,12 @@ bool RouteCodegen::fitsBudget(HostState& hs, const Walk& first, const Walk* seco
 }
 
 llvm::Function* RouteCodegen::emitFallbackHost(uint32_t config, uint32_t vhost) {
-  auto* fn = llvm::Function::Create(
-      llvm::FunctionType::get(i32_, {ptr_}, false), llvm::Function::InternalLinkage,
-      "vh." + std::to_string(config) + "." + std::to_string(vhost), m_);
-  fn->addFnAttr(llvm::Attribute::NoUnwind);
+  llvm::Function* fn =
+      defineFunction(i32_, {ptr_}, "vh." + std::to_string(config) + "." + std::to_string(vhost));
   llvm::IRBuilder<> rb(llvm::BasicBlock::Create(ctx_, "entry", fn));
   rb.CreateRet(
       rb.CreateCall(h_select_route_, {fn->getArg(0), llvm::ConstantInt::get(i32_, vhost)}));
   ++stats_.fallback_virtual_hosts;
-  ++stats_.functions;
   return fn;
 }
 
@@ -893,11 +886,8 @@ llvm::Function* RouteCodegen::emitVirtualHost(const ir::RouteProgram& program, u
   if (!fitsBudget(hs, first, hs.two_walks ? &second : nullptr, budget)) {
     return emitFallbackHost(config, vhost);
   }
-  hs.fn = llvm::Function::Create(llvm::FunctionType::get(i32_, {ptr_}, false),
-                                 llvm::Function::InternalLinkage,
-                                 "vh." + std::to_string(config) + "." + std::to_string(vhost), m_);
-  hs.fn->addFnAttr(llvm::Attribute::NoUnwind);
-  ++stats_.functions;
+  hs.fn =
+      defineFunction(i32_, {ptr_}, "vh." + std::to_string(config) + "." + std::to_string(vhost));
   ++stats_.native_virtual_hosts;
   llvm::IRBuilderBase::InsertPointGuard guard(b_);
   b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", hs.fn));
@@ -935,11 +925,8 @@ llvm::Function* RouteCodegen::emitVirtualHost(const ir::RouteProgram& program, u
     second.path_offset = kLowerPathOffset;
     second.path_ptr = loadField(hs.req, kLowerPathOffset, ptr_);
     second.path_len = loadField(hs.req, kLowerPathOffset + 8, i64_);
-    hs.try_fn = llvm::Function::Create(
-        llvm::FunctionType::get(i32_, {ptr_, i32_}, false), llvm::Function::InternalLinkage,
-        "try." + std::to_string(config) + "." + std::to_string(vhost), m_);
-    hs.try_fn->addFnAttr(llvm::Attribute::NoUnwind);
-    ++stats_.functions;
+    hs.try_fn = defineFunction(i32_, {ptr_, i32_},
+                               "try." + std::to_string(config) + "." + std::to_string(vhost));
     // The collecting walk runs first; its exits meet at second_start with their arrays.
     hs.second_start = llvm::BasicBlock::Create(ctx_, "cswalk", hs.fn);
     {
@@ -973,10 +960,7 @@ void RouteCodegen::emitRouteConfig(const ir::RouteProgram& program, uint32_t ind
     hosts.push_back(emitVirtualHost(program, index, v));
     ++stats_.virtual_hosts;
   }
-  auto* fn = llvm::Function::Create(llvm::FunctionType::get(i64_, {ptr_}, false),
-                                    llvm::Function::ExternalLinkage, symbol, m_);
-  fn->addFnAttr(llvm::Attribute::NoUnwind);
-  ++stats_.functions;
+  llvm::Function* fn = defineFunction(i64_, {ptr_}, symbol, /*exported=*/true);
   llvm::IRBuilderBase::InsertPointGuard guard(b_);
   b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", fn));
   llvm::Value* req = fn->getArg(0);

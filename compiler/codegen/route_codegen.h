@@ -131,6 +131,9 @@ class RouteCodegen {
   llvm::Value* stringTest(const ir::StringTest& t, llvm::Value* req, llvm::Value* ptr,
                           llvm::Value* size);
   llvm::BasicBlock* newBlock(const char* name);
+  /// A generated function: nounwind, internal unless exported, counted in the stats.
+  llvm::Function* defineFunction(llvm::Type* ret, std::vector<llvm::Type*> args,
+                                 const std::string& name, bool exported = false);
   /// i32 (ptr, i64): full match of program regex `index` in native code when the pattern is in
   /// the simple subset (simple_regex.h) and RE2 accepted it: 0 no, 1 yes, 2 undecided (a
   /// non-ASCII byte reached a class that takes code points); null when not simple.
