@@ -19,12 +19,12 @@
 #include "bundle/bundle_reader.h"
 #include "codegen/codegen.h"
 #include "emit/bundle_writer.h"
-#include "ir/interpreter.h"
+#include "routing/interpreter.h"
 #include "native/native_router.h"
 #include "ir/ir.h"
 #include "ir/reference_eval.h"
-#include "ir/request.h"
-#include "ir/verify.h"
+#include "routing/request.h"
+#include "routing/verify.h"
 
 namespace {
 

@@ -110,7 +110,8 @@ int runExplain(const ExplainFlags& flags) {
     return kExitUsage;
   }
   proxy.labels = *labels;
-  lower::ProxyConfig pc = lower::buildProxyConfig(input->config, proxy);
+  lower::LoweredProxy lowered = lower::buildProxyConfig(input->config, proxy);
+  const lower::ProxyConfig& pc = lowered.config;
   std::set<std::string> rds_shown;
   auto src = [&](const lower::RouteSource& s) {
     std::string out = s.virtual_service;
@@ -205,10 +206,10 @@ int runExplain(const ExplainFlags& flags) {
   }
   if (flags.format == "dot") {
     std::cout << "}\n";
-  } else if (!pc.notes.empty()) {
+  } else if (!lowered.notes.empty()) {
     // Choices Istio makes silently (a VirtualService ignored, a server dropped, ...).
     std::cout << "notes\n";
-    for (const Diagnostic& d : pc.notes) {
+    for (const Diagnostic& d : lowered.notes) {
       std::string where = d.loc.valid() ? fmt::format("{}:{}: ", sources.path(d.loc.file), d.loc.line) : "";
       std::cout << fmt::format("  {}[{}] {}\n", where, d.id, d.message);
     }

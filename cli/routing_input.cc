@@ -151,7 +151,7 @@ Expected<const sim::Simulator*> SimulatorCache::get(const ProxySpec& proxy) {
   if (it != built_.end()) {
     return static_cast<const sim::Simulator*>(it->second.get());
   }
-  lower::ProxyConfig pc = lower::buildProxyConfig(config_, proxy.identity);
+  lower::ProxyConfig pc = lower::buildProxyConfig(config_, proxy.identity).config;
   Expected<std::unique_ptr<sim::Simulator>> s = sim::Simulator::create(std::move(pc));
   if (!s) {
     return s.status();
@@ -184,7 +184,7 @@ Expected<BundleSimulator> loadBundleSimulator(const std::string& path, SourceMan
   }
   if (first != 0) {
     // Source ids in the bundle count from 0; shift them past files already loaded.
-    auto shift = [first](SourceLoc& loc) {
+    auto shift = [first](xds::SourceRef& loc) {
       if (loc.valid()) {
         loc.file += first;
       }

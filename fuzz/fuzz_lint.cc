@@ -35,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       proxy.kind = kind;
       proxy.name_space = kind == meshc::lower::ProxyIdentity::Kind::kGateway ? "istio-system" : "default";
       proxy.labels = {{"istio", "ingressgateway"}, {"app", "web"}};
-      auto sim = meshc::sim::Simulator::create(meshc::lower::buildProxyConfig(config, proxy));
+      auto sim = meshc::sim::Simulator::create(meshc::lower::buildProxyConfig(config, proxy).config);
       if (!sim) {
         __builtin_trap();  // the IR verifier rejected what lowering produced: a bug
       }

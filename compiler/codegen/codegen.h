@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "bundle/bundle_reader.h"
-#include "ir/route_tree.h"
-#include "support/status.h"
+#include "routing/route_tree.h"
+#include "base/status.h"
 
 namespace meshc::codegen {
 

@@ -14,7 +14,7 @@
 #include <set>
 
 #include "codegen/simple_regex.h"
-#include "ir/ascii.h"
+#include "base/ascii.h"
 
 namespace meshc::codegen::detail {
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "codegen/codegen.h"
-#include "ir/route_tree.h"
+#include "routing/route_tree.h"
 
 namespace meshc::codegen::detail {
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "bundle/bundle_reader.h"
-#include "ir/route_tree.h"
+#include "routing/route_tree.h"
 #include "xds/proxy_config.h"
 
 namespace meshc::emit {

@@ -12,7 +12,7 @@
 #include "frontend/yaml_tree.h"
 #include "support/diagnostic.h"
 #include "support/source.h"
-#include "support/status.h"
+#include "base/status.h"
 
 namespace meshc::frontend {
 

@@ -4,7 +4,7 @@
 #include <map>
 #include <unordered_map>
 
-#include "ir/ascii.h"
+#include "base/ascii.h"
 #include "ir/ir.h"
 
 namespace meshc::ir {

@@ -2,7 +2,7 @@
 // runtime, which evaluates the same tree from a bundle). Entry point: buildRouteProgram().
 #pragma once
 
-#include "ir/route_tree.h"
+#include "routing/route_tree.h"
 #include "xds/proxy_config.h"
 
 namespace meshc::ir {

@@ -4,7 +4,7 @@
 
 #include <re2/re2.h>
 
-#include "ir/ascii.h"
+#include "base/ascii.h"
 
 namespace meshc::ir {
 

@@ -8,8 +8,8 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "ir/request.h"
-#include "ir/route_decision.h"
+#include "routing/request.h"
+#include "routing/route_decision.h"
 #include "xds/proxy_config.h"
 
 namespace re2 {

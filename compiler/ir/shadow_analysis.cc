@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <unordered_map>
 
-#include "ir/ascii.h"
+#include "base/ascii.h"
 #include "ir/dump.h"
 
 namespace meshc::ir {

@@ -5,7 +5,7 @@
 
 namespace meshc::lower {
 
-ProxyConfig buildProxyConfig(const model::ConfigSet& config, const ProxyIdentity& proxy) {
+LoweredProxy buildProxyConfig(const model::ConfigSet& config, const ProxyIdentity& proxy) {
   if (proxy.kind == ProxyIdentity::Kind::kGateway) {
     return buildGatewayConfig(config, proxy);
   }

@@ -993,26 +993,27 @@ uint32_t gatewayListenerPort(const model::ConfigSet& config, const ProxyIdentity
 
 namespace {
 
-ProxyConfig buildGatewayConfigFrom(const Inputs& inputs, const ProxyIdentity& proxy_in);
+LoweredProxy buildGatewayConfigFrom(const Inputs& inputs, const ProxyIdentity& proxy_in);
 
 }  // namespace
 
-ProxyConfig buildGatewayConfig(const model::ConfigSet& config, const ProxyIdentity& proxy) {
+LoweredProxy buildGatewayConfig(const model::ConfigSet& config, const ProxyIdentity& proxy) {
   ServiceRegistry registry = ServiceRegistry::build(config);
   VirtualServiceIndex vs_index(config);
   DestinationRuleIndex destination_rules(config);
   return buildGatewayConfigFrom(Inputs{config, registry, vs_index, destination_rules}, proxy);
 }
 
-ProxyConfig buildGatewayConfig(const SidecarInputs& inputs, const ProxyIdentity& proxy) {
+LoweredProxy buildGatewayConfig(const SidecarInputs& inputs, const ProxyIdentity& proxy) {
   return buildGatewayConfigFrom(
       Inputs{inputs.config, inputs.registry, inputs.vs_index, inputs.destination_rules}, proxy);
 }
 
 namespace {
 
-ProxyConfig buildGatewayConfigFrom(const Inputs& inputs, const ProxyIdentity& proxy_in) {
-  ProxyConfig pc;
+LoweredProxy buildGatewayConfigFrom(const Inputs& inputs, const ProxyIdentity& proxy_in) {
+  LoweredProxy out;
+  ProxyConfig& pc = out.config;
   pc.proxy = proxy_in;
   pc.proxy.kind = ProxyIdentity::Kind::kGateway;
   const ProxyIdentity& proxy = pc.proxy;
@@ -1020,15 +1021,15 @@ ProxyConfig buildGatewayConfigFrom(const Inputs& inputs, const ProxyIdentity& pr
 
   std::vector<const model::Gateway*> gateways = selectGateways(config, proxy);
   if (gateways.empty()) {
-    return pc;
+    return out;
   }
   for (const Diagnostic& d : inputs.vs_index.notes()) {
-    pc.notes.push_back(d);
+    out.notes.push_back(d);
   }
-  MergedGateway mg = mergeGateways(gateways, serviceTargets(config, proxy), pc.notes);
+  MergedGateway mg = mergeGateways(gateways, serviceTargets(config, proxy), out.notes);
   BuildContext bc{inputs, proxy,
                   SidecarScope::buildForGateway(config, inputs.registry, inputs.vs_index, proxy),
-                  pc.notes};
+                  out.notes};
 
   // Listeners keyed by name in first-seen order; chains of every ServerPort sharing the name
   // are concatenated (buildGatewayListeners).
@@ -1085,7 +1086,7 @@ ProxyConfig buildGatewayConfigFrom(const Inputs& inputs, const ProxyIdentity& pr
           fc.tcp_proxy = std::move(tp);
           listener.filter_chains.push_back(std::move(fc));
         } else {
-          pc.notes.push_back(gatewayNote("lower-gw-no-tcp-route", *ms.gateway, server.loc,
+          out.notes.push_back(gatewayNote("lower-gw-no-tcp-route", *ms.gateway, server.loc,
                                          "TCP server on port " +
                                              std::to_string(server.port.number) + " of Gateway " +
                                              ms.gateway_name +
@@ -1104,7 +1105,7 @@ ProxyConfig buildGatewayConfigFrom(const Inputs& inputs, const ProxyIdentity& pr
           listener.has_tls_inspector = true;
           listener.filter_chains.push_back(std::move(fc));
         } else {
-          pc.notes.push_back(
+          out.notes.push_back(
               gatewayNote("lower-gw-no-tcp-route", *ms.gateway, server.loc,
                           "TLS-terminating server on port " + std::to_string(server.port.number) +
                               " of Gateway " + ms.gateway_name +
@@ -1119,7 +1120,7 @@ ProxyConfig buildGatewayConfigFrom(const Inputs& inputs, const ProxyIdentity& pr
       } else {
         passthroughChains(bc, ms, key.number, tls_hosts_by_port, chains);
         if (chains.empty()) {
-          pc.notes.push_back(gatewayNote("lower-gw-no-tls-route", *ms.gateway, server.loc,
+          out.notes.push_back(gatewayNote("lower-gw-no-tls-route", *ms.gateway, server.loc,
                                          "PASSTHROUGH server on port " +
                                              std::to_string(server.port.number) + " of Gateway " +
                                              ms.gateway_name +
@@ -1141,7 +1142,7 @@ ProxyConfig buildGatewayConfigFrom(const Inputs& inputs, const ProxyIdentity& pr
       d.id = "lower-gw-empty-listener";
       d.severity = Severity::kInfo;
       d.message = "listener " + l.name + " has no filter chains; Istio omits it";
-      pc.notes.push_back(std::move(d));
+      out.notes.push_back(std::move(d));
       continue;
     }
     pc.listeners.push_back(std::move(l));
@@ -1183,7 +1184,7 @@ ProxyConfig buildGatewayConfigFrom(const Inputs& inputs, const ProxyIdentity& pr
       if (used.count(vs->ref()) || !reported.insert(vs->ref()).second) {
         continue;
       }
-      pc.notes.push_back(vsNote("lower-gw-vs-unused", *vs, vs->vs.meta.loc,
+      out.notes.push_back(vsNote("lower-gw-vs-unused", *vs, vs->vs.meta.loc,
                                 "VirtualService " + vs->ref() + " is bound to Gateway " +
                                     gw->meta.ref() +
                                     " but contributes no route to this gateway proxy (its hosts "
@@ -1191,7 +1192,7 @@ ProxyConfig buildGatewayConfigFrom(const Inputs& inputs, const ProxyIdentity& pr
                                     "is filtered out)"));
     }
   }
-  return pc;
+  return out;
 }
 
 }  // namespace

@@ -20,8 +20,8 @@ namespace meshc::lower {
 /// Gateways whose selector ⊆ proxy labels (nil selector: every gateway proxy) merged in config
 /// order. Never fails; servers, routes and chains Istio drops silently become info notes
 /// (`lower-gw-*`).
-ProxyConfig buildGatewayConfig(const model::ConfigSet& config, const ProxyIdentity& proxy);
-ProxyConfig buildGatewayConfig(const SidecarInputs& inputs, const ProxyIdentity& proxy);
+LoweredProxy buildGatewayConfig(const model::ConfigSet& config, const ProxyIdentity& proxy);
+LoweredProxy buildGatewayConfig(const SidecarInputs& inputs, const ProxyIdentity& proxy);
 
 /// Server-port → listener-port translation for a gateway pod (resolvePorts with the legacy
 /// selector, 7.5): the targetPort of the first Service port (of a Service selecting the pod) whose

@@ -687,10 +687,10 @@ RouteSource makeRouteSource(const IndexedVirtualService& vs, size_t rule, int32_
   if (rule < vs.vs.http.size()) {
     const model::HttpRoute& r = vs.vs.http[rule];
     src.http_index = static_cast<int32_t>(r.index);
-    src.loc = r.loc;
+    src.loc = toSourceRef(r.loc);
     if (const model::HttpMatchRequest* m = matchAt(r, match_index);
         m != nullptr && m->loc.valid()) {
-      src.loc = m->loc;
+      src.loc = toSourceRef(m->loc);
     }
   }
   if (rule < vs.http_delegate.size()) {
@@ -712,10 +712,10 @@ RouteSource makeL4RouteSource(const IndexedVirtualService& vs, const std::vector
   if (rule < rules.size()) {
     const Rule& r = rules[rule];
     src.http_index = static_cast<int32_t>(r.index);
-    src.loc = r.loc;
+    src.loc = toSourceRef(r.loc);
     if (match_index >= 0 && static_cast<size_t>(match_index) < r.match.size() &&
         r.match[static_cast<size_t>(match_index)].loc.valid()) {
-      src.loc = r.match[static_cast<size_t>(match_index)].loc;
+      src.loc = toSourceRef(r.match[static_cast<size_t>(match_index)].loc);
     }
   }
   return src;

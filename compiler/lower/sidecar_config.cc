@@ -247,7 +247,7 @@ class SidecarBuilder {
         proxy_(proxy),
         scope_(SidecarScope::build(in.config, in.registry, in.vs_index, proxy)) {}
 
-  ProxyConfig build();
+  LoweredProxy build();
 
   RouteConfiguration routeConfig(std::string_view route_name);
   std::vector<Diagnostic> takeNotes() { return std::move(notes_); }
@@ -1221,7 +1221,7 @@ RouteConfiguration SidecarBuilder::routeConfig(std::string_view route_name) {
   return rc;
 }
 
-ProxyConfig SidecarBuilder::build() {
+LoweredProxy SidecarBuilder::build() {
   ProxyConfig pc;
   pc.proxy = proxy_;
   pc.proxy.kind = ProxyIdentity::Kind::kSidecar;
@@ -1307,8 +1307,7 @@ ProxyConfig SidecarBuilder::build() {
       note(d);
     }
   }
-  pc.notes = std::move(notes_);
-  return pc;
+  return LoweredProxy{std::move(pc), std::move(notes_)};
 }
 
 }  // namespace
@@ -1316,12 +1315,12 @@ ProxyConfig SidecarBuilder::build() {
 SidecarInputs::SidecarInputs(const model::ConfigSet& c)
     : config(c), registry(ServiceRegistry::build(c)), vs_index(c), destination_rules(c) {}
 
-ProxyConfig buildSidecarConfig(const SidecarInputs& inputs, const ProxyIdentity& proxy) {
+LoweredProxy buildSidecarConfig(const SidecarInputs& inputs, const ProxyIdentity& proxy) {
   SidecarBuilder b(inputs, proxy);
   return b.build();
 }
 
-ProxyConfig buildSidecarConfig(const model::ConfigSet& config, const ProxyIdentity& proxy) {
+LoweredProxy buildSidecarConfig(const model::ConfigSet& config, const ProxyIdentity& proxy) {
   SidecarInputs inputs(config);
   return buildSidecarConfig(inputs, proxy);
 }

@@ -42,8 +42,8 @@ struct SidecarInputs {
 /// (non-registry host off port 80, 9.10), `lower-sidecar-vs-unused` (an imported VS yields
 /// nothing), `lower-sidecar-listener-conflict` (a filter chain lost to an identical match), plus
 /// the index's `lower-delegate-*` notes for imported VSs.
-ProxyConfig buildSidecarConfig(const model::ConfigSet& config, const ProxyIdentity& proxy);
-ProxyConfig buildSidecarConfig(const SidecarInputs& inputs, const ProxyIdentity& proxy);
+LoweredProxy buildSidecarConfig(const model::ConfigSet& config, const ProxyIdentity& proxy);
+LoweredProxy buildSidecarConfig(const SidecarInputs& inputs, const ProxyIdentity& proxy);
 
 /// The route configuration named `route_name` (`"<port>"` or `"<host>:<port>"`) for the proxy,
 /// exactly as buildSidecarConfig() would emit it; an empty one for names it does not know.

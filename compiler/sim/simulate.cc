@@ -7,10 +7,10 @@
 #include <algorithm>
 #include <charconv>
 
-#include "ir/interpreter.h"
+#include "routing/interpreter.h"
 #include "ir/ir.h"
 #include "ir/reference_eval.h"
-#include "ir/verify.h"
+#include "routing/verify.h"
 
 namespace meshc::sim {
 
@@ -421,7 +421,7 @@ SimResult Simulator::run(const SimRequest& request, EngineKind engine) const {
     }
     r.outcome = Outcome::kRoute;
     r.virtual_service = chain->tcp_proxy->source.virtual_service;
-    r.source = chain->tcp_proxy->source.loc;
+    r.source = lower::toSourceLoc(chain->tcp_proxy->source.loc);
     if (chain->tcp_proxy->weighted.empty()) {
       r.cluster = chain->tcp_proxy->cluster;
       r.cluster_exists = config_.findCluster(r.cluster) != nullptr;
@@ -519,7 +519,7 @@ SimResult Simulator::run(const SimRequest& request, EngineKind engine) const {
                                        ? "#" + std::to_string(route.source.http_index)
                                        : "#" + std::to_string(decision.route));
   r.virtual_service = route.source.virtual_service;
-  r.source = route.source.loc;
+  r.source = lower::toSourceLoc(route.source.loc);
   r.trace.push_back("route " + r.route +
                     (r.virtual_service.empty() ? "" : " of VirtualService " + r.virtual_service));
 

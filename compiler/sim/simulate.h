@@ -10,11 +10,11 @@
 #include <utility>
 #include <vector>
 
-#include "ir/request.h"
-#include "ir/route_tree.h"
+#include "routing/request.h"
+#include "routing/route_tree.h"
 #include "native/native_router.h"
 #include "lower/proxy_config.h"
-#include "support/status.h"
+#include "base/status.h"
 
 namespace meshc::sim {
 

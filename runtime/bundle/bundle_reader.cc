@@ -12,7 +12,7 @@
 #include "bundle/byte_io.h"
 #include "bundle/codec.h"
 #include "bundle/crc32c.h"
-#include "ir/verify.h"
+#include "routing/verify.h"
 
 namespace meshc::bundle {
 
@@ -383,8 +383,8 @@ class Reader {
   std::vector<std::string_view> strings_;
 };
 
-bool sourceLocValid(const SourceLoc& loc, size_t files) {
-  return loc.file == SourceLoc::kNoFile || loc.file < files;
+bool sourceRefValid(const xds::SourceRef& loc, size_t files) {
+  return loc.file == xds::SourceRef::kNoFile || loc.file < files;
 }
 
 }  // namespace
@@ -468,7 +468,7 @@ Expected<Bundle> readBundle(std::string_view bytes, std::string_view name,
   for (const auto& rc : pc.route_configs) {
     for (const auto& vh : rc.virtual_hosts) {
       for (const xds::Route& r : vh.routes) {
-        if (!sourceLocValid(r.source.loc, files)) {
+        if (!sourceRefValid(r.source.loc, files)) {
           return reader.malformed(SectionKind::kSourceMap, "route " + r.name +
                                                                " refers to input file " +
                                                                std::to_string(r.source.loc.file) +
@@ -486,7 +486,7 @@ Expected<Bundle> readBundle(std::string_view bytes, std::string_view name,
       chains.push_back(&*l.default_filter_chain);
     }
     for (const xds::FilterChain* c : chains) {
-      if (c->tcp_proxy && !sourceLocValid(c->tcp_proxy->source.loc, files)) {
+      if (c->tcp_proxy && !sourceRefValid(c->tcp_proxy->source.loc, files)) {
         return reader.malformed(SectionKind::kProxy,
                                 "listener " + l.name + " refers to input file " +
                                     std::to_string(c->tcp_proxy->source.loc.file) + " of " +

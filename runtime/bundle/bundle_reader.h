@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "bundle/format.h"
-#include "ir/route_tree.h"
-#include "support/status.h"
+#include "routing/route_tree.h"
+#include "base/status.h"
 #include "xds/proxy_config.h"
 
 namespace meshc::bundle {

@@ -12,8 +12,7 @@
 #include <vector>
 
 #include "bundle/byte_io.h"
-#include "ir/route_tree.h"
-#include "support/source.h"
+#include "routing/route_tree.h"
 #include "xds/proxy_config.h"
 
 namespace meshc::bundle {
@@ -157,7 +156,7 @@ void code(Io& io, xds::StringMap& m) {
 }
 
 template <typename Io>
-void code(Io& io, SourceLoc& loc) {
+void code(Io& io, xds::SourceRef& loc) {
   io.u32(loc.file);
   io.u32(loc.line);
   io.u32(loc.column);
@@ -587,7 +586,7 @@ void codeActionsSection(Io& io, xds::ProxyConfig& pc) {
   }
 }
 
-/// SMAP: the input files (SourceLoc::file indexes them), then every route's source.
+/// SMAP: the input files (SourceRef::file indexes them), then every route's source.
 template <typename Io>
 void codeSourceMapSection(Io& io, std::vector<std::string>& files, xds::ProxyConfig& pc) {
   codeVec(io, files);

@@ -5,10 +5,10 @@
 #include <string_view>
 #include <vector>
 
-#include "ir/ascii.h"
-#include "ir/interpreter.h"
-#include "ir/request.h"
-#include "ir/route_tree.h"
+#include "base/ascii.h"
+#include "routing/interpreter.h"
+#include "routing/request.h"
+#include "routing/route_tree.h"
 #include "native/native_abi.h"
 
 namespace meshc::native {

@@ -14,8 +14,8 @@
 #include <mutex>
 #include <vector>
 
-#include "ir/ascii.h"
-#include "ir/interpreter.h"
+#include "base/ascii.h"
+#include "routing/interpreter.h"
 #include "native/native_abi.h"
 
 namespace meshc::native {

@@ -9,10 +9,10 @@
 #include <string_view>
 
 #include "bundle/bundle_reader.h"
-#include "ir/request.h"
-#include "ir/route_decision.h"
-#include "ir/route_tree.h"
-#include "support/status.h"
+#include "routing/request.h"
+#include "routing/route_decision.h"
+#include "routing/route_tree.h"
+#include "base/status.h"
 
 namespace meshc::native {
 

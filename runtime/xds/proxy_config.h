@@ -12,7 +12,6 @@
 #include <utility>
 #include <vector>
 
-#include "support/diagnostic.h"
 
 namespace meshc::xds {
 
@@ -162,13 +161,25 @@ struct DirectResponseAction {
   std::string body;
 };
 
+/// A 1-based position in one of the compiler's input files: `file` indexes the input list (in a
+/// bundle, Bundle::source_files); kNoFile means "no position". Bundle format v1 stores the three
+/// fields as u32 in this order.
+struct SourceRef {
+  static constexpr uint32_t kNoFile = UINT32_MAX;
+  uint32_t file = kNoFile;
+  uint32_t line = 0;    // 1-based
+  uint32_t column = 0;  // 1-based, in bytes
+  bool valid() const { return file != kNoFile; }
+  friend bool operator==(const SourceRef&, const SourceRef&) = default;
+};
+
 /// Where an Envoy route came from, for explanations, coverage and the source map.
 struct RouteSource {
   std::string virtual_service;  // "ns/name"; empty for generated routes (default, allow_any, ...)
   int32_t http_index = -1;      // index in spec.http (after delegate expansion: the root's)
   int32_t match_index = -1;     // index in that rule's match list; -1 = no match list
   std::string delegate;         // "ns/name" of the delegate VS the route came from, if any
-  SourceLoc loc;                // the http rule (or match entry) in the input
+  SourceRef loc;                // the http rule (or match entry) in the input
   /// Which list http_index points into (added for tcp_proxy sources): spec.http, tls or tcp.
   enum class RuleKind { kHttp, kTls, kTcp };
   RuleKind rule_kind = RuleKind::kHttp;
@@ -266,9 +277,6 @@ struct ProxyConfig {
   /// Sidecars: hostname → service VIP, as Istio's DNS proxy would answer (first VIP per host);
   /// lets a simulated request by host name reach the `<VIP>_<port>` listener.
   std::vector<std::pair<std::string, std::string>> dns;
-  /// Notes about choices Istio makes silently (a server dropped for a duplicate port, a
-  /// VirtualService ignored because its hosts match no server, ...), for `explain` and lint.
-  std::vector<Diagnostic> notes;
 
   const RouteConfiguration* findRouteConfig(std::string_view name) const;
   const Cluster* findCluster(std::string_view name) const;

@@ -6,8 +6,8 @@
 #include <string>
 
 #include "bundle/bundle_reader.h"
-#include "ir/interpreter.h"
-#include "ir/request.h"
+#include "routing/interpreter.h"
+#include "routing/request.h"
 #include "native/native_router.h"
 
 int main(int argc, char** argv) {

@@ -59,7 +59,7 @@ struct Compiled {
 inline Compiled compileYaml(const std::string& yaml, const lower::ProxyIdentity& proxy) {
   Loaded l(yaml);
   model::ConfigSet config = model::buildConfigSet(l.resources(), frontend::MeshConfig{});
-  auto s = sim::Simulator::create(lower::buildProxyConfig(config, proxy));
+  auto s = sim::Simulator::create(lower::buildProxyConfig(config, proxy).config);
   REQUIRE(s.hasValue());
   Compiled c;
   c.simulator = std::move(*s);

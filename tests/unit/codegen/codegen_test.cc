@@ -14,7 +14,7 @@
 #include "bundle_test_util.h"
 #include "codegen/simple_regex.h"
 #include "emit/bundle_writer.h"
-#include "ir/interpreter.h"
+#include "routing/interpreter.h"
 #include "ir/ir.h"
 #include "ir/reference_eval.h"
 #include "native/native_router.h"

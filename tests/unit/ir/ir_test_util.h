@@ -7,11 +7,11 @@
 #include <utility>
 #include <vector>
 
-#include "ir/interpreter.h"
+#include "routing/interpreter.h"
 #include "ir/ir.h"
 #include "ir/reference_eval.h"
-#include "ir/request.h"
-#include "ir/verify.h"
+#include "routing/request.h"
+#include "routing/verify.h"
 #include "lower/proxy_config.h"
 
 namespace meshc::ir::testing {

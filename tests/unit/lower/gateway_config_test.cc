@@ -21,10 +21,19 @@ ProxyIdentity ingress() {
   return p;
 }
 
-ProxyConfig build(const std::string& yaml, const ProxyIdentity& proxy = ingress()) {
+// The lowered config with its notes beside it (LoweredProxy), readable as a ProxyConfig.
+struct Lowered : ProxyConfig {
+  std::vector<Diagnostic> notes;
+};
+
+Lowered build(const std::string& yaml, const ProxyIdentity& proxy = ingress()) {
   testing::Loaded l(yaml);
   model::ConfigSet cs = testing::buildModel(l);
-  return buildGatewayConfig(cs, proxy);
+  LoweredProxy lowered = buildGatewayConfig(cs, proxy);
+  Lowered out;
+  static_cast<ProxyConfig&>(out) = std::move(lowered.config);
+  out.notes = std::move(lowered.notes);
+  return out;
 }
 
 // A Gateway `name` in istio-system selecting the ingress pod, with the given servers (YAML list
@@ -97,7 +106,7 @@ const VirtualHost* findVhost(const RouteConfiguration& rc, std::string_view name
   return nullptr;
 }
 
-bool hasNote(const ProxyConfig& pc, std::string_view id) {
+bool hasNote(const Lowered& pc, std::string_view id) {
   for (const Diagnostic& d : pc.notes) {
     if (d.id == id) {
       return true;
@@ -123,7 +132,7 @@ TEST_CASE(
     "gateway: server port 80 listens on the Service targetPort; RDS uses the listener port, "
     "the vhost the server port (TestTargetPort basic; SEMANTICS 7.5, 9.12)",
     "[lower-gateway]") {
-  ProxyConfig pc = build(kIngressService + gateway("gw", httpServer(80, "[example.com]")) +
+  Lowered pc = build(kIngressService + gateway("gw", httpServer(80, "[example.com]")) +
                          vs("a", "[example.com]", "[istio-system/gw]",
                             "  - route: [{destination: {host: a, port: {number: 80}}}]\n"));
   REQUIRE(pc.listeners.size() == 1);
@@ -151,7 +160,7 @@ TEST_CASE(
     "gateway: without a Service port the listener binds the server port itself "
     "(SEMANTICS 7.5)",
     "[lower-gateway]") {
-  ProxyConfig pc = build(gateway("gw", httpServer(80, "[\"*\"]")));
+  Lowered pc = build(gateway("gw", httpServer(80, "[\"*\"]")));
   REQUIRE(pc.listeners.size() == 1);
   CHECK(pc.listeners[0].name == "0.0.0.0_80");
   CHECK(pc.listeners[0].filter_chains[0].rds_name == "http.80");
@@ -161,7 +170,7 @@ TEST_CASE(
     "gateway: a Service labelled disable-gateway-port-translation is not used "
     "(TestDisablePortTranslation; SEMANTICS 7.5)",
     "[lower-gateway]") {
-  ProxyConfig pc = build(R"(---
+  Lowered pc = build(R"(---
 apiVersion: v1
 kind: Service
 metadata:
@@ -180,7 +189,7 @@ TEST_CASE(
     "gateway: no VirtualService gives the blackhole:<port> vhost matching every host "
     "(TestHTTPGateway no virtual services; SEMANTICS 2.6, 3.6)",
     "[lower-gateway]") {
-  ProxyConfig pc = build(gateway("gw", httpServer(80, "[foo.bar]")));
+  Lowered pc = build(gateway("gw", httpServer(80, "[foo.bar]")));
   const RouteConfiguration* rc = pc.findRouteConfig("http.80");
   REQUIRE(rc != nullptr);
   REQUIRE(rc->virtual_hosts.size() == 1);
@@ -211,7 +220,7 @@ spec:
   - port: {number: 82, name: http, protocol: HTTP}
     hosts: ["*"]
 )";
-  ProxyConfig pc = build(other);
+  Lowered pc = build(other);
   REQUIRE(pc.listeners.size() == 1);
   CHECK(pc.listeners[0].name == "0.0.0.0_82");
   ProxyIdentity egress = ingress();
@@ -223,7 +232,7 @@ TEST_CASE(
     "gateway: a bind address names the listener and suffixes the RDS name "
     "(SEMANTICS 7.3, 7.5)",
     "[lower-gateway]") {
-  ProxyConfig pc = build(gateway("gw", httpServer(80, "[\"*\"]", "    bind: 10.1.2.3\n")));
+  Lowered pc = build(gateway("gw", httpServer(80, "[\"*\"]", "    bind: 10.1.2.3\n")));
   REQUIRE(pc.listeners.size() == 1);
   CHECK(pc.listeners[0].name == "10.1.2.3_80");
   CHECK(pc.listeners[0].address == "10.1.2.3");
@@ -245,7 +254,7 @@ spec:
   tcp:
   - route: [{destination: {host: tcp-backend, port: {number: 9000}}}]
 )";
-  ProxyConfig tcp_first =
+  Lowered tcp_first =
       build(gateway("tcpgw", tcp, "istio-system", "2024-01-01T00:00:00Z") +
             gateway("httpgw", httpServer(80, "[foo.bar]"), "istio-system", "2024-02-01T00:00:00Z") +
             tcp_vs);
@@ -256,7 +265,7 @@ spec:
         "outbound|9000||tcp-backend.istio-system.svc.cluster.local");
   CHECK(hasNote(tcp_first, "lower-gw-protocol-conflict"));
 
-  ProxyConfig http_first =
+  Lowered http_first =
       build(gateway("tcpgw", tcp, "istio-system", "2024-02-01T00:00:00Z") +
             gateway("httpgw", httpServer(80, "[foo.bar]"), "istio-system", "2024-01-01T00:00:00Z") +
             tcp_vs);
@@ -268,7 +277,7 @@ TEST_CASE(
     "gateway: two plain HTTP servers on a port share one route configuration "
     "(SEMANTICS 7.3)",
     "[lower-gateway]") {
-  ProxyConfig pc =
+  Lowered pc =
       build(gateway("a", httpServer(80, "[a.com]")) + gateway("b", httpServer(80, "[b.com]")) +
             vs("va", "[a.com]", "[istio-system/a]", routeTo("x")) +
             vs("vb", "[b.com]", "[istio-system/b]", routeTo("y")));
@@ -295,7 +304,7 @@ TEST_CASE(
     hosts: ["istio-system/b.example.com", "*.c.example.com"]
     tls: {mode: MUTUAL, credentialName: b-cert}
 )";
-  ProxyConfig pc =
+  Lowered pc =
       build(kIngressService + gateway("gw", servers) +
             vs("a", "[a.example.com]", "[istio-system/gw]", routeTo("a")) +
             vs("b", "[b.example.com]", "[istio-system/gw]", routeTo("b"), "istio-system"));
@@ -327,7 +336,7 @@ TEST_CASE(
     "gateway: a wildcard * host disables the SNI match but keeps the TLS inspector "
     "(SEMANTICS 7.3)",
     "[lower-gateway]") {
-  ProxyConfig pc = build(gateway("gw", R"(  - port: {number: 443, name: https, protocol: HTTPS}
+  Lowered pc = build(gateway("gw", R"(  - port: {number: 443, name: https, protocol: HTTPS}
     hosts: ["*"]
     tls: {mode: ISTIO_MUTUAL}
 )"));
@@ -347,7 +356,7 @@ TEST_CASE(
     hosts: [a.example.com]
     tls: {mode: SIMPLE, credentialName: cert}
 )";
-  ProxyConfig pc = build(gateway("first", server, "istio-system", "2024-01-01T00:00:00Z") +
+  Lowered pc = build(gateway("first", server, "istio-system", "2024-01-01T00:00:00Z") +
                          gateway("second", server, "istio-system", "2024-01-02T00:00:00Z"));
   REQUIRE(pc.listeners.size() == 1);
   REQUIRE(pc.listeners[0].filter_chains.size() == 1);
@@ -362,7 +371,7 @@ TEST_CASE(
     "gateway: httpsRedirect creates a require_tls vhost even without a VirtualService "
     "(TestHTTPGateway httpsRedirect without routes; SEMANTICS 7.4)",
     "[lower-gateway]") {
-  ProxyConfig pc =
+  Lowered pc =
       build(gateway("gw", httpServer(80, "[example.com]", "    tls: {httpsRedirect: true}\n")));
   const RouteConfiguration* rc = pc.findRouteConfig("http.80");
   REQUIRE(rc != nullptr);
@@ -376,7 +385,7 @@ TEST_CASE(
     "gateway: one server with httpsRedirect makes the shared host redirect "
     "(TestHTTPGateway mixed httpsRedirect with routes; SEMANTICS 7.4)",
     "[lower-gateway]") {
-  ProxyConfig pc = build(
+  Lowered pc = build(
       gateway("gateway", httpServer(80, "[example.com]", "    tls: {httpsRedirect: true}\n"),
               "default", "2024-01-01T00:00:00Z") +
       gateway("gateway2", httpServer(80, "[example.com]"), "default", "2024-01-02T00:00:00Z") +
@@ -396,7 +405,7 @@ TEST_CASE(
     "gateway: exact and wildcard VS hosts become separate vhosts, so the exact one shadows "
     "the wildcard (SEMANTICS 4.3, 9.13)",
     "[lower-gateway]") {
-  ProxyConfig pc =
+  Lowered pc =
       build(gateway("gw", httpServer(80, "[\"*.example.com\"]")) +
             vs("exact", "[a.example.com]", "[istio-system/gw]", routeTo("a", "/a")) +
             vs("wild", "[\"*.example.com\"]", "[istio-system/gw]", routeTo("w", "/w")));
@@ -414,7 +423,7 @@ TEST_CASE(
     "gateway: catch-all routes move after other routes across VSs, so a newer VS's /api "
     "beats an older VS's / (SEMANTICS 4.3, 9.4)",
     "[lower-gateway]") {
-  ProxyConfig pc =
+  Lowered pc =
       build(gateway("gw", httpServer(80, "[example.com]")) +
             vs("old", "[example.com]", "[istio-system/gw]", routeTo("root", "/"), "default",
                "2024-01-01T00:00:00Z") +
@@ -436,7 +445,7 @@ TEST_CASE(
     "gateway: non-catch-all routes of several VSs keep candidate order (oldest first) "
     "(SEMANTICS 4.1, 4.3)",
     "[lower-gateway]") {
-  ProxyConfig pc = build(gateway("gw", httpServer(80, "[example.com]")) +
+  Lowered pc = build(gateway("gw", httpServer(80, "[example.com]")) +
                          vs("b-new", "[example.com]", "[istio-system/gw]", routeTo("x", "/x"),
                             "default", "2024-03-01T00:00:00Z") +
                          vs("a-old", "[example.com]", "[istio-system/gw]", routeTo("y", "/x"),
@@ -450,7 +459,7 @@ TEST_CASE(
     "gateway: hosts of one VS share a vhost (route collapse), named after the most "
     "specific host (SEMANTICS 2.6)",
     "[lower-gateway]") {
-  ProxyConfig pc = build(
+  Lowered pc = build(
       gateway("gw", httpServer(80, "[\"*\"]")) +
       vs("v", "[b.example.com, a.example.com, \"*.wild.com\"]", "[istio-system/gw]", routeTo("x")) +
       vs("other", "[c.example.com]", "[istio-system/gw]", routeTo("x")));
@@ -467,7 +476,7 @@ TEST_CASE(
 
 TEST_CASE("gateway: server host ns/ restricts which VS namespaces bind (SEMANTICS 4.2)",
           "[lower-gateway]") {
-  ProxyConfig pc =
+  Lowered pc =
       build(gateway("gw", httpServer(80, "[\"team/*\", \"./own.com\"]")) +
             vs("in-team", "[a.com]", "[istio-system/gw]", routeTo("x"), "team") +
             vs("not-team", "[b.com]", "[istio-system/gw]", routeTo("x"), "default") +
@@ -492,7 +501,7 @@ TEST_CASE("gateway: server host ns/ restricts which VS namespaces bind (SEMANTIC
 
 TEST_CASE("gateway: a VS bound only to the mesh never reaches a gateway (SEMANTICS 4.1)",
           "[lower-gateway]") {
-  ProxyConfig pc = build(gateway("gw", httpServer(80, "[\"*\"]")) + R"(---
+  Lowered pc = build(gateway("gw", httpServer(80, "[\"*\"]")) + R"(---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: meshonly, namespace: default}
@@ -510,11 +519,11 @@ TEST_CASE(
   std::string config = gateway("gw", httpServer(80, "[\"*\"]")) +
                        vs("private", "[a.com]", "[istio-system/gw]", routeTo("x"), "istio-system",
                           "", "  exportTo: [.]\n");
-  ProxyConfig same_ns = build(config);
+  Lowered same_ns = build(config);
   CHECK(same_ns.findRouteConfig("http.80")->virtual_hosts[0].name == "a.com:80");
   ProxyIdentity other = ingress();
   other.name_space = "ingress-ns";
-  ProxyConfig other_ns = build(config, other);
+  Lowered other_ns = build(config, other);
   CHECK(other_ns.findRouteConfig("http.80")->virtual_hosts[0].name == "blackhole:80");
 }
 
@@ -531,7 +540,7 @@ TEST_CASE(
       sourceLabels: {istio: ingressgateway}
     route: [{destination: {host: x}}]
 )";
-  ProxyConfig pc =
+  Lowered pc =
       build(gateway("a", httpServer(80, "[a.com]")) + gateway("b", httpServer(80, "[b.com]")) +
             vs("v", "[a.com, b.com]", "[istio-system/a, istio-system/b]", http));
   const RouteConfiguration* rc = pc.findRouteConfig("http.80");
@@ -552,7 +561,7 @@ TEST_CASE(
   - match: [{uri: {prefix: /p8080}, port: 8080}]
     route: [{destination: {host: x}}]
 )";
-  ProxyConfig pc = build(kIngressService + gateway("gw", httpServer(80, "[a.com]")) +
+  Lowered pc = build(kIngressService + gateway("gw", httpServer(80, "[a.com]")) +
                          vs("v", "[a.com]", "[istio-system/gw]", http));
   const RouteConfiguration* rc = pc.findRouteConfig("http.8080");
   REQUIRE(rc != nullptr);
@@ -590,7 +599,7 @@ spec:
     route: [{destination: {host: multi}}]
   - route: [{destination: {host: unknown}}]
 )";
-  ProxyConfig pc = build(services + kIngressService + gateway("gw", httpServer(80, "[a.com]")) +
+  Lowered pc = build(services + kIngressService + gateway("gw", httpServer(80, "[a.com]")) +
                          vs("v", "[a.com]", "[istio-system/gw]", http));
   const VirtualHost& vh = pc.findRouteConfig("http.8080")->virtual_hosts[0];
   REQUIRE(vh.routes.size() == 3);
@@ -643,7 +652,7 @@ spec:
     - destination: {host: reviews}
       weight: 50
 )");
-  ProxyConfig pc = build(config);
+  Lowered pc = build(config);
   const Cluster* all = pc.findCluster("outbound|9080||reviews.default.svc.cluster.local");
   const Cluster* v1 = pc.findCluster("outbound|9080|v1|reviews.default.svc.cluster.local");
   REQUIRE((all && v1));
@@ -680,7 +689,7 @@ spec:
   - match: [{sniHosts: [d.example.com]}]
     route: [{destination: {host: d}}]
 )";
-  ProxyConfig pc = build(gateway("gw", server) + tls_vs);
+  Lowered pc = build(gateway("gw", server) + tls_vs);
   REQUIRE(pc.listeners.size() == 1);
   const Listener& l = pc.listeners[0];
   CHECK(l.has_tls_inspector);
@@ -714,7 +723,7 @@ spec:
   - match: [{sniHosts: [db.example.com]}]
     route: [{destination: {host: db}}]
 )";
-  ProxyConfig none = build(gateway("gw", server) + tls_only);
+  Lowered none = build(gateway("gw", server) + tls_only);
   CHECK(none.listeners.empty());
   CHECK(hasNote(none, "lower-gw-no-tcp-route"));
   std::string tcp = R"(---
@@ -729,7 +738,7 @@ spec:
     route: [{destination: {host: wrong}}]
   - route: [{destination: {host: db, port: {number: 5432}}}]
 )";
-  ProxyConfig pc = build(gateway("gw", server) + tls_only + tcp);
+  Lowered pc = build(gateway("gw", server) + tls_only + tcp);
   REQUIRE(pc.listeners.size() == 1);
   const FilterChain& fc = pc.listeners[0].filter_chains[0];
   CHECK(fc.terminates_tls);
@@ -766,7 +775,7 @@ spec:
   tcp:
   - route: [{destination: {host: three}}]
 )";
-  ProxyConfig pc = build(gateway("gw", server) + vss);
+  Lowered pc = build(gateway("gw", server) + vss);
   REQUIRE(pc.listeners.size() == 1);
   REQUIRE(pc.listeners[0].filter_chains.size() == 1);
   const TcpProxy& tp = *pc.listeners[0].filter_chains[0].tcp_proxy;
@@ -807,7 +816,7 @@ spec:
     hosts: ["*.svc.cluster.local"]
     tls: {mode: AUTO_PASSTHROUGH}
 )");
-  ProxyConfig pc = build(config);
+  Lowered pc = build(config);
   REQUIRE(pc.listeners.size() == 1);
   const Listener& l = pc.listeners[0];
   REQUIRE(l.filter_chains.size() == 2);  // the MESH_EXTERNAL entry is skipped
@@ -828,7 +837,7 @@ TEST_CASE("buildProxyConfig dispatches gateway proxies to the gateway lowering",
           "[lower-gateway]") {
   testing::Loaded l(gateway("gw", httpServer(80, "[\"*\"]")));
   model::ConfigSet cs = testing::buildModel(l);
-  ProxyConfig pc = buildProxyConfig(cs, ingress());
+  ProxyConfig pc = buildProxyConfig(cs, ingress()).config;
   CHECK(pc.proxy.kind == ProxyIdentity::Kind::kGateway);
   CHECK(pc.listeners.size() == 1);
   CHECK(gatewayVirtualHostName("::1", 80) == "[::1]:80");
@@ -874,6 +883,6 @@ spec:
   - match: [{sniHosts: []}]
     route: [{destination: {host: x}}]
 )";
-  ProxyConfig pc = build(odd);
+  Lowered pc = build(odd);
   CHECK(pc.proxy.kind == ProxyIdentity::Kind::kGateway);
 }

@@ -120,11 +120,14 @@ struct Built {
   Built(std::string yaml, ProxyIdentity proxy, frontend::MeshConfig mesh = {})
       : loaded(std::make_unique<testing::Loaded>(std::move(yaml))) {
     config = testing::buildCheckedModel(*loaded, mesh);
-    pc = buildSidecarConfig(config, proxy);
+    LoweredProxy lowered = buildSidecarConfig(config, proxy);
+    pc = std::move(lowered.config);
+    notes = std::move(lowered.notes);
   }
   std::unique_ptr<testing::Loaded> loaded;
   model::ConfigSet config;
   ProxyConfig pc;
+  std::vector<Diagnostic> notes;  // lowering's notes, returned beside the config
 
   const Listener* listener(std::string_view name) const {
     for (const Listener& l : pc.listeners) {
@@ -213,7 +216,7 @@ struct Built {
     for (const Cluster& c : pc.clusters) {
       out += "cluster " + c.name + "\n";
     }
-    for (const Diagnostic& d : pc.notes) {
+    for (const Diagnostic& d : notes) {
       out += "note " + d.id + ": " + d.message + "\n";
     }
     return out;
@@ -319,7 +322,7 @@ TEST_CASE("sidecar routes: multiple rules 80 and 8080: the oldest public VS wins
   CHECK(b.clustersFor("8080", "known.default.svc.cluster.local") ==
         Clusters{"outbound|8080||arbitrary.example.com"});
   // The shadowed VirtualServices are reported.
-  CHECK(testing::countId(b.pc.notes, "lower-sidecar-vs-shadowed") >= 2);
+  CHECK(testing::countId(b.notes, "lower-sidecar-vs-shadowed") >= 2);
 }
 
 TEST_CASE("sidecar routes: same namespace conflict: the oldest wins (4.3, 9.3)",
@@ -1082,7 +1085,7 @@ TEST_CASE("sidecar tls: http routes never apply to a TLS port (7.2)", "[lower-si
               "  - route:\n    - destination: {host: http.example.com}\n",
           sidecarIn("default"));
   CHECK(b.pc.route_configs.empty());
-  CHECK(testing::hasId(b.pc.notes, "lower-sidecar-vs-unused"));
+  CHECK(testing::hasId(b.notes, "lower-sidecar-vs-unused"));
 }
 
 TEST_CASE(
@@ -1098,7 +1101,7 @@ TEST_CASE(
   REQUIRE(l != nullptr);
   REQUIRE(l->filter_chains.size() == 1);
   CHECK(l->filter_chains[0].tcp_proxy->cluster == "outbound|3306||a.example.com");
-  CHECK(testing::hasId(b.pc.notes, "lower-sidecar-listener-conflict"));
+  CHECK(testing::hasId(b.notes, "lower-sidecar-listener-conflict"));
 }
 
 TEST_CASE("sidecar notes: a shadowed VirtualService is reported at its own position (9.3)",
@@ -1111,8 +1114,8 @@ TEST_CASE("sidecar notes: a shadowed VirtualService is reported at its own posit
               kTimeOlder}) +  // 14 lines
       vsYaml({"default", {"known.default.svc.cluster.local"}, "new.example.com", kTimeNewer});
   Built b(yaml, sidecarIn("default"));
-  REQUIRE(testing::hasId(b.pc.notes, "lower-sidecar-vs-shadowed"));
-  for (const Diagnostic& d : b.pc.notes) {
+  REQUIRE(testing::hasId(b.notes, "lower-sidecar-vs-shadowed"));
+  for (const Diagnostic& d : b.notes) {
     if (d.id != "lower-sidecar-vs-shadowed") {
       continue;
     }
@@ -1258,7 +1261,7 @@ TEST_CASE("sidecar clusters: a service exported elsewhere has no cluster here (4
 TEST_CASE("sidecar: an empty config still has virtualOutbound and the fixed clusters",
           "[lower-sidecar]") {
   model::ConfigSet empty;
-  ProxyConfig pc = buildSidecarConfig(empty, sidecarIn("default"));
+  ProxyConfig pc = buildSidecarConfig(empty, sidecarIn("default")).config;
   REQUIRE(pc.listeners.size() == 1);
   CHECK(pc.listeners[0].name == "virtualOutbound");
   CHECK(pc.clusters.size() == 2);
@@ -1315,7 +1318,7 @@ TEST_CASE("sidecar: hand-built models with missing fields never crash", "[lower-
   dr.meta.name_space = "default";
   dr.subsets.push_back({});
   c.destination_rules.push_back(dr);
-  ProxyConfig pc = buildSidecarConfig(c, sidecarIn("default"));
+  ProxyConfig pc = buildSidecarConfig(c, sidecarIn("default")).config;
   CHECK_FALSE(pc.listeners.empty());
 }
 

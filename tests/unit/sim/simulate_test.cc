@@ -16,7 +16,7 @@ std::unique_ptr<sim::Simulator> simulatorFor(const std::string& yaml, lower::Pro
   testing::Loaded l(yaml);
   std::vector<frontend::Resource> rs = l.resources();
   model::ConfigSet config = model::buildConfigSet(rs, frontend::MeshConfig{});
-  auto s = sim::Simulator::create(lower::buildProxyConfig(config, proxy));
+  auto s = sim::Simulator::create(lower::buildProxyConfig(config, proxy).config);
   REQUIRE(s.hasValue());
   return std::move(*s);
 }

@@ -1,10 +1,10 @@
 // verifyRouteProgram(): walks the IR once and checks it against what each route says.
-#include "ir/verify.h"
+#include "routing/verify.h"
 
 #include <algorithm>
 #include <functional>
 
-#include "ir/ascii.h"
+#include "base/ascii.h"
 
 namespace meshc::ir {
 

@@ -6,9 +6,9 @@
 #include <string_view>
 #include <vector>
 
-#include "ir/route_tree.h"
-#include "ir/request.h"
-#include "ir/route_decision.h"
+#include "routing/route_tree.h"
+#include "routing/request.h"
+#include "routing/route_decision.h"
 
 namespace meshc::ir {
 

@@ -1,8 +1,8 @@
 // Helpers of the routing tree shared by the compiler (IR build) and the runtime (bundle load):
 // regex compilation, the regex filter, names. Entry points: see route_tree.h.
-#include "ir/route_tree.h"
+#include "routing/route_tree.h"
 
-#include "ir/route_decision.h"
+#include "routing/route_decision.h"
 
 namespace meshc::ir {
 

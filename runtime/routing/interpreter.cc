@@ -1,9 +1,9 @@
 // The IR interpreter (see ir.h for the structure and its cost model).
-#include "ir/interpreter.h"
+#include "routing/interpreter.h"
 
 #include <algorithm>
 
-#include "ir/ascii.h"
+#include "base/ascii.h"
 
 namespace meshc::ir {
 

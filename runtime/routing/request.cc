@@ -1,5 +1,5 @@
 // RequestView: the normalised request that every evaluator matches against.
-#include "ir/request.h"
+#include "routing/request.h"
 
 #include <algorithm>
 

@@ -2,8 +2,8 @@
 // Entry point: verifyRouteProgram().
 #pragma once
 
-#include "ir/route_tree.h"
-#include "support/status.h"
+#include "routing/route_tree.h"
+#include "base/status.h"
 
 namespace meshc::ir {
 

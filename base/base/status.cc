@@ -1,5 +1,5 @@
 // Names for StatusCode values.
-#include "support/status.h"
+#include "base/status.h"
 
 namespace meshc {
 
