@@ -129,8 +129,10 @@ int runCompile(const CompileFlags& flags) {
   in.programs = &programs;
   std::vector<std::string_view> hashed;
   for (uint32_t f = 0; f < sources.size(); ++f) {
-    in.source_files.push_back(sources.path(f));
-    hashed.push_back(sources.path(f));
+    in.source_files.push_back(emit::bundleSourcePath(sources.path(f)));
+  }
+  for (uint32_t f = 0; f < sources.size(); ++f) {
+    hashed.push_back(in.source_files[f]);
     hashed.push_back(sources.file(f).content);
   }
   std::string proxy_key = proxy->key();

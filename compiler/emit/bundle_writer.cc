@@ -3,6 +3,8 @@
 #include "emit/bundle_writer.h"
 
 #include <cassert>
+#include <filesystem>
+#include <system_error>
 
 #include "bundle/byte_io.h"
 #include "bundle/codec.h"
@@ -14,6 +16,31 @@ namespace meshc::emit {
 using bundle::ByteWriter;
 using bundle::EncodeIo;
 using bundle::SectionKind;
+
+std::string bundleSourcePath(std::string_view path) {
+  namespace fs = std::filesystem;
+  if (path.empty() || path == "-") {
+    return std::string(path);
+  }
+  fs::path p = fs::path(path).lexically_normal();
+  if (p.is_absolute()) {
+    std::error_code ec;
+    fs::path cwd = fs::current_path(ec);
+    if (!ec) {
+      fs::path rel = p.lexically_relative(cwd.lexically_normal());
+      // Only paths inside the current directory: "../x" would depend on where one stands.
+      if (!rel.empty() && *rel.begin() != "..") {
+        p = rel;
+      }
+    }
+  }
+  std::string out = p.generic_string();
+  // lexically_normal keeps a trailing separator for directories; inputs are files.
+  while (out.size() > 1 && out.back() == '/') {
+    out.pop_back();
+  }
+  return out;
+}
 
 uint64_t hashInputs(const std::vector<std::string_view>& parts) {
   uint64_t h = 0xcbf29ce484222325ull;

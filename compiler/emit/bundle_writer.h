@@ -31,6 +31,12 @@ struct BundleInputs {
   std::optional<NativeCode> native;
 };
 
+/// How an input file is named in a bundle (source map and input hash), so that the bytes do not
+/// depend on how the path was spelled: lexically normalised ("./a//b/../c.yaml" is "a/c.yaml"),
+/// and an absolute path under the current directory made relative to it. Symlinks are not
+/// resolved; "-" (stdin) stays "-".
+std::string bundleSourcePath(std::string_view path);
+
 /// The bundle bytes. Deterministic: the same inputs give byte-identical output (hash maps are
 /// written sorted, strings are numbered in first-use order of a fixed traversal, no timestamps).
 std::string writeBundle(const BundleInputs& inputs);

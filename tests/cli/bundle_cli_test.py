@@ -103,14 +103,16 @@ with tempfile.TemporaryDirectory() as tmp:
     ]
     for proxy, bundle, line, extra in requests:
         for fmt in ("text", "json"):
-            want = run("simulate", "-f", SHOP, *proxy, line, *extra, "-o", fmt, "--engine", "reference")
+            # Relative to the cwd (ROOT), as the bundle's source map names the files.
+            want = run("simulate", "-f", "samples/shop", *proxy, line, *extra, "-o", fmt, "--engine",
+                       "reference")
             for engine in ("native", "interpreter", "reference"):
                 got = run("simulate", "--bundle", bundle, line, *extra, "-o", fmt, "--engine", engine)
                 check(f"simulate --bundle --engine {engine} answers as the manifests ({line}, {fmt})",
                       want.returncode == 0 and got.returncode == 0 and want.stdout == got.stdout
                       and got.stderr == "",
                       f"manifests:\n{want.stdout}{want.stderr}\nbundle:\n{got.stdout}{got.stderr}")
-            got = run("simulate", "-f", SHOP, *proxy, line, *extra, "-o", fmt, "--engine", "native")
+            got = run("simulate", "-f", "samples/shop", *proxy, line, *extra, "-o", fmt, "--engine", "native")
             check(f"simulate --engine native from manifests ({line}, {fmt})",
                   got.returncode == 0 and want.stdout == got.stdout, got.stdout + got.stderr)
     case("simulate --bundle --engine native on a portable-only bundle warns and answers",

@@ -8,7 +8,13 @@ tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
 if ldd "$PROBE" | grep -Ei 'yaml|valijson'; then fail "the runtime probe links yaml-cpp or valijson"; fi
-if nm -C "$PROBE" | grep -Eq 'YAML::|valijson::'; then fail "the runtime probe contains yaml-cpp or valijson code"; fi
+nm -C "$PROBE" > "$tmp/syms"  # read once: `grep -q` on a pipe would SIGPIPE nm under pipefail
+if grep -Eq 'YAML::|valijson::' "$tmp/syms"; then fail "the runtime probe contains yaml-cpp or valijson code"; fi
+# Nor any compiler library: no symbol from the compiler's namespaces or its support types.
+if grep -E 'meshc::(frontend|model|lower|sim|codegen|emit|cli)::|meshc::(Diagnostic|SourceManager|SourceLoc)\b' "$tmp/syms" > "$tmp/compiler_syms"; then
+  fail "the runtime probe contains compiler code: $(head -3 "$tmp/compiler_syms")"
+fi
+grep -q 'meshc::bundle::readBundle' "$tmp/syms" || fail "nm sees no runtime symbols (stripped probe?)"
 
 "$MESHC" compile -f "$SHOP" --gateway istio=ingressgateway -o "$tmp/gw.mcb" >/dev/null
 "$MESHC" compile -f "$SHOP" --gateway istio=ingressgateway -o "$tmp/portable.mcb" --no-native >/dev/null

@@ -208,7 +208,7 @@ TEST_CASE("every generated function is nounwind and only entry points are export
   CHECK(ir_text.find("switch i64") != std::string::npos);  // host length / words
 }
 
-TEST_CASE("code for the native CPU records its features; an unknown CPU is refused", "[codegen]") {
+TEST_CASE("code for the native CPU records its features, an unknown CPU is refused", "[codegen]") {
   ir::RouteProgram program = ir::buildRouteProgram(mixedConfig());
   codegen::CodegenOptions options;
   options.cpu = "native";

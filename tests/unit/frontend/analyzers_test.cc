@@ -295,7 +295,7 @@ std::string gw(const std::string& name, const std::string& ns, const std::string
 
 }  // namespace
 
-TEST_CASE("missing gateway is IST0101 and IST0132; host mismatch is IST0132", "[analyzers]") {
+TEST_CASE("missing gateway is IST0101 and IST0132, host mismatch is IST0132", "[analyzers]") {
   // C23
   auto r = lintYaml(
       gw("httpbin-gateway", "default", "[\"other.example.com\"]") +

@@ -554,7 +554,7 @@ TEST_CASE("CORS origins, methods, headers and maxAge are checked", "[validate-vs
 // --- V34-V41: faults
 // --------------------------------------------------------------------------------
 
-TEST_CASE("fault needs abort or delay; percentages are bounded", "[validate-vs]") {
+TEST_CASE("fault needs abort or delay, percentages are bounded", "[validate-vs]") {
   CHECK(hasId(route(std::string(kDest) + "    fault: {}\n"), "vs-empty-fault"));
   auto bad = route(std::string(kDest) + R"(    fault:
       abort:
@@ -900,7 +900,7 @@ TEST_CASE("rules after a catch-all rule are unreachable (IST0130)", "[validate-v
   CHECK_FALSE(hasId(route(kDest), "IST0130"));
 }
 
-TEST_CASE("duplicate matches are ineffective; all-duplicate rules unreachable", "[validate-vs]") {
+TEST_CASE("duplicate matches are ineffective, all-duplicate rules unreachable", "[validate-vs]") {
   auto d = vs(R"(
   hosts: [reviews]
   http:

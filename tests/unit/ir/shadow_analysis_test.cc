@@ -34,7 +34,7 @@ TEST_CASE("shadow: a prefix shadows a longer prefix after it", "[ir]") {
         "prefix \"/api\" covers prefix \"/api/v1\" and route 0 has no other conditions");
 }
 
-TEST_CASE("shadow: the order matters; a longer prefix first shadows nothing", "[ir]") {
+TEST_CASE("shadow: the order matters, a longer prefix first shadows nothing", "[ir]") {
   CHECK(shadows({R::prefix("/api/v1"), R::prefix("/api")}).empty());
 }
 

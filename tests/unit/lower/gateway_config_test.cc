@@ -129,8 +129,8 @@ std::vector<std::string> routePrefixes(const VirtualHost& vh) {
 // -----------------------------------------------------
 
 TEST_CASE(
-    "gateway: server port 80 listens on the Service targetPort; RDS uses the listener port, "
-    "the vhost the server port (TestTargetPort basic; SEMANTICS 7.5, 9.12)",
+    "gateway: server port 80 listens on the Service targetPort, RDS uses the listener port, "
+    "the vhost the server port (TestTargetPort basic, SEMANTICS 7.5, 9.12)",
     "[lower-gateway]") {
   Lowered pc = build(kIngressService + gateway("gw", httpServer(80, "[example.com]")) +
                          vs("a", "[example.com]", "[istio-system/gw]",
@@ -168,7 +168,7 @@ TEST_CASE(
 
 TEST_CASE(
     "gateway: a Service labelled disable-gateway-port-translation is not used "
-    "(TestDisablePortTranslation; SEMANTICS 7.5)",
+    "(TestDisablePortTranslation, SEMANTICS 7.5)",
     "[lower-gateway]") {
   Lowered pc = build(R"(---
 apiVersion: v1
@@ -187,7 +187,7 @@ spec:
 
 TEST_CASE(
     "gateway: no VirtualService gives the blackhole:<port> vhost matching every host "
-    "(TestHTTPGateway no virtual services; SEMANTICS 2.6, 3.6)",
+    "(TestHTTPGateway no virtual services, SEMANTICS 2.6, 3.6)",
     "[lower-gateway]") {
   Lowered pc = build(gateway("gw", httpServer(80, "[foo.bar]")));
   const RouteConfiguration* rc = pc.findRouteConfig("http.80");
@@ -199,7 +199,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "gateway: selectors must be a subset of the pod labels; a nil selector selects every "
+    "gateway: selectors must be a subset of the pod labels, a nil selector selects every "
     "gateway (SEMANTICS 1.18)",
     "[lower-gateway]") {
   std::string other = R"(---
@@ -241,7 +241,7 @@ TEST_CASE(
 
 TEST_CASE(
     "gateway: HTTP and TCP on one port keep whichever Gateway is older "
-    "(TestGatewayConflicts multiple protocols; SEMANTICS 7.5)",
+    "(TestGatewayConflicts multiple protocols, SEMANTICS 7.5)",
     "[lower-gateway]") {
   std::string tcp = "  - port: {number: 80, name: tcp, protocol: TCP}\n    hosts: [foo.bar]\n";
   std::string tcp_vs = R"(---
@@ -350,7 +350,7 @@ TEST_CASE(
 
 TEST_CASE(
     "gateway: a later server repeating a TLS host on the same port is skipped "
-    "(TestGatewayConflicts duplicate hosts; SEMANTICS 7.3)",
+    "(TestGatewayConflicts duplicate hosts, SEMANTICS 7.3)",
     "[lower-gateway]") {
   std::string server = R"(  - port: {number: 443, name: https, protocol: HTTPS}
     hosts: [a.example.com]
@@ -369,7 +369,7 @@ TEST_CASE(
 
 TEST_CASE(
     "gateway: httpsRedirect creates a require_tls vhost even without a VirtualService "
-    "(TestHTTPGateway httpsRedirect without routes; SEMANTICS 7.4)",
+    "(TestHTTPGateway httpsRedirect without routes, SEMANTICS 7.4)",
     "[lower-gateway]") {
   Lowered pc =
       build(gateway("gw", httpServer(80, "[example.com]", "    tls: {httpsRedirect: true}\n")));
@@ -383,7 +383,7 @@ TEST_CASE(
 
 TEST_CASE(
     "gateway: one server with httpsRedirect makes the shared host redirect "
-    "(TestHTTPGateway mixed httpsRedirect with routes; SEMANTICS 7.4)",
+    "(TestHTTPGateway mixed httpsRedirect with routes, SEMANTICS 7.4)",
     "[lower-gateway]") {
   Lowered pc = build(
       gateway("gateway", httpServer(80, "[example.com]", "    tls: {httpsRedirect: true}\n"),
@@ -528,7 +528,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "gateway: match.gateways narrows to one Gateway; sourceLabels are compared with the "
+    "gateway: match.gateways narrows to one Gateway, sourceLabels are compared with the "
     "gateway pod's labels (SEMANTICS 1.3, 9.6)",
     "[lower-gateway]") {
   std::string http = R"(  - match:
@@ -667,7 +667,7 @@ spec:
 // ------------------------------------------------------------------
 
 TEST_CASE(
-    "gateway: TLS passthrough gets one SNI chain per VS tls match; duplicate SNI is "
+    "gateway: TLS passthrough gets one SNI chain per VS tls match, duplicate SNI is "
     "skipped (SEMANTICS 7.3)",
     "[lower-gateway]") {
   std::string server = R"(  - port: {number: 443, name: tls, protocol: TLS}
@@ -749,7 +749,7 @@ spec:
 }
 
 TEST_CASE(
-    "gateway: a TCP server uses the first VS with a matching tcp route; none gives no "
+    "gateway: a TCP server uses the first VS with a matching tcp route, none gives no "
     "listener (SEMANTICS 7.3)",
     "[lower-gateway]") {
   std::string server = "  - port: {number: 31400, name: tcp, protocol: TCP}\n    hosts: [\"*\"]\n";

@@ -345,7 +345,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "catch-all: regex .* without headers is a catch-all; with a header it is not "
+    "catch-all: regex .* without headers is a catch-all, with a header it is not "
     "(SEMANTICS 3.1)",
     "[lower-route]") {
   std::vector<Route> routes = routesFor(vsYaml(R"(  - match:
@@ -437,7 +437,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "redirect: FROM_REQUEST_PORT uses the built-for port; default ports are dropped per "
+    "redirect: FROM_REQUEST_PORT uses the built-for port, default ports are dropped per "
     "scheme (SEMANTICS 1.6, 6.1)",
     "[lower-route]") {
   std::string yaml = vsYaml(R"(  - match: [{uri: {prefix: /derive}}]
@@ -465,7 +465,7 @@ TEST_CASE(
   CHECK(routesFor(yaml, meshContext(443))[0].redirect.port_redirect == 443);
 }
 
-TEST_CASE("direct response: status and body; route header ops still apply (SEMANTICS 1.7, 1.12)",
+TEST_CASE("direct response: status and body, route header ops still apply (SEMANTICS 1.7, 1.12)",
           "[lower-route]") {
   std::vector<Route> routes = routesFor(vsYaml(R"(  - directResponse:
       status: 503
@@ -508,7 +508,7 @@ TEST_CASE(
 // -------------------------------------------------------
 
 TEST_CASE(
-    "headers: set ops sorted, then add ops; host and pseudo headers dropped "
+    "headers: set ops sorted, then add ops, host and pseudo headers dropped "
     "(SEMANTICS 1.12)",
     "[lower-route]") {
   std::vector<Route> routes = routesFor(vsYaml(R"(  - route: [{destination: {host: reviews}}]
@@ -556,7 +556,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "headers: a single destination's authority applies only without a route-level one; "
+    "headers: a single destination's authority applies only without a route-level one, "
     "weighted destinations keep theirs (SEMANTICS 1.12)",
     "[lower-route]") {
   std::vector<Route> routes = routesFor(vsYaml(R"(  - match: [{uri: {prefix: /single}}]
@@ -594,7 +594,7 @@ TEST_CASE(
 // --------------------------------------------------------------
 
 TEST_CASE(
-    "destinations: one destination is a plain cluster; weight-0 entries are dropped from "
+    "destinations: one destination is a plain cluster, weight-0 entries are dropped from "
     "weighted clusters (SEMANTICS 1.5)",
     "[lower-route]") {
   std::vector<Route> routes = routesFor(vsYaml(R"(  - match: [{uri: {prefix: /one}}]
@@ -673,7 +673,7 @@ TEST_CASE("retries: the built-in default applies when the VS sets none (SEMANTIC
 }
 
 TEST_CASE(
-    "retries: attempts 0 disables; status codes in retryOn become retriable codes "
+    "retries: attempts 0 disables, status codes in retryOn become retriable codes "
     "(SEMANTICS 6.4)",
     "[lower-route]") {
   CHECK_FALSE(convertRetryPolicy(model::HttpRetry{}, false).has_value());
@@ -703,7 +703,7 @@ TEST_CASE(
   CHECK_FALSE(convertRetryPolicy(std::nullopt, true)->previous_hosts_predicate);
 }
 
-TEST_CASE("retries and timeout from the VS; redirects carry no retry policy (SEMANTICS 6.4, 6.6)",
+TEST_CASE("retries and timeout from the VS, redirects carry no retry policy (SEMANTICS 6.4, 6.6)",
           "[lower-route]") {
   std::vector<Route> routes = routesFor(vsYaml(R"(  - match: [{uri: {prefix: /a}}]
     timeout: 1.5s
@@ -901,7 +901,7 @@ spec:
 }  // namespace
 
 TEST_CASE(
-    "delegate: delegate matches merge into the root's; conflicting delegate rules are "
+    "delegate: delegate matches merge into the root's, conflicting delegate rules are "
     "dropped (SEMANTICS 4.4)",
     "[lower-route]") {
   model::ConfigSet cs = loadConfig(delegateYaml(R"(  - name: api
@@ -1033,7 +1033,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "l4 matches: sidecars AND every attribute; gateways check only port and gateways "
+    "l4 matches: sidecars AND every attribute, gateways check only port and gateways "
     "(SEMANTICS 7.1, 7.3, 9.6)",
     "[lower-route]") {
   RouteContext ctx = meshContext(9000);

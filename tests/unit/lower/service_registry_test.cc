@@ -386,7 +386,7 @@ TEST_CASE("destination rules: exact host beats the longest wildcard, which beats
   CHECK(idx.forProxy(sidecarIn("ns"), "example.org", "x") == nullptr);
 }
 
-TEST_CASE("destination rules: same-host rules merge subsets; the oldest policy wins (3.9)",
+TEST_CASE("destination rules: same-host rules merge subsets, the oldest policy wins (3.9)",
           "[lower-registry]") {
   World w(dr("b-newer", "ns", "svc",
              "  trafficPolicy:\n    loadBalancer: {simple: RANDOM}\n  subsets:\n"
@@ -563,7 +563,7 @@ TEST_CASE("sidecar scope: no Sidecar imports every visible service and the mesh 
 }
 
 TEST_CASE(
-    "sidecar scope: egress hosts import by service namespace; '.' is the own namespace "
+    "sidecar scope: egress hosts import by service namespace, '.' is the own namespace "
     "(5.1)",
     "[lower-registry]") {
   Scoped s(

@@ -1127,7 +1127,7 @@ TEST_CASE("sidecar notes: a shadowed VirtualService is reported at its own posit
   }
 }
 
-TEST_CASE("sidecar tls: a TLS port with a VIP needs no SNI; VS sniHosts add SNI chains (7.2)",
+TEST_CASE("sidecar tls: a TLS port with a VIP needs no SNI, VS sniHosts add SNI chains (7.2)",
           "[lower-sidecar]") {
   std::string svc =
       "apiVersion: v1\nkind: Service\nmetadata:\n  name: secure\n  namespace: default\nspec:\n"

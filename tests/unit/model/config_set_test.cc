@@ -55,7 +55,7 @@ spec: {hosts: [second], http: [{route: [{destination: {host: a}}]}]}
   REQUIRE(set.destination_rules.size() == 1);  // another kind is not a duplicate
 }
 
-TEST_CASE("model set: schema-invalid objects are left out; an earlier valid copy survives",
+TEST_CASE("model set: schema-invalid objects are left out, an earlier valid copy survives",
           "[model]") {
   Loaded l(R"(apiVersion: networking.istio.io/v1
 kind: VirtualService
@@ -88,7 +88,7 @@ spec: {servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ["*"]}]
   }
 }
 
-TEST_CASE("model set: kinds without routing effect are ignored; the mesh config is kept",
+TEST_CASE("model set: kinds without routing effect are ignored, the mesh config is kept",
           "[model]") {
   Loaded l(R"(apiVersion: v1
 kind: Namespace

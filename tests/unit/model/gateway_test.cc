@@ -10,7 +10,7 @@ using meshc::testing::describe;
 using meshc::testing::Loaded;
 
 TEST_CASE(
-    "model gateway: tls mode defaults to PASSTHROUGH; protocol is upper-cased "
+    "model gateway: tls mode defaults to PASSTHROUGH, protocol is upper-cased "
     "(SEMANTICS 1.18)",
     "[model]") {
   Loaded l(R"(apiVersion: networking.istio.io/v1

@@ -96,8 +96,8 @@ spec:
 }
 
 TEST_CASE(
-    "model k8s service: type ClusterIP and port protocol TCP by default; targetPort as "
-    "written; exportTo annotation split on ','",
+    "model k8s service: type ClusterIP and port protocol TCP by default, targetPort as "
+    "written, exportTo annotation split on ','",
     "[model]") {
   Loaded l(R"(apiVersion: v1
 kind: Service
@@ -166,7 +166,7 @@ spec: {ports: [{port: 80}]}
 }
 
 TEST_CASE(
-    "model workloads: Pods give labels, podIP and container ports; workload kinds give "
+    "model workloads: Pods give labels, podIP and container ports, workload kinds give "
     "their pod template",
     "[model]") {
   Loaded l(R"(apiVersion: v1

@@ -93,7 +93,7 @@ spec:
   CHECK(sc.outbound_traffic_policy->mode == "ALLOW_ANY");
 }
 
-TEST_CASE("model sidecar: no workloadSelector is nullopt; odd shapes are skipped", "[model]") {
+TEST_CASE("model sidecar: no workloadSelector is nullopt, odd shapes are skipped", "[model]") {
   Loaded l(R"(apiVersion: networking.istio.io/v1
 kind: Sidecar
 metadata: {name: a}

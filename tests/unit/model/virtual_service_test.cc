@@ -157,7 +157,7 @@ spec:
   CHECK(m.loc.column == 7);
 }
 
-TEST_CASE("model vs: absent uri stays unset; match list order and route index kept", "[model]") {
+TEST_CASE("model vs: absent uri stays unset, match list order and route index kept", "[model]") {
   Loaded l(R"(apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: r}
@@ -196,7 +196,7 @@ spec:
   CHECK(http[1].match.empty());
 }
 
-TEST_CASE("model vs: durations are read as nanoseconds; unreadable ones are left unset",
+TEST_CASE("model vs: durations are read as nanoseconds, unreadable ones are left unset",
           "[model]") {
   Loaded l(R"(apiVersion: networking.istio.io/v1
 kind: VirtualService
@@ -352,7 +352,7 @@ spec:
   CHECK(http[5].delegate->name_space.empty());
 }
 
-TEST_CASE("model vs: deprecated allowOrigin strings become exact matches; enums by number",
+TEST_CASE("model vs: deprecated allowOrigin strings become exact matches, enums by number",
           "[model]") {
   Loaded l(R"(apiVersion: networking.istio.io/v1
 kind: VirtualService
@@ -398,7 +398,7 @@ spec:
   CHECK_FALSE(http[2].cors_policy->allow_credentials.has_value());
 }
 
-TEST_CASE("model vs: fault delay keeps the deprecated integer percent; abort variants", "[model]") {
+TEST_CASE("model vs: fault delay keeps the deprecated integer percent, abort variants", "[model]") {
   Loaded l(R"(apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: r}

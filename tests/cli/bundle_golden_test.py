@@ -1,0 +1,201 @@
+#!/usr/bin/env python3
+"""Bundle format version 1 is pinned by committed bundles (tests/golden/bundle/v1/).
+
+Writer and reader share runtime/bundle/codec.h, so a round trip cannot notice a layout change.
+These goldens can: for each one,
+  1. an independent reader (this file, written from format.h's documented layout, not from the
+     codec) checks the header, the CRC-32C, the section table and the alignment rules;
+  2. today's reader reads it: `meshc inspect -o json` equals the committed JSON, and `simulate
+     --bundle` answers requests with the routes the manifests in v1/shop/ define;
+  3. today's writer reproduces its bytes from the same input (the 16-byte compiler version field,
+     and so the CRC, may differ after a release; every other byte must not), also when the input
+     path is spelled differently (./dir, dir/, dir//, /abs/dir, a/../dir).
+Any layout change fails here until the format version is bumped and a new golden committed.
+Regenerate (only with a version bump): MESHC_UPDATE_GOLDEN=1.
+Usage: bundle_golden_test.py MESHC SOURCE_DIR"""
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+HEADER_SIZE = 80
+ENTRY_SIZE = 24
+SECTION_ORDER = [b"STRS", b"PRXY", b"VHST", b"TREE", b"ACTN", b"CLST", b"SMAP"]
+COMPILER_VERSION = slice(40, 56)
+CRC = slice(32, 36)
+
+# name, proxy selection flags
+GOLDENS = [
+    ("shop-gateway", ["--gateway", "istio=ingressgateway"]),
+    ("shop-sidecar", ["--sidecar", "app=web", "-n", "shop"]),
+]
+INPUT = "tests/golden/bundle/v1/shop"
+
+# Requests and what the manifests in v1/shop/ say about them (30-routing.yaml, 20-gateway.yaml).
+EXPECT = {
+    "shop-gateway": [
+        # route cart-api: prefix /api/cart → cart:8080, prefix rewritten to /cart
+        (["GET https://shop.example.com/api/cart/items"],
+         {"outcome": "route", "route": "cart-api", "rewrittenPath": "/cart/items",
+          "cluster": "outbound|8080||cart.shop.svc.cluster.local"}),
+        # the HTTP server has tls.httpsRedirect: a 301 to https
+        (["GET http://shop.example.com/x"],
+         {"outcome": "redirect", "status": 301,
+          "redirect": {"location": "https://shop.example.com/x", "status": 301}}),
+        # route legacy-checkout: exact /checkout.php redirects to /checkout with 301
+        (["GET https://shop.example.com/checkout.php"],
+         {"outcome": "redirect", "route": "legacy-checkout", "status": 301}),
+        # route canary-testers: x-canary: true → frontend subset v2
+        (["GET https://shop.example.com/", "-H", "x-canary: true"],
+         {"outcome": "route", "route": "canary-testers",
+          "cluster": "outbound|80|v2|frontend.shop.svc.cluster.local"}),
+    ],
+    "shop-sidecar": [
+        # VirtualService reviews, rule testers: end-user: tester → subset v2 (Service port 9080)
+        (["GET http://reviews.shop.svc.cluster.local:9080/r", "-H", "end-user: tester"],
+         {"outcome": "route", "route": "testers",
+          "cluster": "outbound|9080|v2|reviews.shop.svc.cluster.local"}),
+        (["GET http://reviews.shop.svc.cluster.local:9080/r"],
+         {"outcome": "route", "route": "everyone",
+          "cluster": "outbound|9080|v1|reviews.shop.svc.cluster.local"}),
+    ],
+}
+
+failures = []
+
+
+def fail(msg):
+    failures.append(msg)
+    print("FAIL: " + msg)
+
+
+def crc32c(data: bytes) -> int:
+    table = []
+    for i in range(256):
+        c = i
+        for _ in range(8):
+            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
+        table.append(c)
+    crc = 0xFFFFFFFF
+    for b in data:
+        crc = table[(crc ^ b) & 0xFF] ^ (crc >> 8)
+    return crc ^ 0xFFFFFFFF
+
+
+def check_layout(name: str, data: bytes) -> None:
+    """Format v1 as documented in runtime/bundle/format.h, read without the project's code."""
+    if len(data) < HEADER_SIZE:
+        return fail(f"{name}: {len(data)} bytes, shorter than the header")
+    magic, version, header_size, total, count, flags, crc, res0 = struct.unpack_from(
+        "<8sIIQIIII", data, 0)
+    input_hash, = struct.unpack_from("<Q", data, 56)
+    if magic != b"MESHCRB\x1a":
+        fail(f"{name}: magic {magic!r}")
+    if version != 1:
+        fail(f"{name}: format version {version}, this golden is version 1")
+    if header_size != HEADER_SIZE or total != len(data):
+        fail(f"{name}: header size {header_size}, total size {total} for {len(data)} bytes")
+    if flags & ~0x3 or res0 != 0 or data[64:80] != bytes(16):
+        fail(f"{name}: unknown flag bits or non-zero reserved fields")
+    gateway = "gateway" in name
+    if bool(flags & 0x2) != gateway or flags & 0x1:
+        fail(f"{name}: flags {flags:#x} (gateway={gateway}, no native code expected)")
+    if input_hash == 0:
+        fail(f"{name}: input hash is zero")
+    zeroed = data[:32] + bytes(4) + data[36:]
+    if crc32c(zeroed) != crc:
+        fail(f"{name}: CRC-32C {crc:#010x}, computed {crc32c(zeroed):#010x}")
+    end_of_table = HEADER_SIZE + count * ENTRY_SIZE
+    kinds = []
+    prev_end = end_of_table
+    for i in range(count):
+        kind, reserved, offset, size = struct.unpack_from("<4sIQQ", data, HEADER_SIZE + i * ENTRY_SIZE)
+        kinds.append(kind)
+        if reserved != 0 or offset % 8 != 0 or offset < prev_end or offset + size > len(data):
+            fail(f"{name}: section {kind!r} at {offset}+{size} breaks the table rules")
+        if any(data[prev_end:offset]):
+            fail(f"{name}: non-zero padding before section {kind!r}")
+        prev_end = offset + size
+    if prev_end != len(data):
+        fail(f"{name}: {len(data) - prev_end} bytes after the last section")
+    if kinds != SECTION_ORDER:
+        fail(f"{name}: sections {kinds}, expected {SECTION_ORDER}")
+
+
+def run(cmd, cwd):
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+
+
+def main() -> int:
+    meshc, src = sys.argv[1], os.path.realpath(sys.argv[2])
+    gdir = os.path.join(src, "tests/golden/bundle/v1")
+    update = os.environ.get("MESHC_UPDATE_GOLDEN") == "1"
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, proxy in GOLDENS:
+            golden_path = os.path.join(gdir, name + ".mcb")
+            out = os.path.join(tmp, name + ".mcb")
+            r = run([meshc, "compile", "-f", INPUT, *proxy, "--no-native", "-o", out], src)
+            if r.returncode != 0:
+                fail(f"{name}: compile failed: {r.stderr}")
+                continue
+            with open(out, "rb") as f:
+                fresh = f.read()
+            if update:
+                with open(golden_path, "wb") as f:
+                    f.write(fresh)
+                js = run([meshc, "inspect", golden_path, "-o", "json"], src).stdout
+                with open(os.path.join(gdir, name + ".inspect.json"), "w") as f:
+                    f.write(js)
+            with open(golden_path, "rb") as f:
+                golden = f.read()
+            check_layout(name, golden)
+            check_layout(name + " (fresh)", fresh)
+
+            def masked(b):
+                return b[:CRC.start] + b[CRC.stop:COMPILER_VERSION.start] + b[COMPILER_VERSION.stop:]
+
+            if masked(fresh) != masked(golden):
+                at = next((i for i in range(min(len(fresh), len(golden))) if fresh[i] != golden[i]),
+                          min(len(fresh), len(golden)))
+                fail(f"{name}: today's writer no longer reproduces format v1 (first difference at "
+                     f"byte {at}; sizes {len(fresh)} vs {len(golden)}). A layout change needs a "
+                     f"format version bump and a new golden.")
+            # Path spelling does not change the bytes.
+            abs_input = os.path.join(src, INPUT)
+            for spelling in ["./" + INPUT, INPUT + "/", INPUT.replace("/", "//"), abs_input,
+                             "tests/../" + INPUT]:
+                alt = os.path.join(tmp, "alt.mcb")
+                r = run([meshc, "compile", "-f", spelling, *proxy, "--no-native", "-o", alt], src)
+                with open(alt, "rb") as f:
+                    if r.returncode != 0 or f.read() != fresh:
+                        fail(f"{name}: -f {spelling} gives other bytes than -f {INPUT}")
+            # Today's reader: inspect equals the committed JSON.
+            r = run([meshc, "inspect", golden_path, "-o", "json"], src)
+            with open(os.path.join(gdir, name + ".inspect.json")) as f:
+                want = json.load(f)
+            if r.returncode != 0 or json.loads(r.stdout or "null") != want:
+                fail(f"{name}: inspect -o json differs from {name}.inspect.json:\n{r.stdout}{r.stderr}")
+            if want.get("formatVersion") != 1 or want.get("totalSize") != len(golden):
+                fail(f"{name}: inspect JSON does not describe a {len(golden)}-byte v1 bundle")
+            # Today's reader routes from it as the manifests say, with every engine it has.
+            for args, expect in EXPECT[name]:
+                for engine in ("interpreter", "reference"):
+                    r = run([meshc, "simulate", "--bundle", golden_path, *args, "-o", "json",
+                             "--engine", engine], src)
+                    try:
+                        got = json.loads(r.stdout)
+                    except json.JSONDecodeError:
+                        got = None
+                    if got is None or any(got.get(k) != v for k, v in expect.items()):
+                        fail(f"{name} {engine} {' '.join(args)}: expected {expect}, got {r.stdout}{r.stderr}")
+    if failures:
+        print(f"{len(failures)} failure(s)")
+        return 1
+    print(f"{len(GOLDENS)} v1 goldens: layout, reader, writer and path spellings agree")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

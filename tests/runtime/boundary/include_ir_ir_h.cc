@@ -1,0 +1,2 @@
+// Must not compile with meshc_runtime's include path (tests/runtime/boundary_test.py).
+#include "ir/ir.h"
