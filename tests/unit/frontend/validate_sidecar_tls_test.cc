@@ -40,7 +40,8 @@ const Diagnostic* find(const std::vector<Diagnostic>& diags, std::string_view id
   return nullptr;
 }
 
-const std::string kFileCerts = "      serverCertificate: /etc/c.pem\n      privateKey: /etc/k.pem\n";
+const std::string kFileCerts =
+    "      serverCertificate: /etc/c.pem\n      privateKey: /etc/k.pem\n";
 
 }  // namespace
 
@@ -128,20 +129,23 @@ TEST_CASE("sidecar tls: two certificate sources are an error at the second (G22)
   INFO(describe(one));
   CHECK(one.empty());
   // A serverCertificate without privateKey is not a complete source, so it does not count.
-  auto half = ingressTls("      mode: SIMPLE\n      serverCertificate: /etc/c.pem\n"
-                         "      tlsCertificates:\n"
-                         "      - serverCertificate: /etc/c2.pem\n"
-                         "        privateKey: /etc/k2.pem\n");
+  auto half = ingressTls(
+      "      mode: SIMPLE\n      serverCertificate: /etc/c.pem\n"
+      "      tlsCertificates:\n"
+      "      - serverCertificate: /etc/c2.pem\n"
+      "        privateKey: /etc/k2.pem\n");
   INFO(describe(half));
   CHECK_FALSE(hasId(half, "sidecar-tls-multiple-cert-sources"));
 }
 
-TEST_CASE("sidecar tls: more than two tlsCertificates is a warning (G25)", "[validate-sidecar-tls]") {
-  auto d = ingressTls("      mode: SIMPLE\n"
-                      "      tlsCertificates:\n"
-                      "      - {serverCertificate: /a.pem, privateKey: /a.key}\n"
-                      "      - {serverCertificate: /b.pem, privateKey: /b.key}\n"
-                      "      - {serverCertificate: /c.pem, privateKey: /c.key}\n");
+TEST_CASE("sidecar tls: more than two tlsCertificates is a warning (G25)",
+          "[validate-sidecar-tls]") {
+  auto d = ingressTls(
+      "      mode: SIMPLE\n"
+      "      tlsCertificates:\n"
+      "      - {serverCertificate: /a.pem, privateKey: /a.key}\n"
+      "      - {serverCertificate: /b.pem, privateKey: /b.key}\n"
+      "      - {serverCertificate: /c.pem, privateKey: /c.key}\n");
   INFO(describe(d));
   CHECK(countId(d, "sidecar-ingress-tls-unsupported") == 1);  // S8
   REQUIRE(countId(d, "sidecar-tls-too-many-certs") == 1);
@@ -152,10 +156,11 @@ TEST_CASE("sidecar tls: more than two tlsCertificates is a warning (G25)", "[val
   CHECK(w->loc.column == 7);
   CHECK(w->message == "SIMPLE TLS supports up to 2 server certificates; found 3");
   CHECK_FALSE(hasId(d, "sidecar-tls-cert-missing"));  // every entry has its pair
-  auto two = ingressTls("      mode: SIMPLE\n"
-                        "      tlsCertificates:\n"
-                        "      - {serverCertificate: /a.pem, privateKey: /a.key}\n"
-                        "      - {serverCertificate: /b.pem, privateKey: /b.key}\n");
+  auto two = ingressTls(
+      "      mode: SIMPLE\n"
+      "      tlsCertificates:\n"
+      "      - {serverCertificate: /a.pem, privateKey: /a.key}\n"
+      "      - {serverCertificate: /b.pem, privateKey: /b.key}\n");
   INFO(describe(two));
   CHECK_FALSE(hasId(two, "sidecar-tls-too-many-certs"));
 }
@@ -164,9 +169,10 @@ TEST_CASE("sidecar tls: caCrl with credentialName is an error where G23 does not
           "[validate-sidecar-tls]") {
   // Only reachable for a non-terminating mode (G23 returns early for SIMPLE/MUTUAL with
   // credentials), so PASSTHROUGH, which also warns about the ignored material (G21).
-  auto d = ingressTls("      mode: PASSTHROUGH\n"
-                      "      credentialName: cred\n"
-                      "      caCrl: /etc/crl.pem\n");
+  auto d = ingressTls(
+      "      mode: PASSTHROUGH\n"
+      "      credentialName: cred\n"
+      "      caCrl: /etc/crl.pem\n");
   INFO(describe(d));
   CHECK(countId(d, "sidecar-ingress-tls-unsupported") == 1);  // credentialName, S8
   CHECK(countId(d, "sidecar-tls-passthrough-certs") == 1);
@@ -178,9 +184,10 @@ TEST_CASE("sidecar tls: caCrl with credentialName is an error where G23 does not
   CHECK(e->loc.column == 14);
   CHECK(e->message.find("caCrl is not supported with credentialName") == 0);
   // With SIMPLE the credential stops the checks first (G23): no CRL error at all.
-  auto simple = ingressTls("      mode: SIMPLE\n"
-                           "      credentialName: cred\n"
-                           "      caCrl: /etc/crl.pem\n");
+  auto simple = ingressTls(
+      "      mode: SIMPLE\n"
+      "      credentialName: cred\n"
+      "      caCrl: /etc/crl.pem\n");
   INFO(describe(simple));
   CHECK_FALSE(hasId(simple, "sidecar-tls-crl-credential"));
   CHECK_FALSE(hasId(simple, "sidecar-tls-crl-simple"));
