@@ -73,7 +73,7 @@ TEST_CASE("a file above the size limit is one file-too-large error at 1:1", "[lo
   CHECK(at_limit.resources().size() == 1);
 }
 
-TEST_CASE("a file in a directory that cannot be opened is file-unreadable; the others load",
+TEST_CASE("a file in a directory that cannot be opened is file-unreadable and the others load",
           "[loader]") {
   TempDir dir;
   std::ofstream(dir.path / "a.yaml") << kGateway;
