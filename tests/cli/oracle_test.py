@@ -183,7 +183,7 @@ check("explain --tree: the path trie puts the two prefix-/ rules at '/' and the 
 check("plain explain prints none of the tree lines",
       plain.returncode == 0 and not any(l in plain.stdout.splitlines() for l in TREE_ONLY)
       and "route_configuration " not in plain.stdout and "trie " not in plain.stdout, show(plain))
-check("explain --tree still starts with what plain explain prints",
+check("explain --tree also prints every line plain explain prints",
       all(l in tree_lines for l in plain.stdout.splitlines()), show(tree))
 
 # --- the content of a sidecar bundle -----------------------------------------------------------
