@@ -26,12 +26,17 @@ bool readWholeFile(const fs::path& p, std::string* out) {
   if (!in) {
     return false;
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
+  // istream::read turns a failed read(2) (EIO, EISDIR...) into badbit; `ss << in.rdbuf()` would
+  // only set failbit on `ss`, which it also does for an empty file, so an I/O error read as "".
+  std::string data;
+  char buf[1 << 16];
+  while (in.read(buf, sizeof(buf)) || in.gcount() > 0) {
+    data.append(buf, static_cast<size_t>(in.gcount()));
+  }
   if (in.bad()) {
     return false;
   }
-  *out = std::move(ss).str();
+  *out = std::move(data);
   return true;
 }
 

@@ -9,6 +9,7 @@
 #include <llvm/TargetParser/Host.h>
 
 #include <catch2/catch.hpp>
+#include <map>
 
 #include "bundle/bundle_reader.h"
 #include "bundle_test_util.h"
@@ -190,20 +191,50 @@ TEST_CASE("every generated function is nounwind and only entry points are export
   std::string ir_text;
   options.llvm_ir = &ir_text;
   REQUIRE(codegen::compileNative({program, program}, options).hasValue());
-  size_t defines = 0, exported = 0;
-  for (size_t at = ir_text.find("\ndefine "); at != std::string::npos;
-       at = ir_text.find("\ndefine ", at + 1)) {
+  // Attribute groups by number: "attributes #3 = { nounwind willreturn }" -> {3: " nounwind ..."}.
+  std::map<std::string, std::string> groups;
+  for (size_t at = ir_text.find("\nattributes #"); at != std::string::npos;
+       at = ir_text.find("\nattributes #", at + 1)) {
     std::string line = ir_text.substr(at + 1, ir_text.find('\n', at + 1) - at - 1);
-    ++defines;
-    if (line.find(" internal ") == std::string::npos) {
-      ++exported;
-      CHECK(line.find("@" + native::entrySymbolPrefix()) != std::string::npos);
+    size_t eq = line.find(" = {");
+    REQUIRE(eq != std::string::npos);
+    groups[line.substr(std::string("attributes ").size(), eq - std::string("attributes ").size())] =
+        " " + line.substr(eq + 4);
+  }
+  // A function line names its attribute group as " #N" after the parameter list (for a
+  // definition, right before " {"). Every defined and every declared function must be nounwind.
+  auto is_nounwind = [&](const std::string& line) {
+    size_t close = line.rfind(')');
+    size_t hash = line.find(" #", close == std::string::npos ? 0 : close);
+    if (hash == std::string::npos) {
+      return false;
+    }
+    size_t end = line.find_first_not_of("0123456789", hash + 2);
+    std::string group = line.substr(hash + 1, end == std::string::npos ? end : end - hash - 1);
+    auto it = groups.find(group);
+    return it != groups.end() && (it->second.find(" nounwind ") != std::string::npos ||
+                                  it->second.find(" nounwind}") != std::string::npos);
+  };
+  size_t defines = 0, exported = 0, declares = 0;
+  for (const char* keyword : {"\ndefine ", "\ndeclare "}) {
+    for (size_t at = ir_text.find(keyword); at != std::string::npos;
+         at = ir_text.find(keyword, at + 1)) {
+      std::string line = ir_text.substr(at + 1, ir_text.find('\n', at + 1) - at - 1);
+      INFO(line);
+      CHECK(is_nounwind(line));
+      if (line.rfind("declare ", 0) == 0) {
+        ++declares;
+        continue;
+      }
+      ++defines;
+      if (line.find(" internal ") == std::string::npos) {
+        ++exported;
+        CHECK(line.find("@" + native::entrySymbolPrefix()) != std::string::npos);
+      }
     }
   }
   CHECK(exported == 2);
   CHECK(defines > 4);
-  // Every function carries attribute group #0 = nounwind (helpers are declared nounwind too).
-  CHECK(ir_text.find("attributes #0 = { nounwind }") != std::string::npos);
   CHECK(ir_text.find("switch i8") != std::string::npos);   // path bytes
   CHECK(ir_text.find("switch i64") != std::string::npos);  // host length / words
 }

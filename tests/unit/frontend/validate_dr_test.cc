@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "frontend/validation/validate_traffic_policy.h"
+#include "schema_rejection_util.h"
 #include "test_util.h"
 
 namespace {
@@ -628,7 +629,9 @@ TEST_CASE("workload selector rejects wildcards and warns when empty", "[validate
 }
 
 TEST_CASE("destination rule validation survives wrongly typed fields", "[validate-dr]") {
-  auto d = dr(R"(  host: [a]
+  // Lines 7-22. The webhook validators must not crash; lint reports exactly the type errors
+  // of the DestinationRule CRD and nothing else.
+  const std::string spec = R"(  host: [a]
   trafficPolicy:
     outlierDetection: 5
     loadBalancer:
@@ -644,8 +647,37 @@ TEST_CASE("destination rule validation survives wrongly typed fields", "[validat
   subsets: 7
   exportTo: {a: 1}
   workloadSelector: 3
-)");
-  SUCCEED(describe(d));
+)";
+  auto d = dr(spec);
+  INFO(describe(d));
+  auto r = meshc::testing::lintYaml(
+      "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: rule\n"
+      "  namespace: ns1\nspec:\n" +
+      spec);
+  const std::string lb = "spec.trafficPolicy.loadBalancer.";
+  meshc::testing::checkFindings(
+      r.diagnostics,
+      {
+          {"schema-type", 7, 3, "expected string, found array at spec.host"},
+          {"schema-type", 9, 23,
+           "expected object, found integer 5 at spec.trafficPolicy.outlierDetection"},
+          {"schema-type", 13, 22,
+           "expected integer, found string \"x\" at " + lb + "consistentHash.maglev.tableSize"},
+          {"schema-type", 14, 9,
+           "expected object, found array at " + lb + "consistentHash.httpCookie"},
+          {"schema-type", 16, 9,
+           "expected array, found object at " + lb + "localityLbSetting.distribute"},
+          {"schema-type", 17, 20,
+           "expected object, found null at " + lb + "localityLbSetting.failover[0]"},
+          {"schema-type", 17, 26,
+           "expected object, found integer 3 at " + lb + "localityLbSetting.failover[1]"},
+          {"schema-type", 18, 5,
+           "expected array, found object at spec.trafficPolicy.portLevelSettings"},
+          {"schema-type", 19, 5, "expected object, found array at spec.trafficPolicy.tls"},
+          {"schema-type", 20, 12, "expected array, found integer 7 at spec.subsets"},
+          {"schema-type", 21, 3, "expected array, found object at spec.exportTo"},
+          {"schema-type", 22, 21, "expected object, found integer 3 at spec.workloadSelector"},
+      });
   auto null_spec = validateYaml(
       "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: r\nspec:\n");
   CHECK(hasId(null_spec, "dr-host-invalid"));

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "frontend/rule_catalog.h"
+#include "schema_rejection_util.h"
 #include "test_util.h"
 
 namespace {
@@ -462,13 +463,74 @@ TEST_CASE("enum values given as numbers are understood", "[validate-gateway]") {
 }
 
 TEST_CASE("gateway validation survives odd tree shapes", "[validate-gateway]") {
-  for (const char* servers :
-       {"  - port: 80\n    hosts: 7\n    tls: []\n", "  - port: {number: x, name: [1]}\n",
-        "  - hosts: [null, 3, {a: b}]\n    bind: 5\n", "  - tls: {mode: [], cipherSuites: 4}\n",
-        "  - tls: {mode: SIMPLE, tlsCertificates: [null, 3], cipherSuites: [null, 1]}\n",
-        "  - port: {number: 99999999999999999999, name: a, protocol: HTTP}\n", "  7\n"}) {
-    INFO(servers);
-    CHECK_NOTHROW(gateway(servers));
+  // The validators must not throw on any of these. Through lint, the API server's structural
+  // schema (the CRD) rejects each before the webhook runs; the expected findings name the
+  // field and what the CRD wants there.
+  const std::vector<std::pair<std::string, std::vector<meshc::testing::ExpectedFinding>>> cases = {
+      {"  - port: 80\n    hosts: 7\n    tls: []\n",
+       {
+           {"schema-type", 10, 11, "expected object, found integer 80 at spec.servers[0].port"},
+           {"schema-type", 11, 12, "expected array, found integer 7 at spec.servers[0].hosts"},
+           {"schema-type", 12, 5, "expected object, found array at spec.servers[0].tls"},
+       }},
+      {"  - port: {number: x, name: [1]}\n",
+       {
+           {"schema-required", 10, 5, "missing required field \"hosts\" in spec.servers[0]"},
+           {"schema-required", 10, 5,
+            "missing required field \"protocol\" in spec.servers[0].port"},
+           {"schema-type", 10, 20,
+            "expected integer, found string \"x\" at spec.servers[0].port.number"},
+           {"schema-type", 10, 23, "expected string, found array at spec.servers[0].port.name"},
+       }},
+      {"  - hosts: [null, 3, {a: b}]\n    bind: 5\n",
+       {
+           {"schema-required", 10, 5, "missing required field \"port\" in spec.servers[0]"},
+           {"schema-type", 10, 13, "expected string, found null at spec.servers[0].hosts[0]"},
+           {"schema-type", 10, 19, "expected string, found integer 3 at spec.servers[0].hosts[1]"},
+           {"schema-type", 10, 22, "expected string, found object at spec.servers[0].hosts[2]"},
+           {"schema-type", 11, 11, "expected string, found integer 5 at spec.servers[0].bind"},
+       }},
+      {"  - tls: {mode: [], cipherSuites: 4}\n",
+       {
+           {"schema-required", 10, 5, "missing required field \"hosts\" in spec.servers[0]"},
+           {"schema-required", 10, 5, "missing required field \"port\" in spec.servers[0]"},
+           {"schema-type", 10, 11, "expected string, found array at spec.servers[0].tls.mode"},
+           {"schema-type", 10, 35,
+            "expected array, found integer 4 at spec.servers[0].tls.cipherSuites"},
+       }},
+      {"  - tls: {mode: SIMPLE, tlsCertificates: [null, 3], cipherSuites: [null, 1]}\n",
+       {
+           {"schema-required", 10, 5, "missing required field \"hosts\" in spec.servers[0]"},
+           {"schema-required", 10, 5, "missing required field \"port\" in spec.servers[0]"},
+           {"schema-type", 10, 43,
+            "expected object, found null at spec.servers[0].tls.tlsCertificates[0]"},
+           {"schema-type", 10, 49,
+            "expected object, found integer 3 at spec.servers[0].tls.tlsCertificates[1]"},
+           {"schema-type", 10, 68,
+            "expected string, found null at spec.servers[0].tls.cipherSuites[0]"},
+           {"schema-type", 10, 74,
+            "expected string, found integer 1 at spec.servers[0].tls.cipherSuites[1]"},
+       }},
+      {"  - port: {number: 99999999999999999999, name: a, protocol: HTTP}\n",
+       {
+           {"schema-required", 10, 5, "missing required field \"hosts\" in spec.servers[0]"},
+           {"schema-type", 10, 20,
+            "expected integer, found number 99999999999999999999 at spec.servers[0].port.number"},
+       }},
+      {"  7\n",
+       {
+           {"schema-unknown-field", 10, 3, "unknown field \"7\" in Gateway spec"},
+       }},
+  };
+  for (const auto& [text, want] : cases) {
+    INFO(text);
+    CHECK_NOTHROW(gateway(text));
+    auto r = meshc::testing::lintYaml(
+        "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: gw\n"
+        "  namespace: default\nspec:\n  selector:\n"
+        "    istio: ingressgateway\n  servers:\n" +
+        text);
+    meshc::testing::checkFindings(r.diagnostics, want);
   }
 }
 

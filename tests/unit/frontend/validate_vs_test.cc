@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "frontend/rule_catalog.h"
+#include "schema_rejection_util.h"
 #include "test_util.h"
 
 namespace {
@@ -1024,7 +1025,9 @@ TEST_CASE("duplicate tcp and tls matches are reported with #index names", "[vali
 }
 
 TEST_CASE("validators survive wrongly typed fields", "[validate-vs]") {
-  auto d = vs(R"(
+  // Lines 7-24 of the object. The webhook validators must not crash on these nodes; lint must
+  // report exactly the structural schema's type errors (VirtualService CRD) and nothing else.
+  const std::string spec = R"(
   hosts: {a: b}
   gateways: 5
   http:
@@ -1043,8 +1046,39 @@ TEST_CASE("validators survive wrongly typed fields", "[validate-vs]") {
   tcp: {a: b}
   tls: [3, {match: 4, route: 5}]
   exportTo: 3
-)");
-  SUCCEED(describe(d));
+)";
+  auto d = vs(spec);
+  INFO(describe(d));
+  auto r = meshc::testing::lintYaml(
+      "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: vs\n"
+      "  namespace: default\nspec:" +
+      spec + "\n");
+  meshc::testing::checkFindings(
+      r.diagnostics,
+      {
+          {"schema-type", 7, 3, "expected array, found object at spec.hosts"},
+          {"schema-type", 8, 13, "expected array, found integer 5 at spec.gateways"},
+          {"schema-type", 10, 12, "expected array, found integer 7 at spec.http[0].match"},
+          {"schema-type", 11, 12, "expected array, found string \"x\" at spec.http[0].route"},
+          {"schema-type", 12, 5, "expected object, found array at spec.http[0].headers"},
+          {"schema-type", 13, 5, "expected object, found array at spec.http[0].corsPolicy"},
+          {"schema-type", 14, 12, "expected object, found integer 3 at spec.http[0].fault"},
+          {"schema-type", 15, 5, "expected object, found array at spec.http[0].retries"},
+          {"schema-type", 16, 15, "expected object, found integer 5 at spec.http[0].redirect"},
+          {"schema-type", 17, 14, "expected object, found boolean true at spec.http[0].rewrite"},
+          {"schema-type", 18, 5, "expected array, found object at spec.http[0].mirrors"},
+          {"schema-type", 19, 5, "expected string, found array at spec.http[0].timeout"},
+          {"schema-type", 20, 13, "expected object, found null at spec.http[1].match[0]"},
+          {"schema-type", 20, 19, "expected object, found integer 3 at spec.http[1].match[1]"},
+          {"schema-type", 20, 22, "expected object, found array at spec.http[1].match[2]"},
+          {"schema-type", 21, 13, "expected object, found integer 3 at spec.http[1].route[0]"},
+          {"schema-type", 21, 16, "expected object, found array at spec.http[1].route[1]"},
+          {"schema-type", 22, 3, "expected array, found object at spec.tcp"},
+          {"schema-type", 23, 9, "expected object, found integer 3 at spec.tls[0]"},
+          {"schema-type", 23, 20, "expected array, found integer 4 at spec.tls[1].match"},
+          {"schema-type", 23, 30, "expected array, found integer 5 at spec.tls[1].route"},
+          {"schema-type", 24, 13, "expected array, found integer 3 at spec.exportTo"},
+      });
   auto spec_null = vs(" null");
   CHECK(hasId(spec_null, "vs-no-routes"));
 }
