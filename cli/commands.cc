@@ -33,8 +33,7 @@ const std::vector<Command>& commandTable() {
       {"explain", "print a proxy's listeners, virtual hosts, routes and decision trees",
        "meshc explain -f samples/shop --sidecar app=frontend -n shop", setupExplain},
       {"compile", "compile one proxy's routing into a checksummed bundle (routes.mcb)",
-       "meshc compile -f samples/shop --gateway istio=ingressgateway -o routes.mcb",
-       setupCompile},
+       "meshc compile -f samples/shop --gateway istio=ingressgateway -o routes.mcb", setupCompile},
       {"inspect", "print a bundle's header, sections, listeners and route counts",
        "meshc compile -f samples/shop --gateway istio=ingressgateway -o routes.mcb && "
        "meshc inspect routes.mcb",

@@ -1,7 +1,7 @@
 // `meshc diff`: replays requests against two config sets and reports every decision that changes.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -64,13 +64,13 @@ bool readDiffRequests(const DiffFlags& flags, const std::optional<ProxySpec>& de
     }
     const std::optional<ProxySpec>& proxy = parsed->proxy ? parsed->proxy : default_proxy;
     if (!proxy) {
-      fail("this request names no proxy; give \"proxy\" on the line or --gateway/--sidecar on "
-           "the command line");
+      fail(
+          "this request names no proxy; give \"proxy\" on the line or --gateway/--sidecar on "
+          "the command line");
       continue;
     }
-    std::string name = parsed->name.empty()
-                           ? fmt::format("{}:{}", flags.requests_file, line_no)
-                           : parsed->name;
+    std::string name =
+        parsed->name.empty() ? fmt::format("{}:{}", flags.requests_file, line_no) : parsed->name;
     out.push_back(DiffRequest{line_no, std::move(name), *proxy, std::move(parsed->request)});
   }
   return ok;
@@ -142,8 +142,9 @@ int runDiff(const DiffFlags& flags) {
     ++changed;
     const std::string& name = dr.name;
     if (flags.output == "jsonl") {
-      std::cout << nlohmann::json({{"name", name}, {"line", dr.line}, {"old", a}, {"new", b}}).dump()
-                << "\n";
+      std::cout
+          << nlohmann::json({{"name", name}, {"line", dr.line}, {"old", a}, {"new", b}}).dump()
+          << "\n";
       continue;
     }
     std::cout << fmt::format("changed: {} ({} {}{})\n", name, req->http.method, req->http.authority,
@@ -180,7 +181,8 @@ std::function<int()> setupDiff(CLI::App& sub) {
   sub.add_option("--requests", flags->requests_file,
                  "JSONL file of requests to replay; lines without \"proxy\" use "
                  "--gateway/--sidecar");
-  sub.add_option("-o,--output", flags->output, "text or jsonl")->check(CLI::IsMember({"text", "jsonl"}));
+  sub.add_option("-o,--output", flags->output, "text or jsonl")
+      ->check(CLI::IsMember({"text", "jsonl"}));
   return [flags] { return runDiff(*flags); };
 }
 

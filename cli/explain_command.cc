@@ -1,8 +1,8 @@
 // `meshc explain`: a proxy's listeners → filter chains → virtual hosts → routes, as text or as
 // Graphviz dot, optionally with the decision-tree IR of each route configuration.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <iostream>
 #include <memory>
 #include <set>
@@ -97,8 +97,8 @@ std::string dotId(std::string_view s) {
 int runExplain(const ExplainFlags& given) {
   ExplainFlags flags = given;
   if (!flags.deprecated_format.empty()) {
-    std::cerr << "meshc explain: warning: --format is deprecated; use -o " << flags.deprecated_format
-              << "\n";
+    std::cerr << "meshc explain: warning: --format is deprecated; use -o "
+              << flags.deprecated_format << "\n";
     flags.format = flags.deprecated_format;
   }
   if (flags.routing.files.empty()) {
@@ -198,8 +198,8 @@ int runExplain(const ExplainFlags& given) {
         if (flags.format == "dot") {
           std::string rid = fmt::format("{}:{}", vid, i);
           std::cout << fmt::format("  {} [label={}];\n  {} -> {} [label=\"{}\"];\n", dotId(rid),
-                                   dotId(fmt::format("#{} {}\n{}\n{}", i, r.name, describeMatch(r.match),
-                                                     describeAction(r))),
+                                   dotId(fmt::format("#{} {}\n{}\n{}", i, r.name,
+                                                     describeMatch(r.match), describeAction(r))),
                                    dotId(vid), dotId(rid), i);
         } else {
           std::cout << fmt::format("    #{} {} {} {}{}\n", i, r.name.empty() ? "-" : r.name,

@@ -90,7 +90,8 @@ int runLintCommand(const LintFlags& flags) {
     std::cout << renderSarif(*result, sources);
   } else if (flags.output == "istioctl") {
     std::string err;
-    std::cout << renderIstioctl(*result, sources, flags.quiet && result->diagnostics.empty() ? nullptr : &err);
+    std::cout << renderIstioctl(*result, sources,
+                                flags.quiet && result->diagnostics.empty() ? nullptr : &err);
     std::cerr << err;
   } else {
     TextStyle style;

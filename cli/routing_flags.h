@@ -15,13 +15,13 @@ class App;
 namespace meshc::cli {
 
 struct RoutingFlags {
-  std::vector<std::string> files;   // -f/--file: manifests (files, directories, -)
-  std::string gateway;              // --gateway LABELS
-  std::string sidecar;              // --sidecar LABELS
-  std::string proxy_namespace;      // -n/--namespace: the proxy's namespace
+  std::vector<std::string> files;             // -f/--file: manifests (files, directories, -)
+  std::string gateway;                        // --gateway LABELS
+  std::string sidecar;                        // --sidecar LABELS
+  std::string proxy_namespace;                // -n/--namespace: the proxy's namespace
   std::string default_namespace = "default";  // --default-namespace: objects without one
-  std::string mesh_config;          // --mesh-config FILE
-  std::string engine;               // --engine; "" = native where supported
+  std::string mesh_config;                    // --mesh-config FILE
+  std::string engine;                         // --engine; "" = native where supported
 
   /// --gateway or --sidecar was given.
   bool proxyGiven() const { return !gateway.empty() || !sidecar.empty(); }

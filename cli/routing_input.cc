@@ -4,8 +4,8 @@
 #include <fmt/format.h>
 
 #include <charconv>
-#include <set>
 #include <iostream>
+#include <set>
 
 #include "codegen/codegen.h"
 #include "lower/proxy_config.h"
@@ -336,7 +336,7 @@ Expected<sim::SimRequest> requestFromJson(const json& j, std::string* field) {
   if (!j.is_object()) {
     return fieldError(field, "request", "\"request\" must be an object, found " + jsonTypeName(j));
   }
-  static const std::set<std::string> kKeys = {"authority", "host",     "path", "method", "scheme",
+  static const std::set<std::string> kKeys = {"authority", "host",     "path", "method",  "scheme",
                                               "address",   "protocol", "port", "headers", "tls"};
   for (const auto& [k, v] : j.items()) {
     if (kKeys.count(k) == 0) {
@@ -352,9 +352,9 @@ Expected<sim::SimRequest> requestFromJson(const json& j, std::string* field) {
       return Status::ok();
     }
     if (!j[key].is_string()) {
-      return fieldError(field, fmt::format("request.{}", key),
-                        fmt::format("request.{} must be a string, found {}", key,
-                                    jsonTypeName(j[key])));
+      return fieldError(
+          field, fmt::format("request.{}", key),
+          fmt::format("request.{} must be a string, found {}", key, jsonTypeName(j[key])));
     }
     *out = j[key].get<std::string>();
     return Status::ok();
@@ -426,9 +426,9 @@ Expected<sim::SimRequest> requestFromJson(const json& j, std::string* field) {
     }
     if (j["tls"].contains("sni")) {
       if (!j["tls"]["sni"].is_string()) {
-        return fieldError(field, "request.tls.sni",
-                          "request.tls.sni must be a string, found " +
-                              jsonTypeName(j["tls"]["sni"]));
+        return fieldError(
+            field, "request.tls.sni",
+            "request.tls.sni must be a string, found " + jsonTypeName(j["tls"]["sni"]));
       }
       r.sni = j["tls"]["sni"].get<std::string>();
     }

@@ -1,7 +1,7 @@
 // `meshc simulate`: where does one request (or a JSONL file of requests) go through a proxy?
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -132,8 +132,8 @@ int printResult(const SimulateFlags& flags, const sim::SimResult& result,
 // --bundle: the proxy, routes and decision trees all come from the compiled artifact.
 int runSimulateBundle(const SimulateFlags& flags, sim::EngineKind engine) {
   const RoutingFlags& r = flags.routing;
-  if (!r.files.empty() || r.proxyGiven() || !r.proxy_namespace.empty() ||
-      !r.mesh_config.empty() || r.default_namespace != "default") {
+  if (!r.files.empty() || r.proxyGiven() || !r.proxy_namespace.empty() || !r.mesh_config.empty() ||
+      r.default_namespace != "default") {
     std::cerr << "meshc simulate: --bundle fixes the proxy and its configuration; drop -f, "
                  "--gateway, --sidecar, -n, --default-namespace and --mesh-config\n";
     return kExitUsage;

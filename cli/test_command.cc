@@ -1,8 +1,8 @@
 // `meshc test`: route test files (YAML lists of {name, proxy, request, expect}), failures with a
 // diff, JUnit XML, and route coverage — Envoy's router check tool, for Istio configs.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -70,8 +70,7 @@ uint32_t lineOfField(const frontend::Node* n, std::string_view path) {
 // Reads one test file; every malformed test becomes a message with file:line, and the rest of
 // the file is still checked.
 std::vector<TestCase> readTests(const std::string& path, SourceManager& sources,
-                                const TestFlags& flags,
-                                const std::optional<ProxySpec>& flag_proxy,
+                                const TestFlags& flags, const std::optional<ProxySpec>& flag_proxy,
                                 std::vector<std::string>& errors,
                                 std::vector<std::unique_ptr<frontend::YamlArena>>& arenas) {
   std::ifstream in(path, std::ios::binary);
@@ -107,8 +106,8 @@ std::vector<TestCase> readTests(const std::string& path, SourceManager& sources,
         if (proxy) {
           default_proxy = *proxy;
         } else {
-          errors.push_back(fmt::format("{}:{}: {}", path, lineOfField(list, field),
-                                       proxy.status().message()));
+          errors.push_back(
+              fmt::format("{}:{}: {}", path, lineOfField(list, field), proxy.status().message()));
         }
       }
       list = list->get("tests");
@@ -135,8 +134,8 @@ std::vector<TestCase> readTests(const std::string& path, SourceManager& sources,
       size_t errors_before = errors.size();
       for (const auto& [k, v] : j.items()) {
         if (k != "name" && k != "proxy" && k != "request" && k != "expect") {
-          error(k, fmt::format("unknown test field \"{}\"; expected name, proxy, request, expect",
-                               k));
+          error(k,
+                fmt::format("unknown test field \"{}\"; expected name, proxy, request, expect", k));
         }
       }
       t.name = fmt::format("{}:{}", path, t.line);
@@ -144,7 +143,8 @@ std::vector<TestCase> readTests(const std::string& path, SourceManager& sources,
         if (j["name"].is_string()) {
           t.name = j["name"].get<std::string>();
         } else {
-          error("name", fmt::format("name must be a string, found {} (quote it)", j["name"].dump()));
+          error("name",
+                fmt::format("name must be a string, found {} (quote it)", j["name"].dump()));
         }
       }
       std::string field;
@@ -163,8 +163,8 @@ std::vector<TestCase> readTests(const std::string& path, SourceManager& sources,
                               t.name));
       }
       field.clear();
-      Expected<sim::SimRequest> request = requestFromJson(
-          j.contains("request") ? j["request"] : nlohmann::json::object(), &field);
+      Expected<sim::SimRequest> request =
+          requestFromJson(j.contains("request") ? j["request"] : nlohmann::json::object(), &field);
       if (request) {
         t.request = std::move(*request);
       } else {
@@ -180,10 +180,11 @@ std::vector<TestCase> readTests(const std::string& path, SourceManager& sources,
       }
       for (const auto& [k, v] : t.expect.items()) {
         if (expectKeys().count(k) == 0) {
-          error("expect." + k, fmt::format("unknown expect field \"{}\" in test \"{}\"", k, t.name));
+          error("expect." + k,
+                fmt::format("unknown expect field \"{}\" in test \"{}\"", k, t.name));
         } else if (k == "noRoute" && !v.is_boolean()) {
-          error("expect.noRoute", fmt::format("expect.noRoute must be true or false, found {}",
-                                              v.dump()));
+          error("expect.noRoute",
+                fmt::format("expect.noRoute must be true or false, found {}", v.dump()));
         }
       }
       if (errors.size() == errors_before) {
