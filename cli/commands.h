@@ -23,10 +23,19 @@ enum ExitCode : int {
 struct Command {
   const char* name;
   const char* help;
+  /// One command line that works from a checkout's root (on samples/) and exits 0; the last
+  /// line of the subcommand's --help. A test runs every one.
+  const char* example;
   /// Registers the subcommand's options; returns the function that runs it.
   std::function<std::function<int()>(CLI::App& sub)> setup;
 };
 
 const std::vector<Command>& commandTable();
+
+/// The end of `meshc --help`: the exit codes, then an example.
+std::string mainHelpFooter();
+
+/// The end of a subcommand's --help: "Example:" and its example.
+std::string exampleFooter(const Command& command);
 
 }  // namespace meshc::cli

@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/routing_flags.h"
 #include "cli/routing_input.h"
 #include "codegen/codegen.h"
 #include "emit/bundle_writer.h"
@@ -20,12 +21,8 @@ namespace meshc::cli {
 namespace {
 
 struct CompileFlags {
-  std::vector<std::string> files;
-  std::string gateway;
-  std::string sidecar;
-  std::string name_space;
+  RoutingFlags routing;
   std::string output;
-  std::string mesh_config;
   bool keep_going = false;
   std::string cpu = "x86-64";
   bool no_native = false;
@@ -86,7 +83,7 @@ Status writeFileAtomically(const std::string& path, const std::string& bytes) {
 }
 
 int runCompile(const CompileFlags& flags) {
-  if (flags.files.empty()) {
+  if (flags.routing.files.empty()) {
     std::cerr << "meshc compile: give the manifests with -f PATH\n";
     return kExitUsage;
   }
@@ -94,13 +91,13 @@ int runCompile(const CompileFlags& flags) {
     std::cerr << "meshc compile: give the bundle to write with -o PATH\n";
     return kExitUsage;
   }
-  Expected<ProxySpec> proxy = proxyFromFlags(flags.gateway, flags.sidecar, flags.name_space);
+  Expected<ProxySpec> proxy = flags.routing.proxy();
   if (!proxy) {
     std::cerr << "meshc compile: " << proxy.status().message() << "\n";
     return kExitUsage;
   }
   SourceManager sources;
-  Expected<RoutingInput> input = loadRouting(flags.files, "default", flags.mesh_config, sources);
+  Expected<RoutingInput> input = flags.routing.load(sources);
   if (!input) {
     std::cerr << "meshc compile: " << input.status().message() << "\n";
     return kExitUsage;
@@ -204,14 +201,8 @@ int runCompile(const CompileFlags& flags) {
 
 std::function<int()> setupCompile(CLI::App& sub) {
   auto flags = std::make_shared<CompileFlags>();
-  sub.add_option("-f,--file", flags->files, "manifests: files, directories or - (repeatable)")
-      ->allow_extra_args(false);
-  sub.add_option("--gateway", flags->gateway, "gateway proxy labels, e.g. istio=ingressgateway");
-  sub.add_option("--sidecar", flags->sidecar, "sidecar proxy (workload) labels, e.g. app=web");
-  sub.add_option("-n,--namespace", flags->name_space,
-                 "the proxy's namespace (default istio-system for gateways, default for sidecars)");
+  addRoutingFlags(sub, flags->routing, EngineFlag::kNone);
   sub.add_option("-o,--output", flags->output, "the bundle to write, e.g. routes.mcb");
-  sub.add_option("--mesh-config", flags->mesh_config, "MeshConfig file");
   sub.add_option("--cpu", flags->cpu,
                  "CPU for the native code: x86-64 (generic, default), native (this host), or an "
                  "LLVM CPU name");

@@ -1,13 +1,14 @@
 // `meshc diff`: replays requests against two config sets and reports every decision that changes.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <set>
 
 #include "cli/commands.h"
+#include "cli/routing_flags.h"
 #include "cli/routing_input.h"
 
 namespace meshc::cli {
@@ -15,13 +16,65 @@ namespace meshc::cli {
 namespace {
 
 struct DiffFlags {
+  RoutingFlags routing;  // -f: manifests both sides share
   std::vector<std::string> old_files;
   std::vector<std::string> new_files;
   std::string requests_file;
   std::string output = "text";
-  std::string engine;  // "" = native where supported
-  std::string mesh_config;
 };
+
+// One request of the requests file, checked before anything is replayed.
+struct DiffRequest {
+  int line;
+  std::string name;
+  ProxySpec proxy;
+  sim::SimRequest request;
+};
+
+// Reads the whole requests file; every bad line is reported (file:line) so one run shows them
+// all. Fails (after reporting) when any line is bad or the file cannot be read.
+bool readDiffRequests(const DiffFlags& flags, const std::optional<ProxySpec>& default_proxy,
+                      std::vector<DiffRequest>& out) {
+  std::ifstream in(flags.requests_file);
+  if (!in) {
+    std::cerr << "meshc diff: cannot read " << flags.requests_file << "\n";
+    return false;
+  }
+  std::string line;
+  int line_no = 0;
+  bool ok = true;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) {
+      continue;
+    }
+    auto fail = [&](const std::string& msg) {
+      ok = false;
+      std::cerr << fmt::format("{}:{}: error: {}\n", flags.requests_file, line_no, msg);
+    };
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded()) {
+      fail("not valid JSON; expected one JSON object per line");
+      continue;
+    }
+    Expected<RequestLine> parsed = requestLineFromJson(j, flags.routing.default_namespace);
+    if (!parsed) {
+      fail(parsed.status().message());
+      continue;
+    }
+    const std::optional<ProxySpec>& proxy = parsed->proxy ? parsed->proxy : default_proxy;
+    if (!proxy) {
+      fail(
+          "this request names no proxy; give \"proxy\" on the line or --gateway/--sidecar on "
+          "the command line");
+      continue;
+    }
+    std::string name =
+        parsed->name.empty() ? fmt::format("{}:{}", flags.requests_file, line_no) : parsed->name;
+    out.push_back(DiffRequest{line_no, std::move(name), *proxy, std::move(parsed->request)});
+  }
+  return ok;
+}
 
 // Fields that describe where a rule sits, not where traffic goes.
 void dropPositional(nlohmann::json& j) {
@@ -30,55 +83,46 @@ void dropPositional(nlohmann::json& j) {
 }
 
 int runDiff(const DiffFlags& flags) {
-  Expected<sim::EngineKind> engine = parseEngine(flags.engine);
+  Expected<sim::EngineKind> engine = parseEngine(flags.routing.engine);
   if (!engine) {
     std::cerr << "meshc diff: " << engine.status().message() << "\n";
     return kExitUsage;
   }
   if (flags.old_files.empty() || flags.new_files.empty() || flags.requests_file.empty()) {
-    std::cerr << "meshc diff: usage: meshc diff --old PATH... --new PATH... --requests FILE.jsonl\n";
+    std::cerr << "meshc diff: usage: meshc diff [-f SHARED...] --old PATH... --new PATH... "
+                 "--requests FILE.jsonl\n";
+    return kExitUsage;
+  }
+  Expected<std::optional<ProxySpec>> default_proxy = flags.routing.defaultProxy();
+  if (!default_proxy) {
+    std::cerr << "meshc diff: " << default_proxy.status().message() << "\n";
+    return kExitUsage;
+  }
+  std::vector<DiffRequest> requests_in;
+  if (!readDiffRequests(flags, *default_proxy, requests_in)) {
     return kExitUsage;
   }
   SourceManager old_sources;
   SourceManager new_sources;
-  Expected<RoutingInput> old_in = loadRouting(flags.old_files, "default", flags.mesh_config, old_sources);
+  Expected<RoutingInput> old_in = flags.routing.load(old_sources, flags.old_files);
   if (!old_in) {
     std::cerr << "meshc diff: " << old_in.status().message() << "\n";
     return kExitUsage;
   }
-  Expected<RoutingInput> new_in = loadRouting(flags.new_files, "default", flags.mesh_config, new_sources);
+  Expected<RoutingInput> new_in = flags.routing.load(new_sources, flags.new_files);
   if (!new_in) {
     std::cerr << "meshc diff: " << new_in.status().message() << "\n";
     return kExitUsage;
   }
   warnRejected(*old_in, "diff (old)");
   warnRejected(*new_in, "diff (new)");
-  std::ifstream in(flags.requests_file);
-  if (!in) {
-    std::cerr << "meshc diff: cannot read " << flags.requests_file << "\n";
-    return kExitUsage;
-  }
   SimulatorCache old_cache(old_in->config, *engine);
   SimulatorCache new_cache(new_in->config, *engine);
-  std::string line;
-  int line_no = 0;
   int requests = 0;
   int changed = 0;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) {
-      continue;
-    }
-    nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-    Expected<ProxySpec> proxy = j.is_object() ? proxyFromJson(j.value("proxy", nlohmann::json::object()))
-                                              : Expected<ProxySpec>(Status::error(StatusCode::kInvalidArgument, "not a JSON object"));
-    Expected<sim::SimRequest> req = j.is_object() && proxy
-                                        ? requestFromJson(j.value("request", nlohmann::json::object()))
-                                        : Expected<sim::SimRequest>(proxy ? Status::error(StatusCode::kInvalidArgument, "not a JSON object") : proxy.status());
-    if (!req) {
-      std::cerr << fmt::format("{}:{}: error: {}\n", flags.requests_file, line_no, req.status().message());
-      return kExitUsage;
-    }
+  for (const DiffRequest& dr : requests_in) {
+    const ProxySpec* proxy = &dr.proxy;
+    const sim::SimRequest* req = &dr.request;
     Expected<const sim::Simulator*> os = old_cache.get(*proxy);
     Expected<const sim::Simulator*> ns = new_cache.get(*proxy);
     if (!os || !ns) {
@@ -96,9 +140,11 @@ int runDiff(const DiffFlags& flags) {
       continue;
     }
     ++changed;
-    std::string name = j.value("name", fmt::format("{}:{}", flags.requests_file, line_no));
+    const std::string& name = dr.name;
     if (flags.output == "jsonl") {
-      std::cout << nlohmann::json({{"name", name}, {"line", line_no}, {"old", a}, {"new", b}}).dump() << "\n";
+      std::cout
+          << nlohmann::json({{"name", name}, {"line", dr.line}, {"old", a}, {"new", b}}).dump()
+          << "\n";
       continue;
     }
     std::cout << fmt::format("changed: {} ({} {}{})\n", name, req->http.method, req->http.authority,
@@ -129,13 +175,14 @@ int runDiff(const DiffFlags& flags) {
 
 std::function<int()> setupDiff(CLI::App& sub) {
   auto flags = std::make_shared<DiffFlags>();
-  sub.add_option("--old", flags->old_files, "the current manifests")->expected(1, -1);
-  sub.add_option("--new", flags->new_files, "the proposed manifests")->expected(1, -1);
-  sub.add_option("--requests", flags->requests_file, "JSONL file of requests to replay");
-  sub.add_option("-o,--output", flags->output, "text or jsonl")->check(CLI::IsMember({"text", "jsonl"}));
-  sub.add_option("--engine", flags->engine, "route selection engine: native (default where supported), interpreter or reference")
-      ->check(CLI::IsMember({"native", "interpreter", "reference"}));
-  sub.add_option("--mesh-config", flags->mesh_config, "MeshConfig file");
+  addRoutingFlags(sub, flags->routing, EngineFlag::kRegister);
+  sub.add_option("--old", flags->old_files, "the current manifests (besides -f)")->expected(1, -1);
+  sub.add_option("--new", flags->new_files, "the proposed manifests (besides -f)")->expected(1, -1);
+  sub.add_option("--requests", flags->requests_file,
+                 "JSONL file of requests to replay; lines without \"proxy\" use "
+                 "--gateway/--sidecar");
+  sub.add_option("-o,--output", flags->output, "text or jsonl")
+      ->check(CLI::IsMember({"text", "jsonl"}));
   return [flags] { return runDiff(*flags); };
 }
 

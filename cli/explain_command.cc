@@ -1,13 +1,14 @@
 // `meshc explain`: a proxy's listeners → filter chains → virtual hosts → routes, as text or as
 // Graphviz dot, optionally with the decision-tree IR of each route configuration.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <iostream>
 #include <memory>
 #include <set>
 
 #include "cli/commands.h"
+#include "cli/routing_flags.h"
 #include "cli/routing_input.h"
 #include "ir/dump.h"
 #include "ir/ir.h"
@@ -17,12 +18,11 @@ namespace meshc::cli {
 namespace {
 
 struct ExplainFlags {
-  std::vector<std::string> files;
-  std::string gateway, sidecar, name_space;
+  RoutingFlags routing;
   uint32_t port = 0;
   std::string format = "text";
+  std::string deprecated_format;  // --format, the old spelling of -o
   bool tree = false;
-  std::string mesh_config;
 };
 
 std::string describeString(const lower::StringMatcher& m) {
@@ -77,9 +77,15 @@ std::string describeAction(const lower::Route& r) {
   return out;
 }
 
+// A DOT quoted string. A backslash in a value (a regex) stays a literal backslash; a newline
+// becomes Graphviz's "\n" escape, a centred line break in the label.
 std::string dotId(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
     if (c == '"' || c == '\\') {
       out += '\\';
     }
@@ -88,28 +94,30 @@ std::string dotId(std::string_view s) {
   return out + "\"";
 }
 
-int runExplain(const ExplainFlags& flags) {
-  if (flags.files.empty() || flags.gateway.empty() == flags.sidecar.empty()) {
-    std::cerr << "meshc explain: usage: meshc explain -f PATH... (--gateway LABELS | --sidecar LABELS)\n";
+int runExplain(const ExplainFlags& given) {
+  ExplainFlags flags = given;
+  if (!flags.deprecated_format.empty()) {
+    std::cerr << "meshc explain: warning: --format is deprecated; use -o "
+              << flags.deprecated_format << "\n";
+    flags.format = flags.deprecated_format;
+  }
+  if (flags.routing.files.empty()) {
+    std::cerr << "meshc explain: give the manifests with -f PATH\n";
+    return kExitUsage;
+  }
+  Expected<ProxySpec> proxy_spec = flags.routing.proxy();
+  if (!proxy_spec) {
+    std::cerr << "meshc explain: " << proxy_spec.status().message() << "\n";
     return kExitUsage;
   }
   SourceManager sources;
-  Expected<RoutingInput> input = loadRouting(flags.files, "default", flags.mesh_config, sources);
+  Expected<RoutingInput> input = flags.routing.load(sources);
   if (!input) {
     std::cerr << "meshc explain: " << input.status().message() << "\n";
     return kExitUsage;
   }
   warnRejected(*input, "explain");
-  bool gateway = !flags.gateway.empty();
-  lower::ProxyIdentity proxy;
-  proxy.kind = gateway ? lower::ProxyIdentity::Kind::kGateway : lower::ProxyIdentity::Kind::kSidecar;
-  proxy.name_space = !flags.name_space.empty() ? flags.name_space : (gateway ? "istio-system" : "default");
-  Expected<model::StringMap> labels = parseLabels(gateway ? flags.gateway : flags.sidecar);
-  if (!labels) {
-    std::cerr << "meshc explain: " << labels.status().message() << "\n";
-    return kExitUsage;
-  }
-  proxy.labels = *labels;
+  const lower::ProxyIdentity& proxy = proxy_spec->identity;
   lower::LoweredProxy lowered = lower::buildProxyConfig(input->config, proxy);
   const lower::ProxyConfig& pc = lowered.config;
   std::set<std::string> rds_shown;
@@ -190,8 +198,8 @@ int runExplain(const ExplainFlags& flags) {
         if (flags.format == "dot") {
           std::string rid = fmt::format("{}:{}", vid, i);
           std::cout << fmt::format("  {} [label={}];\n  {} -> {} [label=\"{}\"];\n", dotId(rid),
-                                   dotId(fmt::format("#{} {}\\n{}\\n{}", i, r.name, describeMatch(r.match),
-                                                     describeAction(r))),
+                                   dotId(fmt::format("#{} {}\n{}\n{}", i, r.name,
+                                                     describeMatch(r.match), describeAction(r))),
                                    dotId(vid), dotId(rid), i);
         } else {
           std::cout << fmt::format("    #{} {} {} {}{}\n", i, r.name.empty() ? "-" : r.name,
@@ -221,14 +229,13 @@ int runExplain(const ExplainFlags& flags) {
 
 std::function<int()> setupExplain(CLI::App& sub) {
   auto flags = std::make_shared<ExplainFlags>();
-  sub.add_option("-f,--file", flags->files, "manifests: files, directories or - (repeatable)")->allow_extra_args(false);
-  sub.add_option("--gateway", flags->gateway, "gateway proxy labels, e.g. istio=ingressgateway");
-  sub.add_option("--sidecar", flags->sidecar, "sidecar proxy (workload) labels, e.g. app=web");
-  sub.add_option("-n,--namespace", flags->name_space, "the proxy's namespace");
+  addRoutingFlags(sub, flags->routing, EngineFlag::kNone);
   sub.add_option("--port", flags->port, "only listeners on this port");
-  sub.add_option("--format", flags->format, "text or dot")->check(CLI::IsMember({"text", "dot"}));
+  sub.add_option("-o,--output", flags->format, "text or dot (Graphviz)")
+      ->check(CLI::IsMember({"text", "dot"}));
+  sub.add_option("--format", flags->deprecated_format, "deprecated spelling of -o")
+      ->check(CLI::IsMember({"text", "dot"}));
   sub.add_flag("--tree", flags->tree, "also print each route configuration's decision-tree IR");
-  sub.add_option("--mesh-config", flags->mesh_config, "MeshConfig file");
   return [flags] { return runExplain(*flags); };
 }
 

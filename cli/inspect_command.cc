@@ -9,6 +9,7 @@
 
 #include "bundle/bundle_reader.h"
 #include "cli/commands.h"
+#include "cli/routing_input.h"
 
 namespace meshc::cli {
 
@@ -44,9 +45,10 @@ int runInspect(const InspectFlags& flags) {
   bundle::BundleErrorKind kind{};
   Expected<bundle::BundleSummary> s = bundle::inspectBundle(*bytes, flags.path, &kind);
   if (!s) {
-    std::cerr << "meshc inspect: error[" << bundle::bundleErrorKindName(kind)
-              << "]: " << s.status().message() << "\n";
-    return kExitFindings;
+    // The same words and exit code as `simulate --bundle`: a bundle that cannot be read is an
+    // unusable input, like a missing file.
+    std::cerr << "meshc inspect: " << bundleErrorText(s.status(), kind) << "\n";
+    return kExitUsage;
   }
   const bundle::BundleHeader& h = s->header;
   bool gateway = (h.flags & bundle::kFlagGateway) != 0;

@@ -19,6 +19,7 @@ namespace {
 
 struct LintFlags {
   std::vector<std::string> paths;
+  std::vector<std::string> files;  // -f, as the routing commands spell it
   std::string output = "text";
   std::string fail_on = "error";
   std::vector<std::string> suppress;
@@ -26,6 +27,7 @@ struct LintFlags {
   std::string name_space = "default";
   std::string color = "auto";
   bool verbose = false;
+  bool quiet = false;
 };
 
 bool useColor(const std::string& mode) {
@@ -49,7 +51,8 @@ bool useColor(const std::string& mode) {
 int runLintCommand(const LintFlags& flags) {
   frontend::LintOptions options;
   options.extra_checks.push_back(sim::checkRouteShadowing);
-  options.paths = flags.paths;
+  options.paths = flags.files;
+  options.paths.insert(options.paths.end(), flags.paths.begin(), flags.paths.end());
   options.default_namespace = flags.name_space;
   options.mesh_config_path = flags.mesh_config;
   for (const std::string& s : flags.suppress) {
@@ -87,11 +90,13 @@ int runLintCommand(const LintFlags& flags) {
     std::cout << renderSarif(*result, sources);
   } else if (flags.output == "istioctl") {
     std::string err;
-    std::cout << renderIstioctl(*result, sources, &err);
+    std::cout << renderIstioctl(*result, sources,
+                                flags.quiet && result->diagnostics.empty() ? nullptr : &err);
     std::cerr << err;
   } else {
     TextStyle style;
     style.color = useColor(flags.color);
+    style.quiet = flags.quiet;
     std::cout << renderText(*result, sources, style);
   }
   std::cout.flush();
@@ -114,6 +119,8 @@ int runLintCommand(const LintFlags& flags) {
 std::function<int()> setupLint(CLI::App& sub) {
   auto flags = std::make_shared<LintFlags>();
   sub.add_option("paths", flags->paths, "files, directories (recursive), or - for stdin");
+  sub.add_option("-f,--file", flags->files, "same as a PATH argument (repeatable), as in simulate")
+      ->allow_extra_args(false);
   sub.add_option("-o,--output", flags->output, "output format")
       ->check(CLI::IsMember({"text", "json", "sarif", "istioctl"}));
   sub.add_option("--fail-on", flags->fail_on, "lowest severity that makes the exit code 1")
@@ -121,10 +128,14 @@ std::function<int()> setupLint(CLI::App& sub) {
   sub.add_option("-S,--suppress", flags->suppress,
                  "suppress CODE=RESOURCE (glob over 'Kind ns/name'), repeatable");
   sub.add_option("--mesh-config", flags->mesh_config, "MeshConfig file (or istio ConfigMap)");
-  sub.add_option("-n,--namespace", flags->name_space, "namespace for objects without one");
+  sub.add_option("-n,--namespace,--default-namespace", flags->name_space,
+                 "namespace of objects without metadata.namespace")
+      ->capture_default_str();
   sub.add_option("--color", flags->color, "colour the text output")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   sub.add_flag("-v,--verbose", flags->verbose, "list analyzers run and skipped on stderr");
+  sub.add_flag("-q,--quiet", flags->quiet,
+               "print the findings only: no success line and no summary");
   return [flags] { return runLintCommand(*flags); };
 }
 

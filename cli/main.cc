@@ -11,9 +11,11 @@ int main(int argc, char** argv) {
   CLI::App app{"meshc: compiler, validator and simulator for Istio traffic configuration"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("meshc ") + MESHC_VERSION);
+  app.footer(mainHelpFooter());
   std::vector<std::pair<CLI::App*, std::function<int()>>> runners;
   for (const Command& c : commandTable()) {
     CLI::App* sub = app.add_subcommand(c.name, c.help);
+    sub->footer(exampleFooter(c));
     runners.emplace_back(sub, c.setup(*sub));
   }
   try {

@@ -66,7 +66,48 @@ const char* severityColor(Severity s) {
   return "";
 }
 
-// The source line, then a caret line that keeps the line's tabs so the caret lines up.
+// Terminal columns of the code point starting at line[i] (its byte length in *len): 0 for
+// combining marks, 2 for East Asian wide and emoji, else 1. Columns in diagnostics count bytes;
+// the caret line counts what the terminal draws.
+int charWidth(std::string_view line, size_t i, size_t* len) {
+  unsigned char c = static_cast<unsigned char>(line[i]);
+  size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 1;
+  if (i + n > line.size()) {
+    n = 1;
+  }
+  char32_t cp = n == 1 ? c : c & (0x7F >> n);
+  for (size_t k = 1; k < n; ++k) {
+    cp = (cp << 6) | (static_cast<unsigned char>(line[i + k]) & 0x3F);
+  }
+  *len = n;
+  if ((cp >= 0x0300 && cp <= 0x036F) || (cp >= 0x200B && cp <= 0x200F) ||
+      (cp >= 0xFE00 && cp <= 0xFE0F)) {
+    return 0;
+  }
+  if ((cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
+      (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+      (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+      (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x1F300 && cp <= 0x1FAFF) ||
+      (cp >= 0x20000 && cp <= 0x3FFFD)) {
+    return 2;
+  }
+  return 1;
+}
+
+// Terminal columns of line[from, to): tabs are kept by the caller, so a tab counts 0 here.
+size_t displayWidth(std::string_view line, size_t from, size_t to) {
+  size_t width = 0;
+  for (size_t i = from; i < to && i < line.size();) {
+    size_t len = 1;
+    width += line[i] == '\t' ? 0 : charWidth(line, i, &len);
+    i += len;
+  }
+  return width;
+}
+
+// The source line, then a caret line that keeps the line's tabs so the caret lines up. The
+// caret sits under the character at byte column loc.column and underlines `length` bytes,
+// both measured in what the terminal draws (UTF-8 characters, wide characters).
 void appendSnippet(std::string& out, const SourceManager& sources, SourceLoc loc, uint32_t length,
                    const TextStyle& style) {
   if (!loc.valid()) {
@@ -80,14 +121,22 @@ void appendSnippet(std::string& out, const SourceManager& sources, SourceLoc loc
   out += '\n';
   std::string caret;
   size_t col = loc.column > 0 ? loc.column - 1 : 0;
-  for (size_t i = 0; i < col && i < line.size(); ++i) {
-    caret += line[i] == '\t' ? '\t' : ' ';
+  for (size_t i = 0; i < col && i < line.size();) {
+    size_t len = 1;
+    if (line[i] == '\t') {
+      caret += '\t';
+    } else {
+      caret.append(static_cast<size_t>(charWidth(line, i, &len)), ' ');
+    }
+    i += len;
   }
   for (size_t i = line.size(); i < col; ++i) {
     caret += ' ';
   }
   size_t avail = line.size() > col ? line.size() - col : 1;
-  size_t len = std::max<size_t>(1, std::min<size_t>(length, avail));
+  size_t bytes = std::max<size_t>(1, std::min<size_t>(length, avail));
+  size_t width = col < line.size() ? displayWidth(line, col, col + bytes) : 1;
+  size_t len = std::max<size_t>(1, width);
   std::string marks = "^" + std::string(len - 1, '~');
   if (style.color) {
     out += caret + "\033[1;32m" + marks + kReset + "\n";
@@ -135,6 +184,11 @@ std::string summaryLine(const frontend::LintResult& r) {
   return line;
 }
 
+std::string successLine(const frontend::LintResult& result) {
+  return fmt::format("\u2714 No validation issues found when analyzing {}.\n",
+                     plural(result.files, "file"));
+}
+
 std::string renderText(const frontend::LintResult& result, const SourceManager& sources,
                        const TextStyle& style) {
   std::string out;
@@ -152,6 +206,12 @@ std::string renderText(const frontend::LintResult& result, const SourceManager& 
       out += fmt::format("{}: note: {}\n", locPrefix(sources, n.loc), n.message);
       appendSnippet(out, sources, n.loc, 1, style);
     }
+  }
+  if (style.quiet) {
+    return out;
+  }
+  if (result.diagnostics.empty()) {
+    out += successLine(result);
   }
   out += summaryLine(result) + "\n";
   return out;
@@ -315,8 +375,7 @@ std::string renderIstioctl(const frontend::LintResult& result, const SourceManag
       *stderr_out += "Error(s) adding files:\n" + parse_errors;
     }
     if (lines.empty()) {
-      *stderr_out += fmt::format("\u2714 No validation issues found when analyzing {}.\n",
-                                 plural(result.files, "file"));
+      *stderr_out += successLine(result);
     }
   }
   return out;

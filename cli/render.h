@@ -11,9 +11,11 @@ namespace meshc::cli {
 
 struct TextStyle {
   bool color = false;
+  bool quiet = false;  // diagnostics only: no success line, no summary
 };
 
-/// `path:line:col: severity[id]: message`, the source line and a caret line, then a summary.
+/// `path:line:col: severity[id]: message`, the source line and a caret line, then a summary;
+/// with no diagnostics, istioctl's success line (successLine()) before the summary.
 std::string renderText(const frontend::LintResult& result, const SourceManager& sources,
                        const TextStyle& style);
 /// Exactly one JSON object: {"diagnostics": [...], "summary": {...}}.
@@ -23,6 +25,8 @@ std::string renderSarif(const frontend::LintResult& result, const SourceManager&
 /// `istioctl analyze` log lines on stdout; stderr_out receives what istioctl prints on stderr.
 std::string renderIstioctl(const frontend::LintResult& result, const SourceManager& sources,
                            std::string* stderr_out);
+/// istioctl's "✔ No validation issues found when analyzing N files." with its newline.
+std::string successLine(const frontend::LintResult& result);
 /// One-line summary: "2 errors, 1 warning, 0 infos in 5 resources from 3 files".
 std::string summaryLine(const frontend::LintResult& result);
 

@@ -5,6 +5,7 @@
 
 #include <charconv>
 #include <iostream>
+#include <set>
 
 #include "codegen/codegen.h"
 #include "lower/proxy_config.h"
@@ -91,7 +92,8 @@ std::string ProxySpec::key() const {
 }
 
 Expected<ProxySpec> proxyFromFlags(const std::string& gateway, const std::string& sidecar,
-                                   const std::string& name_space) {
+                                   const std::string& name_space,
+                                   const std::string& sidecar_namespace) {
   if (gateway.empty() == sidecar.empty()) {
     return Status::error(StatusCode::kInvalidArgument,
                          "give exactly one of --gateway LABELS or --sidecar LABELS");
@@ -101,7 +103,7 @@ Expected<ProxySpec> proxyFromFlags(const std::string& gateway, const std::string
   proxy.identity.kind =
       is_gateway ? lower::ProxyIdentity::Kind::kGateway : lower::ProxyIdentity::Kind::kSidecar;
   proxy.identity.name_space =
-      !name_space.empty() ? name_space : (is_gateway ? "istio-system" : "default");
+      !name_space.empty() ? name_space : (is_gateway ? "istio-system" : sidecar_namespace);
   Expected<model::StringMap> labels = parseLabels(is_gateway ? gateway : sidecar);
   if (!labels) {
     return labels.status();
@@ -110,39 +112,129 @@ Expected<ProxySpec> proxyFromFlags(const std::string& gateway, const std::string
   return proxy;
 }
 
-Expected<ProxySpec> proxyFromJson(const json& j) {
+namespace {
+
+// A usage error about one field of a request or proxy object; `field` (when asked for) receives
+// the field's dotted path so callers can point at its line.
+Status fieldError(std::string* field, std::string path, std::string message) {
+  if (field != nullptr) {
+    *field = std::move(path);
+  }
+  return Status::error(StatusCode::kInvalidArgument, std::move(message));
+}
+
+// What a JSON value is, for "expected X, found Y" messages.
+std::string jsonTypeName(const json& j) {
+  switch (j.type()) {
+    case json::value_t::null:
+      return "null";
+    case json::value_t::boolean:
+      return "a boolean";
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned:
+    case json::value_t::number_float:
+      return "a number";
+    case json::value_t::string:
+      return "a string";
+    case json::value_t::array:
+      return "a list";
+    case json::value_t::object:
+      return "an object";
+    default:
+      return "a " + std::string(j.type_name());
+  }
+}
+
+}  // namespace
+
+Expected<ProxySpec> proxyFromJson(const json& j, const std::string& sidecar_namespace,
+                                  std::string* field) {
   if (!j.is_object()) {
-    return Status::error(StatusCode::kInvalidArgument, "\"proxy\" must be an object");
+    return fieldError(field, "proxy", "\"proxy\" must be an object, found " + jsonTypeName(j));
   }
   ProxySpec p;
-  std::string kind = j.value("kind", "");
+  for (const auto& [k, v] : j.items()) {
+    if (k != "kind" && k != "namespace" && k != "labels") {
+      return fieldError(field, "proxy." + k,
+                        "unknown field \"proxy." + k + "\"; expected kind, namespace, labels");
+    }
+  }
+  std::string kind;
+  if (j.contains("kind")) {
+    if (!j["kind"].is_string()) {
+      return fieldError(field, "proxy.kind",
+                        "proxy.kind must be \"gateway\" or \"sidecar\", found " +
+                            jsonTypeName(j["kind"]) + " " + j["kind"].dump());
+    }
+    kind = j["kind"].get<std::string>();
+  }
   if (kind == "gateway") {
     p.identity.kind = lower::ProxyIdentity::Kind::kGateway;
     p.identity.name_space = "istio-system";
   } else if (kind == "sidecar") {
     p.identity.kind = lower::ProxyIdentity::Kind::kSidecar;
+    p.identity.name_space = sidecar_namespace;
   } else {
-    return Status::error(StatusCode::kInvalidArgument,
-                         "proxy.kind must be \"gateway\" or \"sidecar\", found \"" + kind + "\"");
+    return fieldError(field, j.contains("kind") ? "proxy.kind" : "proxy",
+                      "proxy.kind must be \"gateway\" or \"sidecar\", found \"" + kind + "\"");
   }
   if (j.contains("namespace")) {
     if (!j["namespace"].is_string()) {
-      return Status::error(StatusCode::kInvalidArgument, "proxy.namespace must be a string");
+      return fieldError(field, "proxy.namespace",
+                        "proxy.namespace must be a string, found " + jsonTypeName(j["namespace"]));
     }
     p.identity.name_space = j["namespace"].get<std::string>();
   }
   if (j.contains("labels")) {
     if (!j["labels"].is_object()) {
-      return Status::error(StatusCode::kInvalidArgument, "proxy.labels must be an object");
+      return fieldError(field, "proxy.labels",
+                        "proxy.labels must be a map of label names to values, found " +
+                            jsonTypeName(j["labels"]));
     }
     for (const auto& [k, v] : j["labels"].items()) {
       if (!v.is_string()) {
-        return Status::error(StatusCode::kInvalidArgument, "proxy.labels values must be strings");
+        return fieldError(field, "proxy.labels." + k,
+                          "proxy.labels." + k + " must be a string, found " + jsonTypeName(v) +
+                              " (quote it in YAML)");
       }
       p.identity.labels[k] = v.get<std::string>();
     }
   }
   return p;
+}
+
+Expected<RequestLine> requestLineFromJson(const json& j, const std::string& sidecar_namespace,
+                                          std::string* field) {
+  if (!j.is_object()) {
+    return fieldError(field, "", "expected a JSON object, found " + jsonTypeName(j));
+  }
+  RequestLine out;
+  for (const auto& [k, v] : j.items()) {
+    if (k != "name" && k != "proxy" && k != "request") {
+      return fieldError(field, k, "unknown field \"" + k + "\"; expected name, proxy, request");
+    }
+  }
+  if (j.contains("name")) {
+    if (!j["name"].is_string()) {
+      return fieldError(field, "name", "name must be a string, found " + jsonTypeName(j["name"]));
+    }
+    out.name = j["name"].get<std::string>();
+  }
+  if (j.contains("proxy")) {
+    Expected<ProxySpec> p = proxyFromJson(j["proxy"], sidecar_namespace, field);
+    if (!p) {
+      return p.status();
+    }
+    out.proxy = std::move(*p);
+  }
+  Expected<sim::SimRequest> r =
+      requestFromJson(j.contains("request") ? j["request"] : json::object(), field);
+  if (!r) {
+    return r.status();
+  }
+  out.request = std::move(*r);
+  out.request.name = out.name;
+  return out;
 }
 
 Expected<const sim::Simulator*> SimulatorCache::get(const ProxySpec& proxy) {
@@ -175,8 +267,7 @@ Expected<BundleSimulator> loadBundleSimulator(const std::string& path, SourceMan
   bundle::BundleErrorKind kind{};
   Expected<bundle::Bundle> b = bundle::readBundle(*bytes, path, &kind);
   if (!b) {
-    return Status::error(b.status().code(), b.status().message() + " [" +
-                                                bundle::bundleErrorKindName(kind) + "]");
+    return Status::error(b.status().code(), bundleErrorText(b.status(), kind));
   }
   uint32_t first = static_cast<uint32_t>(sources.size());
   for (const std::string& f : b->source_files) {
@@ -233,13 +324,27 @@ Expected<BundleSimulator> loadBundleSimulator(const std::string& path, SourceMan
   return out;
 }
 
+std::string bundleErrorText(const Status& status, bundle::BundleErrorKind kind) {
+  return fmt::format("error[{}]: {}", bundle::bundleErrorKindName(kind), status.message());
+}
+
 bool sameProxy(const lower::ProxyIdentity& a, const lower::ProxyIdentity& b) {
   return a.kind == b.kind && a.name_space == b.name_space && a.labels == b.labels;
 }
 
-Expected<sim::SimRequest> requestFromJson(const json& j) {
+Expected<sim::SimRequest> requestFromJson(const json& j, std::string* field) {
   if (!j.is_object()) {
-    return Status::error(StatusCode::kInvalidArgument, "\"request\" must be an object");
+    return fieldError(field, "request", "\"request\" must be an object, found " + jsonTypeName(j));
+  }
+  static const std::set<std::string> kKeys = {"authority", "host",     "path", "method",  "scheme",
+                                              "address",   "protocol", "port", "headers", "tls"};
+  for (const auto& [k, v] : j.items()) {
+    if (kKeys.count(k) == 0) {
+      return fieldError(field, "request." + k,
+                        "unknown field \"request." + k +
+                            "\"; expected authority, host, path, method, scheme, port, headers, "
+                            "tls, protocol, address");
+    }
   }
   sim::SimRequest r;
   auto str = [&](const char* key, std::string* out) -> Status {
@@ -247,8 +352,9 @@ Expected<sim::SimRequest> requestFromJson(const json& j) {
       return Status::ok();
     }
     if (!j[key].is_string()) {
-      return Status::error(StatusCode::kInvalidArgument,
-                           fmt::format("request.{} must be a string", key));
+      return fieldError(
+          field, fmt::format("request.{}", key),
+          fmt::format("request.{} must be a string, found {}", key, jsonTypeName(j[key])));
     }
     *out = j[key].get<std::string>();
     return Status::ok();
@@ -269,43 +375,60 @@ Expected<sim::SimRequest> requestFromJson(const json& j) {
   if (protocol == "tcp") {
     r.protocol = sim::SimRequest::Protocol::kTcp;
   } else if (protocol != "http") {
-    return Status::error(StatusCode::kInvalidArgument,
-                         "request.protocol must be \"http\" or \"tcp\", found \"" + protocol + "\"");
+    return fieldError(field, "request.protocol",
+                      "request.protocol must be \"http\" or \"tcp\", found \"" + protocol + "\"");
   }
   if (j.contains("port")) {
     if (!j["port"].is_number_unsigned() || j["port"].get<uint64_t>() == 0 ||
         j["port"].get<uint64_t>() > 65535) {
-      return Status::error(StatusCode::kInvalidArgument, "request.port must be 1..65535");
+      return fieldError(field, "request.port",
+                        "request.port must be a number 1..65535, found " + j["port"].dump());
     }
     r.port = j["port"].get<uint32_t>();
   }
   if (j.contains("headers")) {
     if (!j["headers"].is_object()) {
-      return Status::error(StatusCode::kInvalidArgument, "request.headers must be an object");
+      return fieldError(field, "request.headers",
+                        "request.headers must be a map of header names to values, found " +
+                            jsonTypeName(j["headers"]));
     }
     for (const auto& [k, v] : j["headers"].items()) {
+      std::string path = "request.headers." + k;
       if (v.is_string()) {
         r.http.headers.emplace_back(k, v.get<std::string>());
       } else if (v.is_array()) {
         for (const json& item : v) {
           if (!item.is_string()) {
-            return Status::error(StatusCode::kInvalidArgument, "request.headers values must be strings");
+            return fieldError(field, path,
+                              path + " must be a string or a list of strings, found a list with " +
+                                  jsonTypeName(item));
           }
           r.http.headers.emplace_back(k, item.get<std::string>());
         }
       } else {
-        return Status::error(StatusCode::kInvalidArgument, "request.headers values must be strings");
+        return fieldError(field, path,
+                          path + " must be a string or a list of strings, found " +
+                              jsonTypeName(v) + " (quote it in YAML)");
       }
     }
   }
   if (j.contains("tls")) {
     if (!j["tls"].is_object()) {
-      return Status::error(StatusCode::kInvalidArgument, "request.tls must be an object");
+      return fieldError(field, "request.tls",
+                        "request.tls must be an object, found " + jsonTypeName(j["tls"]));
     }
     r.tls = true;
+    for (const auto& [k, v] : j["tls"].items()) {
+      if (k != "sni") {
+        return fieldError(field, "request.tls." + k,
+                          "unknown field \"request.tls." + k + "\"; expected sni");
+      }
+    }
     if (j["tls"].contains("sni")) {
       if (!j["tls"]["sni"].is_string()) {
-        return Status::error(StatusCode::kInvalidArgument, "request.tls.sni must be a string");
+        return fieldError(
+            field, "request.tls.sni",
+            "request.tls.sni must be a string, found " + jsonTypeName(j["tls"]["sni"]));
       }
       r.sni = j["tls"]["sni"].get<std::string>();
     }
@@ -318,8 +441,8 @@ Expected<sim::SimRequest> requestFromJson(const json& j) {
       uint32_t p = 0;
       auto [ptr, ec] = std::from_chars(a.data() + colon + 1, a.data() + a.size(), p);
       if (ec != std::errc() || ptr != a.data() + a.size() || p == 0 || p > 65535) {
-        return Status::error(StatusCode::kInvalidArgument,
-                             "invalid port in request.authority \"" + a + "\"");
+        return fieldError(field, "request.authority",
+                          "invalid port in request.authority \"" + a + "\"");
       }
       r.port = p;
     }
@@ -328,11 +451,12 @@ Expected<sim::SimRequest> requestFromJson(const json& j) {
     r.http.path = "/";
   }
   if (r.http.path.front() != '/') {
-    return Status::error(StatusCode::kInvalidArgument,
-                         "request.path must start with '/', found \"" + r.http.path + "\"");
+    return fieldError(field, "request.path",
+                      "request.path must start with '/', found \"" + r.http.path + "\"");
   }
   if (r.http.scheme != "http" && r.http.scheme != "https") {
-    return Status::error(StatusCode::kInvalidArgument, "request.scheme must be http or https");
+    return fieldError(field, "request.scheme",
+                      "request.scheme must be http or https, found \"" + r.http.scheme + "\"");
   }
   return r;
 }

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,13 +46,31 @@ struct ProxySpec {
 };
 
 /// From --gateway LABELS / --sidecar LABELS (exactly one non-empty) and -n NS (default
-/// istio-system for gateways, default for sidecars); fails with a usage message.
+/// istio-system for gateways, `sidecar_namespace` for sidecars); fails with a usage message.
 Expected<ProxySpec> proxyFromFlags(const std::string& gateway, const std::string& sidecar,
-                                   const std::string& name_space);
+                                   const std::string& name_space,
+                                   const std::string& sidecar_namespace = "default");
 
 /// Reads {"kind", "namespace", "labels"}; the default namespace is istio-system for gateways,
-/// default for sidecars.
-Expected<ProxySpec> proxyFromJson(const nlohmann::json& j);
+/// `sidecar_namespace` for sidecars. A missing, unknown or wrongly typed field fails with a
+/// usage message; `field`, when given, receives the offending field's dotted path
+/// ("proxy.labels") so the caller can point at its line.
+Expected<ProxySpec> proxyFromJson(const nlohmann::json& j,
+                                  const std::string& sidecar_namespace = "default",
+                                  std::string* field = nullptr);
+
+/// One line of a request file: {"name", "proxy", "request"}, every field optional.
+struct RequestLine {
+  std::string name;
+  std::optional<ProxySpec> proxy;  // absent: the command's default proxy, if any
+  sim::SimRequest request;
+};
+
+/// Reads one request-file object; fails with a usage message on an unknown or wrongly typed
+/// field (`field` as for proxyFromJson).
+Expected<RequestLine> requestLineFromJson(const nlohmann::json& j,
+                                          const std::string& sidecar_namespace = "default",
+                                          std::string* field = nullptr);
 
 /// Builds simulators per proxy on demand and keeps them.
 class SimulatorCache {
@@ -79,16 +98,21 @@ struct BundleSimulator {
 /// and portable decision trees; the source map's files are added to `sources` (paths only) so
 /// results name file:line. With kNative, the bundle's native code is linked (a platform that
 /// does not fit, or a bundle without native code, leaves a warning and the portable tree).
-/// Fails with "PATH: message [error-kind]" on any bundle error.
+/// Fails with bundleErrorText() as the message on any bundle error.
 Expected<BundleSimulator> loadBundleSimulator(const std::string& path, SourceManager& sources,
                                               sim::EngineKind engine);
+
+/// How `inspect` and `simulate --bundle` both report a bundle that fails to read:
+/// "error[KIND]: PATH: message" (KIND is the reader's error class, e.g. checksum-mismatch).
+std::string bundleErrorText(const Status& status, bundle::BundleErrorKind kind);
 
 /// Same kind, namespace and labels.
 bool sameProxy(const lower::ProxyIdentity& a, const lower::ProxyIdentity& b);
 
 /// A request object of a request file or test file ("port", "authority", "path", "method",
-/// "scheme", "headers", "tls": {"sni"}, "protocol", "address"); fails with a message.
-Expected<sim::SimRequest> requestFromJson(const nlohmann::json& j);
+/// "scheme", "headers", "tls": {"sni"}, "protocol", "address"); fails with a usage message on
+/// an unknown or wrongly typed field (`field` as for proxyFromJson).
+Expected<sim::SimRequest> requestFromJson(const nlohmann::json& j, std::string* field = nullptr);
 
 /// The simulate result in the documented JSON shape.
 nlohmann::json resultToJson(const sim::SimResult& r, const SourceManager& sources);

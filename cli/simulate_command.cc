@@ -1,12 +1,13 @@
 // `meshc simulate`: where does one request (or a JSONL file of requests) go through a proxy?
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/routing_flags.h"
 #include "cli/routing_input.h"
 
 namespace meshc::cli {
@@ -14,23 +15,20 @@ namespace meshc::cli {
 namespace {
 
 struct SimulateFlags {
-  std::vector<std::string> files;
-  std::string gateway;
-  std::string sidecar;
-  std::string name_space;
+  RoutingFlags routing;
   std::string request_line;
   std::vector<std::string> headers;
   std::string sni;
   bool tcp = false;
   std::string requests_file;
   std::string output;
-  std::string engine;  // "" = native where supported
-  std::string mesh_config;
   std::string bundle;
 };
 
 // Where each request's simulator comes from: the manifests (built per proxy) or one bundle.
-using SimulatorFor = std::function<Expected<const sim::Simulator*>(const nlohmann::json& proxy)>;
+// The proxy is the request line's, else the --gateway/--sidecar one; absent when neither.
+using SimulatorFor =
+    std::function<Expected<const sim::Simulator*>(const std::optional<ProxySpec>& proxy)>;
 
 // Runs the requests of a JSONL file; one JSON object per input line, in order.
 int runRequestsFile(const SimulateFlags& flags, const SimulatorFor& simulator_for,
@@ -55,21 +53,21 @@ int runRequestsFile(const SimulateFlags& flags, const SimulatorFor& simulator_fo
       std::cerr << fmt::format("{}:{}: error: {}\n", flags.requests_file, line_no, msg);
     };
     nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) {
-      fail("not a JSON object");
+    if (j.is_discarded()) {
+      fail("not valid JSON; expected one JSON object per line");
       continue;
     }
-    Expected<sim::SimRequest> req = requestFromJson(j.value("request", nlohmann::json::object()));
-    if (!req) {
-      fail(req.status().message());
+    Expected<RequestLine> parsed = requestLineFromJson(j, flags.routing.default_namespace);
+    if (!parsed) {
+      fail(parsed.status().message());
       continue;
     }
-    req->name = j.value("name", "");
-    Expected<const sim::Simulator*> s = simulator_for(j.value("proxy", nlohmann::json()));
+    Expected<const sim::Simulator*> s = simulator_for(parsed->proxy);
     if (!s) {
       fail(s.status().message());
       continue;
     }
+    const sim::SimRequest* req = &parsed->request;
     nlohmann::json out = resultToJson((*s)->run(*req, engine), sources);
     if (!req->name.empty()) {
       out["name"] = req->name;
@@ -133,10 +131,11 @@ int printResult(const SimulateFlags& flags, const sim::SimResult& result,
 
 // --bundle: the proxy, routes and decision trees all come from the compiled artifact.
 int runSimulateBundle(const SimulateFlags& flags, sim::EngineKind engine) {
-  if (!flags.files.empty() || !flags.gateway.empty() || !flags.sidecar.empty() ||
-      !flags.name_space.empty() || !flags.mesh_config.empty()) {
+  const RoutingFlags& r = flags.routing;
+  if (!r.files.empty() || r.proxyGiven() || !r.proxy_namespace.empty() || !r.mesh_config.empty() ||
+      r.default_namespace != "default") {
     std::cerr << "meshc simulate: --bundle fixes the proxy and its configuration; drop -f, "
-                 "--gateway, --sidecar, -n and --mesh-config\n";
+                 "--gateway, --sidecar, -n, --default-namespace and --mesh-config\n";
     return kExitUsage;
   }
   SourceManager sources;
@@ -150,13 +149,10 @@ int runSimulateBundle(const SimulateFlags& flags, sim::EngineKind engine) {
   }
   const sim::Simulator* simulator = loaded->simulator.get();
   if (!flags.requests_file.empty()) {
-    SimulatorFor from_bundle = [&](const nlohmann::json& proxy) -> Expected<const sim::Simulator*> {
-      if (!proxy.is_null()) {
-        Expected<ProxySpec> p = proxyFromJson(proxy);
-        if (!p) {
-          return p.status();
-        }
-        if (!sameProxy(p->identity, simulator->config().proxy)) {
+    SimulatorFor from_bundle =
+        [&](const std::optional<ProxySpec>& proxy) -> Expected<const sim::Simulator*> {
+      if (proxy) {
+        if (!sameProxy(proxy->identity, simulator->config().proxy)) {
           return Status::error(StatusCode::kInvalidArgument,
                                "this request's proxy is not the one " + flags.bundle +
                                    " was compiled for");
@@ -175,7 +171,7 @@ int runSimulateBundle(const SimulateFlags& flags, sim::EngineKind engine) {
 }
 
 int runSimulate(const SimulateFlags& flags) {
-  Expected<sim::EngineKind> engine = parseEngine(flags.engine);
+  Expected<sim::EngineKind> engine = parseEngine(flags.routing.engine);
   if (!engine) {
     std::cerr << "meshc simulate: " << engine.status().message() << "\n";
     return kExitUsage;
@@ -183,29 +179,37 @@ int runSimulate(const SimulateFlags& flags) {
   if (!flags.bundle.empty()) {
     return runSimulateBundle(flags, *engine);
   }
-  if (flags.files.empty()) {
+  if (flags.routing.files.empty()) {
     std::cerr << "meshc simulate: give the manifests with -f PATH\n";
     return kExitUsage;
   }
   SourceManager sources;
-  Expected<RoutingInput> input = loadRouting(flags.files, "default", flags.mesh_config, sources);
+  Expected<RoutingInput> input = flags.routing.load(sources);
   if (!input) {
     std::cerr << "meshc simulate: " << input.status().message() << "\n";
     return kExitUsage;
   }
   warnRejected(*input, "simulate");
   if (!flags.requests_file.empty()) {
+    Expected<std::optional<ProxySpec>> default_proxy = flags.routing.defaultProxy();
+    if (!default_proxy) {
+      std::cerr << "meshc simulate: " << default_proxy.status().message() << "\n";
+      return kExitUsage;
+    }
     SimulatorCache cache(input->config, *engine);
-    SimulatorFor from_manifests = [&](const nlohmann::json& proxy) -> Expected<const sim::Simulator*> {
-      Expected<ProxySpec> p = proxyFromJson(proxy.is_null() ? nlohmann::json::object() : proxy);
+    SimulatorFor from_manifests =
+        [&](const std::optional<ProxySpec>& proxy) -> Expected<const sim::Simulator*> {
+      const std::optional<ProxySpec>& p = proxy ? proxy : *default_proxy;
       if (!p) {
-        return p.status();
+        return Status::error(StatusCode::kInvalidArgument,
+                             "this request names no proxy; give \"proxy\" on the line or "
+                             "--gateway/--sidecar on the command line");
       }
       return cache.get(*p);
     };
     return runRequestsFile(flags, from_manifests, sources, *engine);
   }
-  Expected<ProxySpec> proxy = proxyFromFlags(flags.gateway, flags.sidecar, flags.name_space);
+  Expected<ProxySpec> proxy = flags.routing.proxy();
   if (!proxy) {
     std::cerr << "meshc simulate: " << proxy.status().message() << "\n";
     return kExitUsage;
@@ -228,21 +232,16 @@ int runSimulate(const SimulateFlags& flags) {
 
 std::function<int()> setupSimulate(CLI::App& sub) {
   auto flags = std::make_shared<SimulateFlags>();
-  sub.add_option("-f,--file", flags->files, "manifests: files, directories or - (repeatable)")->allow_extra_args(false);
-  sub.add_option("--gateway", flags->gateway, "gateway proxy labels, e.g. istio=ingressgateway");
-  sub.add_option("--sidecar", flags->sidecar, "sidecar proxy (workload) labels, e.g. app=web");
-  sub.add_option("-n,--namespace", flags->name_space,
-                 "the proxy's namespace (default istio-system for gateways, default for sidecars)");
+  addRoutingFlags(sub, flags->routing, EngineFlag::kRegister);
   sub.add_option("request", flags->request_line, "'METHOD URL', e.g. 'GET https://shop.example.com/cart'");
   sub.add_option("-H,--header", flags->headers, "request header 'name: value' (repeatable)");
   sub.add_option("--sni", flags->sni, "TLS SNI (makes the connection TLS)");
   sub.add_flag("--tcp", flags->tcp, "a raw TCP connection instead of HTTP");
-  sub.add_option("--requests", flags->requests_file, "JSONL file of requests (one result per line)");
+  sub.add_option("--requests", flags->requests_file,
+                 "JSONL file of requests (one result per line); lines without \"proxy\" use "
+                 "--gateway/--sidecar");
   sub.add_option("-o,--output", flags->output, "text, json (single request) or jsonl (--requests)")
       ->check(CLI::IsMember({"text", "json", "jsonl"}));
-  sub.add_option("--engine", flags->engine, "route selection engine: native (default where supported), interpreter or reference")
-      ->check(CLI::IsMember({"native", "interpreter", "reference"}));
-  sub.add_option("--mesh-config", flags->mesh_config, "MeshConfig file");
   sub.add_option("--bundle", flags->bundle,
                  "answer from a compiled bundle (meshc compile) instead of manifests");
   return [flags] { return runSimulate(*flags); };

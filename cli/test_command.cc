@@ -1,8 +1,8 @@
 // `meshc test`: route test files (YAML lists of {name, proxy, request, expect}), failures with a
 // diff, JUnit XML, and route coverage — Envoy's router check tool, for Istio configs.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/routing_flags.h"
 #include "cli/routing_input.h"
 #include "frontend/yaml_tree.h"
 
@@ -18,26 +19,26 @@ namespace meshc::cli {
 namespace {
 
 struct TestFlags {
-  std::vector<std::string> files;
+  RoutingFlags routing;
   std::vector<std::string> tests;
   std::string output = "text";
   bool coverage = false;
   double min_coverage = -1;
-  std::string engine;  // "" = native where supported
-  std::string mesh_config;
 };
 
 struct TestCase {
   std::string name;
   std::string file;
   uint32_t line = 0;
-  nlohmann::json proxy, request, expect;
+  ProxySpec proxy;
+  sim::SimRequest request;
+  nlohmann::json expect;
 };
 
 struct TestOutcome {
   const TestCase* test;
   std::vector<std::string> problems;  // empty = passed
-  std::string error;                  // the test itself is malformed
+  std::string error;                  // the proxy could not be built
 };
 
 const std::set<std::string>& expectKeys() {
@@ -49,8 +50,27 @@ const std::set<std::string>& expectKeys() {
   return keys;
 }
 
-// Reads one test file; problems become messages with file:line.
+// The line of the deepest node on a dotted field path ("proxy.labels.app") under `n`, so an
+// error points at the field itself rather than at its test.
+uint32_t lineOfField(const frontend::Node* n, std::string_view path) {
+  uint32_t line = n->loc().line;
+  while (!path.empty() && n != nullptr && n->isMap()) {
+    size_t dot = path.find('.');
+    const frontend::MapEntry* e = n->entry(path.substr(0, dot));
+    if (e == nullptr) {
+      break;
+    }
+    line = e->key_loc.line;
+    n = e->value;
+    path = dot == std::string_view::npos ? std::string_view() : path.substr(dot + 1);
+  }
+  return line;
+}
+
+// Reads one test file; every malformed test becomes a message with file:line, and the rest of
+// the file is still checked.
 std::vector<TestCase> readTests(const std::string& path, SourceManager& sources,
+                                const TestFlags& flags, const std::optional<ProxySpec>& flag_proxy,
                                 std::vector<std::string>& errors,
                                 std::vector<std::unique_ptr<frontend::YamlArena>>& arenas) {
   std::ifstream in(path, std::ios::binary);
@@ -67,13 +87,28 @@ std::vector<TestCase> readTests(const std::string& path, SourceManager& sources,
   for (const Diagnostic& d : sink.diagnostics()) {
     errors.push_back(fmt::format("{}:{}:{}: {}", path, d.loc.line, d.loc.column, d.message));
   }
+  const std::string& sidecar_ns = flags.routing.default_namespace;
   std::vector<TestCase> out;
   for (const frontend::YamlDocument& doc : docs) {
     const frontend::Node* list = doc.root;
-    nlohmann::json default_proxy;
+    std::optional<ProxySpec> default_proxy = flag_proxy;
     if (list->isMap()) {
+      for (const frontend::MapEntry& e : list->entries()) {
+        if (e.key != "proxy" && e.key != "tests") {
+          errors.push_back(fmt::format("{}:{}: unknown field \"{}\"; expected proxy, tests", path,
+                                       e.key_loc.line, e.key));
+        }
+      }
       if (const frontend::Node* p = list->get("proxy")) {
-        default_proxy = nlohmann::json::parse(frontend::toJson(*p), nullptr, false);
+        std::string field;
+        Expected<ProxySpec> proxy = proxyFromJson(
+            nlohmann::json::parse(frontend::toJson(*p), nullptr, false), sidecar_ns, &field);
+        if (proxy) {
+          default_proxy = *proxy;
+        } else {
+          errors.push_back(
+              fmt::format("{}:{}: {}", path, lineOfField(list, field), proxy.status().message()));
+        }
       }
       list = list->get("tests");
     }
@@ -93,28 +128,68 @@ std::vector<TestCase> readTests(const std::string& path, SourceManager& sources,
         errors.push_back(fmt::format("{}:{}: a test must be a mapping", path, t.line));
         continue;
       }
-      t.name = j.value("name", fmt::format("{}:{}", path, t.line));
-      t.proxy = j.contains("proxy") ? j["proxy"] : default_proxy;
-      t.request = j.value("request", nlohmann::json::object());
-      t.expect = j.value("expect", nlohmann::json::object());
+      auto error = [&](std::string_view field, const std::string& message) {
+        errors.push_back(fmt::format("{}:{}: {}", path, lineOfField(item, field), message));
+      };
+      size_t errors_before = errors.size();
       for (const auto& [k, v] : j.items()) {
         if (k != "name" && k != "proxy" && k != "request" && k != "expect") {
-          errors.push_back(fmt::format("{}:{}: unknown test field \"{}\"; expected name, proxy, "
-                                       "request, expect",
-                                       path, t.line, k));
+          error(k,
+                fmt::format("unknown test field \"{}\"; expected name, proxy, request, expect", k));
         }
       }
+      t.name = fmt::format("{}:{}", path, t.line);
+      if (j.contains("name")) {
+        if (j["name"].is_string()) {
+          t.name = j["name"].get<std::string>();
+        } else {
+          error("name",
+                fmt::format("name must be a string, found {} (quote it)", j["name"].dump()));
+        }
+      }
+      std::string field;
+      if (j.contains("proxy")) {
+        Expected<ProxySpec> proxy = proxyFromJson(j["proxy"], sidecar_ns, &field);
+        if (proxy) {
+          t.proxy = *proxy;
+        } else {
+          error(field, proxy.status().message());
+        }
+      } else if (default_proxy) {
+        t.proxy = *default_proxy;
+      } else {
+        error("", fmt::format("test \"{}\" names no proxy; give \"proxy\" in the test or the "
+                              "file, or --gateway/--sidecar",
+                              t.name));
+      }
+      field.clear();
+      Expected<sim::SimRequest> request =
+          requestFromJson(j.contains("request") ? j["request"] : nlohmann::json::object(), &field);
+      if (request) {
+        t.request = std::move(*request);
+      } else {
+        error(field, request.status().message());
+      }
+      if (j.contains("expect")) {
+        t.expect = j["expect"];
+      }
       if (!t.expect.is_object() || t.expect.empty()) {
-        errors.push_back(fmt::format("{}:{}: test \"{}\" has no expect block", path, t.line, t.name));
+        error(t.expect.is_null() ? "" : "expect",
+              fmt::format("test \"{}\" has no expect block", t.name));
         continue;
       }
       for (const auto& [k, v] : t.expect.items()) {
         if (expectKeys().count(k) == 0) {
-          errors.push_back(fmt::format("{}:{}: unknown expect field \"{}\" in test \"{}\"", path,
-                                       t.line, k, t.name));
+          error("expect." + k,
+                fmt::format("unknown expect field \"{}\" in test \"{}\"", k, t.name));
+        } else if (k == "noRoute" && !v.is_boolean()) {
+          error("expect.noRoute",
+                fmt::format("expect.noRoute must be true or false, found {}", v.dump()));
         }
       }
-      out.push_back(std::move(t));
+      if (errors.size() == errors_before) {
+        out.push_back(std::move(t));
+      }
     }
   }
   return out;
@@ -171,17 +246,22 @@ std::string xmlEscape(std::string_view s) {
 }
 
 int runTest(const TestFlags& flags) {
-  Expected<sim::EngineKind> engine = parseEngine(flags.engine);
+  Expected<sim::EngineKind> engine = parseEngine(flags.routing.engine);
   if (!engine) {
     std::cerr << "meshc test: " << engine.status().message() << "\n";
     return kExitUsage;
   }
-  if (flags.files.empty() || flags.tests.empty()) {
+  if (flags.routing.files.empty() || flags.tests.empty()) {
     std::cerr << "meshc test: usage: meshc test -f MANIFESTS... TESTFILE...\n";
     return kExitUsage;
   }
+  Expected<std::optional<ProxySpec>> flag_proxy = flags.routing.defaultProxy();
+  if (!flag_proxy) {
+    std::cerr << "meshc test: " << flag_proxy.status().message() << "\n";
+    return kExitUsage;
+  }
   SourceManager sources;
-  Expected<RoutingInput> input = loadRouting(flags.files, "default", flags.mesh_config, sources);
+  Expected<RoutingInput> input = flags.routing.load(sources);
   if (!input) {
     std::cerr << "meshc test: " << input.status().message() << "\n";
     return kExitUsage;
@@ -191,7 +271,7 @@ int runTest(const TestFlags& flags) {
   std::vector<std::unique_ptr<frontend::YamlArena>> arenas;
   std::vector<TestCase> tests;
   for (const std::string& f : flags.tests) {
-    std::vector<TestCase> t = readTests(f, sources, errors, arenas);
+    std::vector<TestCase> t = readTests(f, sources, flags, *flag_proxy, errors, arenas);
     tests.insert(tests.end(), std::make_move_iterator(t.begin()), std::make_move_iterator(t.end()));
   }
   if (!errors.empty()) {
@@ -206,13 +286,8 @@ int runTest(const TestFlags& flags) {
   std::map<std::string, const sim::Simulator*> simulators;
   for (const TestCase& t : tests) {
     TestOutcome o{&t, {}, ""};
-    Expected<ProxySpec> proxy = proxyFromJson(t.proxy);
-    Expected<sim::SimRequest> req = requestFromJson(t.request);
-    if (!proxy || !req) {
-      o.error = !proxy ? proxy.status().message() : req.status().message();
-      outcomes.push_back(o);
-      continue;
-    }
+    const ProxySpec* proxy = &t.proxy;
+    const sim::SimRequest* req = &t.request;
     Expected<const sim::Simulator*> s = cache.get(*proxy);
     if (!s) {
       o.error = s.status().message();
@@ -347,15 +422,13 @@ int runTest(const TestFlags& flags) {
 
 std::function<int()> setupTest(CLI::App& sub) {
   auto flags = std::make_shared<TestFlags>();
-  sub.add_option("-f,--file", flags->files, "manifests: files, directories or - (repeatable)")->allow_extra_args(false);
-  sub.add_option("tests", flags->tests, "route test files (YAML)");
+  addRoutingFlags(sub, flags->routing, EngineFlag::kRegister);
+  sub.add_option("tests", flags->tests,
+                 "route test files (YAML); tests without a proxy use --gateway/--sidecar");
   sub.add_option("-o,--output", flags->output, "text or junit")->check(CLI::IsMember({"text", "junit"}));
   sub.add_flag("--coverage", flags->coverage, "list the routes no test exercised");
   sub.add_option("--min-coverage", flags->min_coverage, "fail below this route coverage (percent)")
       ->check(CLI::Range(0.0, 100.0));
-  sub.add_option("--engine", flags->engine, "route selection engine: native (default where supported), interpreter or reference")
-      ->check(CLI::IsMember({"native", "interpreter", "reference"}));
-  sub.add_option("--mesh-config", flags->mesh_config, "MeshConfig file");
   return [flags] { return runTest(*flags); };
 }
 

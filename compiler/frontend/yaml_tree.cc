@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <sstream>
 #include <unordered_map>
 #include <unordered_set>
@@ -193,8 +194,9 @@ class TreeBuilder : public YAML::EventHandler {
   }
 
   void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
-                       YAML::EmitterStyle::value) override {
+                       YAML::EmitterStyle::value style) override {
     push(NodeKind::kSeq, mark, anchor);
+    frames_.back().flow = style == YAML::EmitterStyle::Flow;
   }
 
   void OnSequenceEnd() override {
@@ -211,8 +213,20 @@ class TreeBuilder : public YAML::EventHandler {
   }
 
   void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
-                  YAML::EmitterStyle::value) override {
+                  YAML::EmitterStyle::value style) override {
     push(NodeKind::kMap, mark, anchor);
+    frames_.back().flow = style == YAML::EmitterStyle::Flow;
+  }
+
+  /// Where the innermost flow collection of `kind` still open when parsing stopped begins (its
+  /// '[' or '{'); nullopt when there is none.
+  std::optional<SourceLoc> openFlow(NodeKind kind) const {
+    for (auto it = frames_.rbegin(); it != frames_.rend(); ++it) {
+      if (it->flow && it->node->kind() == kind) {
+        return it->node->loc();
+      }
+    }
+    return std::nullopt;
   }
 
   void OnMapEnd() override {
@@ -228,6 +242,7 @@ class TreeBuilder : public YAML::EventHandler {
     YAML::anchor_t anchor;
     uint64_t weight = 1;
     std::vector<const Node*> children;  // for maps: key, value, key, value, ...
+    bool flow = false;                  // written [a, b] or {a: b}
   };
   struct Anchored {
     const Node* node;
@@ -274,7 +289,7 @@ class TreeBuilder : public YAML::EventHandler {
     Node* n = alloc();
     n->kind_ = kind;
     n->loc_ = locOf(mark);
-    frames_.push_back(Frame{n, anchor, 1, {}});
+    frames_.push_back(Frame{n, anchor, 1, {}, false});
   }
 
   void finish(const Node* n, YAML::anchor_t anchor, uint64_t weight) {
@@ -617,6 +632,19 @@ std::vector<YamlDocument> parseYamlFile(const SourceManager& sources, uint32_t f
     if (!e.mark.is_null()) {
       loc.line = static_cast<uint32_t>(e.mark.line) + 1;
       loc.column = static_cast<uint32_t>(e.mark.column) + 1;
+    }
+    // yaml-cpp notices an unclosed '[' or '{' only where it gives up (often the end of the
+    // file); the bracket that was never closed is what the user has to find.
+    bool seq = e.msg == YAML::ErrorMsg::END_OF_SEQ_FLOW;
+    if (seq || e.msg == YAML::ErrorMsg::END_OF_MAP_FLOW) {
+      if (std::optional<SourceLoc> open = builder.openFlow(seq ? NodeKind::kSeq : NodeKind::kMap)) {
+        sink.report(fileError(*open, "yaml-syntax",
+                              seq ? "invalid YAML: this '[' is never closed; expected ']' after "
+                                    "the last item"
+                                  : "invalid YAML: this '{' is never closed; expected '}' after "
+                                    "the last entry"));
+        return std::move(builder.documents);
+      }
     }
     std::string msg = e.msg;
     if (!msg.empty()) {

@@ -89,7 +89,8 @@ with tempfile.TemporaryDirectory() as tmp:
               p.stdout)
     except ValueError as e:
         check("inspect -o json parses", False, f"{e}\n{p.stdout}{p.stderr}")
-    case("inspect of a file that is not a bundle", ["inspect", os.path.join(DATA, "clean.yaml")], 1,
+    case("inspect of a file that is not a bundle is a usage error (exit 2)",
+         ["inspect", os.path.join(DATA, "clean.yaml")], 2,
          stream="stderr", contains=["error[bad-magic]", "not a meshc routing bundle"])
     case("inspect of a missing file", ["inspect", os.path.join(tmp, "nope.mcb")], 2, stream="stderr")
 
@@ -121,18 +122,36 @@ with tempfile.TemporaryDirectory() as tmp:
 
     case("simulate --bundle refuses -f", ["simulate", "--bundle", gw, "-f", SHOP, "GET http://x/"], 2,
          stream="stderr", contains=["--bundle fixes the proxy"])
+    # A damaged bundle is an unusable input: inspect and simulate --bundle give the same words
+    # (after their "meshc COMMAND: " prefix) and the same exit code, 2.
+    gw_bytes = open(gw, "rb").read()
     truncated = os.path.join(tmp, "truncated.mcb")
     with open(truncated, "wb") as f:
-        f.write(open(gw, "rb").read()[:300])
-    case("simulate --bundle on a truncated bundle", ["simulate", "--bundle", truncated, "GET http://x/"],
-         2, stream="stderr", contains=["the file is 300 (truncated?) [size-mismatch]"])
+        f.write(gw_bytes[:300])
     flipped = os.path.join(tmp, "flipped.mcb")
-    data = bytearray(open(gw, "rb").read())
+    data = bytearray(gw_bytes)
     data[len(data) // 2] ^= 0x01
     with open(flipped, "wb") as f:
         f.write(bytes(data))
-    case("simulate --bundle on a damaged bundle", ["simulate", "--bundle", flipped, "GET http://x/"],
-         2, stream="stderr", contains=["(the file is damaged) [checksum-mismatch]"])
+    damaged = [
+        ("truncated", truncated,
+         f"error[size-mismatch]: {truncated}: header says the bundle is {len(gw_bytes)} bytes, "
+         "the file is 300 (truncated?)\n"),
+        ("bit-flipped", flipped, f"error[checksum-mismatch]: {flipped}: CRC-32C of the file is 0x"),
+    ]
+    for what, path, want in damaged:
+        ins = run("inspect", path)
+        sim = run("simulate", "--bundle", path, "GET http://x/")
+        ins_text = ins.stderr.removeprefix("meshc inspect: ")
+        sim_text = sim.stderr.removeprefix("meshc simulate: ")
+        check(f"inspect on a {what} bundle: exit 2, the reader's error class and message",
+              ins.returncode == 2 and ins.stdout == "" and ins.stderr.startswith("meshc inspect: ")
+              and ins_text.startswith(want), ins.stdout + ins.stderr)
+        check(f"simulate --bundle on a {what} bundle: the same text and exit code as inspect",
+              sim.returncode == ins.returncode and sim.stdout == "" and sim_text == ins_text,
+              f"inspect:\n{ins.stderr}simulate:\n{sim.stderr}")
+    check("the bit-flipped bundle is reported as damaged",
+          "(the file is damaged)\n" in run("inspect", flipped).stderr)
 
     reqs = os.path.join(tmp, "reqs.jsonl")
     with open(reqs, "w") as f:

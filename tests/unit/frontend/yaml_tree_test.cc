@@ -166,3 +166,27 @@ TEST_CASE("input on which yaml-cpp makes no progress is an error, not a hang", "
     CHECK(p.sink.diagnostics().back().id == "yaml-syntax");
   }
 }
+
+TEST_CASE("an unclosed flow collection is reported at its opening bracket", "[yaml]") {
+  struct Case {
+    const char* text;
+    uint32_t line, column;
+    const char* message;
+  };
+  const char* kSeq = "invalid YAML: this '[' is never closed; expected ']' after the last item";
+  const char* kMap = "invalid YAML: this '{' is never closed; expected '}' after the last entry";
+  for (const Case& c : {Case{"hosts: [a, b", 1, 8, kSeq},
+                        Case{"a: 1\nhosts: [a,\n  b\n", 2, 8, kSeq},
+                        Case{"hosts: [a, [b, c]\n", 1, 8, kSeq},
+                        Case{"labels: {app: web\nspec: 1\n", 1, 9, kMap},
+                        Case{"x: [a, {b: c\n", 1, 8, kMap}}) {
+    Parsed p(c.text);
+    INFO(c.text);
+    REQUIRE(p.sink.size() == 1);
+    const meshc::Diagnostic& d = p.sink.diagnostics()[0];
+    CHECK(d.id == "yaml-syntax");
+    CHECK(d.loc.line == c.line);
+    CHECK(d.loc.column == c.column);
+    CHECK(d.message == c.message);
+  }
+}
