@@ -387,28 +387,53 @@ bool sourceRefValid(const xds::SourceRef& loc, size_t files) {
   return loc.file == xds::SourceRef::kNoFile || loc.file < files;
 }
 
+// The checks both entry points make, in this order: the frame (length, magic, version, sizes,
+// reserved fields, CRC, section table), the strings, proxy and virtual-host sections, and the
+// native-code sub-header. readBundle() starts with exactly these, so a file that inspectBundle()
+// refuses is refused by readBundle() with the same error class, and `meshc inspect` and
+// `meshc simulate --bundle` name the same problem. `native_object` may be null (inspect).
+Status readCommonPrefix(Reader& reader, BundleHeader& header, std::vector<SectionEntry>& sections,
+                        xds::ProxyConfig& pc, std::vector<ir::RouteProgram>& programs,
+                        std::vector<std::vector<uint32_t>>& route_counts,
+                        std::optional<NativePlatform>& native, std::string* native_object) {
+  if (Status st = reader.readFrame(header, sections); !st) {
+    return st;
+  }
+  if (Status st = reader.decodeStrings(sections); !st) {
+    return st;
+  }
+  if (Status st = reader.decodeSection(sections, SectionKind::kProxy,
+                                       [&](DecodeIo& io) { codeProxySection(io, pc); });
+      !st) {
+    return st;
+  }
+  if (Status st = reader.decodeSection(
+          sections, SectionKind::kVirtualHosts,
+          [&](DecodeIo& io) { codeVirtualHostsSection(io, pc, programs, &route_counts); });
+      !st) {
+    return st;
+  }
+  if (std::string_view natv = reader.find(sections, SectionKind::kNativeCode);
+      natv.data() != nullptr) {
+    NativePlatform platform;
+    if (Status st = reader.decodeNative(natv, platform, native_object); !st) {
+      return st;
+    }
+    native = std::move(platform);
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 Expected<Bundle> readBundle(std::string_view bytes, std::string_view name,
                             BundleErrorKind* error_kind) {
   Reader reader(bytes, name, error_kind);
   Bundle b;
-  if (Status st = reader.readFrame(b.header, b.sections); !st) {
-    return st;
-  }
-  if (Status st = reader.decodeStrings(b.sections); !st) {
-    return st;
-  }
   xds::ProxyConfig& pc = b.config;
-  if (Status st = reader.decodeSection(b.sections, SectionKind::kProxy,
-                                       [&](DecodeIo& io) { codeProxySection(io, pc); });
-      !st) {
-    return st;
-  }
   std::vector<std::vector<uint32_t>> route_counts;
-  if (Status st = reader.decodeSection(
-          b.sections, SectionKind::kVirtualHosts,
-          [&](DecodeIo& io) { codeVirtualHostsSection(io, pc, b.programs, &route_counts); });
+  if (Status st = readCommonPrefix(reader, b.header, b.sections, pc, b.programs, route_counts,
+                                   b.native, &b.native_object);
       !st) {
     return st;
   }
@@ -501,19 +526,13 @@ Expected<Bundle> readBundle(std::string_view bytes, std::string_view name,
                          "route configuration " + p.name + ": " + st.message());
     }
   }
-  if (std::string_view natv = reader.find(b.sections, SectionKind::kNativeCode);
-      natv.data() != nullptr) {
-    NativePlatform platform;
-    if (Status st = reader.decodeNative(natv, platform, &b.native_object); !st) {
-      return st;
-    }
-    if (platform.function_count != b.programs.size()) {
-      return reader.fail(BundleErrorKind::kNativeCodeInvalid,
-                         "native code has " + std::to_string(platform.function_count) +
-                             " entry points for " + std::to_string(b.programs.size()) +
-                             " route configurations");
-    }
-    b.native = std::move(platform);
+  // The sub-header was read with the common prefix; its entry count can only be checked
+  // against the decoded trees (inspect does not decode them).
+  if (b.native && b.native->function_count != b.programs.size()) {
+    return reader.fail(BundleErrorKind::kNativeCodeInvalid,
+                       "native code has " + std::to_string(b.native->function_count) +
+                           " entry points for " + std::to_string(b.programs.size()) +
+                           " route configurations");
   }
   return b;
 }
@@ -522,23 +541,11 @@ Expected<BundleSummary> inspectBundle(std::string_view bytes, std::string_view n
                                       BundleErrorKind* error_kind) {
   Reader reader(bytes, name, error_kind);
   BundleSummary s;
-  if (Status st = reader.readFrame(s.header, s.sections); !st) {
-    return st;
-  }
-  if (Status st = reader.decodeStrings(s.sections); !st) {
-    return st;
-  }
   xds::ProxyConfig pc;
-  if (Status st = reader.decodeSection(s.sections, SectionKind::kProxy,
-                                       [&](DecodeIo& io) { codeProxySection(io, pc); });
-      !st) {
-    return st;
-  }
   std::vector<ir::RouteProgram> programs;
   std::vector<std::vector<uint32_t>> route_counts;
-  if (Status st = reader.decodeSection(
-          s.sections, SectionKind::kVirtualHosts,
-          [&](DecodeIo& io) { codeVirtualHostsSection(io, pc, programs, &route_counts); });
+  if (Status st = readCommonPrefix(reader, s.header, s.sections, pc, programs, route_counts,
+                                   s.native, nullptr);
       !st) {
     return st;
   }
@@ -552,14 +559,6 @@ Expected<BundleSummary> inspectBundle(std::string_view bytes, std::string_view n
       rs.routes += n;
     }
     s.route_configs.push_back(std::move(rs));
-  }
-  if (std::string_view natv = reader.find(s.sections, SectionKind::kNativeCode);
-      natv.data() != nullptr) {
-    NativePlatform platform;
-    if (Status st = reader.decodeNative(natv, platform, nullptr); !st) {
-      return st;
-    }
-    s.native = std::move(platform);
   }
   return s;
 }

@@ -85,7 +85,9 @@ Expected<Bundle> readBundle(std::string_view bytes, std::string_view name,
                             BundleErrorKind* error_kind = nullptr);
 
 /// The checks of readBundle() up to the section table (CRC included), then the proxy,
-/// virtual-host and native sub-header sections only.
+/// virtual-host and native sub-header sections only. readBundle() makes exactly these checks
+/// first, in the same order, so a bundle this refuses is refused by readBundle() with the same
+/// BundleErrorKind (fuzz_bundle checks it); readBundle() may refuse more.
 Expected<BundleSummary> inspectBundle(std::string_view bytes, std::string_view name,
                                       BundleErrorKind* error_kind = nullptr);
 

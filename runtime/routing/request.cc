@@ -3,28 +3,29 @@
 
 #include <algorithm>
 
+#include "base/ascii.h"
+
 namespace meshc::ir {
 
 namespace {
 
-std::string toLower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
+using detail::asciiLower;
 
-// Strips ":port" from a host, keeping bracketed IPv6 literals intact.
-std::string stripPort(std::string_view host) {
-  if (!host.empty() && host.front() == '[') {
-    size_t close = host.find(']');
-    return std::string(close == std::string_view::npos ? host : host.substr(0, close + 1));
+// Where the port starts in a Host value, the way Envoy's HeaderUtility::getPortStart() finds it
+// for `ignore_port_in_host_matching` (SEMANTICS 2.4): the last ':' unless a ']' follows it (a
+// bracketed IPv6 literal). Envoy checks nothing else: the port need not be numeric ("a.com:x"
+// and "a.com:" lose their suffix too), and an unbracketed IPv6 address ("::1") loses its last
+// group, since RFC 3986 3.2.2 says such an address must be bracketed.
+size_t portStart(std::string_view host) {
+  const size_t colon = host.rfind(':');
+  if (colon == std::string_view::npos) {
+    return std::string_view::npos;
   }
-  size_t colon = host.rfind(':');
-  if (colon != std::string_view::npos && host.find(':') == colon) {
-    return std::string(host.substr(0, colon));
+  const size_t close = host.rfind(']');
+  if (close != std::string_view::npos && close > colon) {
+    return std::string_view::npos;
   }
-  return std::string(host);
+  return colon;
 }
 
 }  // namespace
@@ -68,22 +69,34 @@ std::string normalizePath(std::string_view path) {
 
 RequestView RequestView::create(const HttpRequest& request) {
   RequestView v;
-  v.full_path_ = request.path.empty() ? "/" : request.path;
-  std::string_view p = v.full_path_;
-  size_t q = p.find('?');
-  std::string_view raw_path = q == std::string_view::npos ? p : p.substr(0, q);
-  v.query_ = q == std::string_view::npos ? "" : std::string(p.substr(q + 1));
-  if (size_t hash = v.query_.find('#'); hash != std::string::npos) {
-    v.query_.erase(hash);
+  // R1.12: Istio's bootstrap sets http_reject_path_with_fragment=false, so Envoy cuts the
+  // request target at its first '#' (a '?' after it belongs to the fragment) before anything
+  // else looks at it.
+  std::string_view target = request.path;
+  if (size_t hash = target.find('#'); hash != std::string_view::npos) {
+    target = target.substr(0, hash);
   }
+  if (target.empty()) {
+    target = "/";
+  }
+  size_t q = target.find('?');
+  std::string_view raw_path = q == std::string_view::npos ? target : target.substr(0, q);
+  v.query_ = q == std::string_view::npos ? "" : std::string(target.substr(q + 1));
   v.path_ = normalizePath(raw_path);
-  v.lower_path_ = toLower(v.path_);
+  v.lower_path_ = asciiLower(v.path_);
+  // Route matching sees the normalised headers (R0.2): :path is the normalised path followed by
+  // the query part exactly as sent, '?' included (Envoy PathUtil::canonicalPath).
+  v.full_path_ = v.path_;
+  if (q != std::string_view::npos) {
+    v.full_path_ += target.substr(q);
+  }
   v.authority_ = request.authority;
-  v.host_ = toLower(stripPort(request.authority));
+  std::string_view authority = request.authority;
+  v.host_ = asciiLower(authority.substr(0, portStart(authority)));
   v.method_ = request.method;
   v.scheme_ = request.scheme;
   for (const auto& [name, value] : request.headers) {
-    std::string lower = toLower(name);
+    std::string lower = asciiLower(name);
     if (lower == "host" || lower == ":authority") {
       continue;  // the authority is a request field of its own
     }

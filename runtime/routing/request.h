@@ -23,15 +23,19 @@ struct HttpRequest {
 /// Derived, normalised values that matching needs, computed once per request.
 class RequestView {
  public:
-  /// Normalises the path as Istio's default mesh config makes Envoy do (normalize_path: RFC 3986
-  /// dot-segment removal; no slash merging; escaped slashes kept), splits off the query, and
-  /// lower-cases header names and the host. Never fails: odd input is kept as it is.
+  /// Cuts the request target at its first '#' (PROXY-SEMANTICS R1.12), normalises the path as
+  /// Istio's default mesh config makes Envoy do (normalize_path: RFC 3986 dot-segment removal;
+  /// no slash merging; escaped slashes kept), splits off the query, lower-cases header names,
+  /// and derives the lookup host from the authority (lower-cased, cut at Envoy's port start).
+  /// Never fails: odd input is kept as it is.
   static RequestView create(const HttpRequest& request);
 
-  const std::string& path() const { return path_; }         // normalised, no query
+  const std::string& path() const { return path_; }         // normalised, no query/fragment
   const std::string& lowerPath() const { return lower_path_; }
   const std::string& query() const { return query_; }       // after '?', undecoded
-  const std::string& host() const { return host_; }         // lower-cased, port stripped
+  /// The authority lower-cased and cut at its last ':' unless a ']' follows it (Envoy
+  /// HeaderUtility::getPortStart): "A.com:8080" → "a.com", "[::1]:80" → "[::1]", "::1" → ":".
+  const std::string& host() const { return host_; }
   const std::string& authority() const { return authority_; }  // as sent (for :authority)
   const std::string& method() const { return method_; }
   const std::string& scheme() const { return scheme_; }
