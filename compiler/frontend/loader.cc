@@ -9,6 +9,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "base/ascii.h"
 namespace meshc::frontend {
 
 namespace fs = std::filesystem;
@@ -16,8 +17,7 @@ namespace fs = std::filesystem;
 namespace {
 
 bool hasManifestExtension(const fs::path& p) {
-  std::string ext = p.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::string ext = ascii::toLower(p.extension().string());
   return ext == ".yaml" || ext == ".yml" || ext == ".json";
 }
 

@@ -20,6 +20,7 @@
 #include <valijson/validation_results.hpp>
 #include <valijson/validator.hpp>
 
+#include "base/ascii.h"
 #include "frontend/reporter.h"
 #include "schemas/embedded.h"
 
@@ -179,15 +180,8 @@ const LoadedSchema& ensureParsed(LoadedSchema& ls) {
   return ls;
 }
 
-std::string toLower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 const LoadedSchema* findSchema(std::string_view kind, std::string_view version) {
-  std::string lower = toLower(kind);
+  std::string lower = ascii::toLower(kind);
   for (const auto& ls : registry()) {
     if (ls->kind_lower != lower) {
       continue;
@@ -555,10 +549,7 @@ std::vector<std::string> expectedTypes(const Json* schema) {
 // Optimal-string-alignment distance, case-insensitive: a swapped pair of letters ("spce")
 // counts as one edit, as it is the most common typo.
 size_t editDistance(std::string_view a, std::string_view b) {
-  auto same = [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  };
+  auto same = [](char x, char y) { return ascii::toLower(x) == ascii::toLower(y); };
   const size_t w = b.size() + 1;
   std::vector<size_t> d((a.size() + 1) * w);
   for (size_t i = 0; i <= a.size(); ++i) {
@@ -953,8 +944,8 @@ class SchemaReporter {
   }
 
   void emitInvalid(const Location& loc, std::string detail) {
-    if (!detail.empty() && std::isupper(static_cast<unsigned char>(detail[0]))) {
-      detail[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(detail[0])));
+    if (!detail.empty()) {
+      detail[0] = ascii::toLower(detail[0]);
     }
     rep_.error(kInvalid, loc.node, where(loc.path) + " " + detail);
     ++emitted_;

@@ -11,8 +11,6 @@ namespace meshc::ir {
 
 namespace {
 
-using detail::asciiLower;
-
 std::string quoted(std::string_view s) {
   std::string out = "\"";
   out.append(s);
@@ -73,7 +71,7 @@ class RouteCompiler {
     }
     for (const xds::HeaderMatcher& h : m.headers) {
       HeaderTest t;
-      t.name = asciiLower(h.name);
+      t.name = ascii::toLower(h.name);
       t.present_match = h.present_match || !h.string_match;
       if (!t.present_match) {
         t.match = stringTest(*h.string_match, "header " + quoted(t.name), &e);
@@ -275,7 +273,7 @@ void buildHostTable(const xds::RouteConfiguration& config, RouteProgram& program
   std::unordered_map<std::string, size_t> owner;  // "kind:key" → first virtual host
   for (size_t v = 0; v < config.virtual_hosts.size(); ++v) {
     for (const std::string& raw : config.virtual_hosts[v].domains) {
-      std::string domain = asciiLower(raw);
+      std::string domain = ascii::toLower(raw);
       std::string owner_key;
       DomainMap* map = nullptr;
       std::string key;
@@ -349,7 +347,7 @@ void buildVirtualHost(const xds::VirtualHost& vhost, size_t index, RegexPool& po
       cs_lists[node].regex.push_back(static_cast<uint32_t>(r));
       continue;
     }
-    uint32_t node = e.case_sensitive ? cs.insert(e.path) : ci.insert(asciiLower(e.path));
+    uint32_t node = e.case_sensitive ? cs.insert(e.path) : ci.insert(ascii::toLower(e.path));
     auto& lists = e.case_sensitive ? cs_lists : ci_lists;
     if (lists.size() <= node) {
       lists.resize(node + 1);

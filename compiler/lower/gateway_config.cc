@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "base/ascii.h"
 #include "lower/names.h"
 #include "lower/route_translation.h"
 
@@ -22,7 +23,7 @@ constexpr std::string_view kWildcardBind = "0.0.0.0";
 // --- Protocols (istio:pkg/config/protocol, istio:pkg/config/gateway) ----------------------------
 
 std::string parseProtocol(std::string_view p) {
-  std::string l = toLowerAscii(p);
+  std::string l = ascii::toLower(p);
   static constexpr std::array<std::pair<std::string_view, std::string_view>, 12> kKnown = {{
       {"tcp", "TCP"},
       {"udp", "UDP"},
@@ -521,8 +522,6 @@ RouteContext makeRouteContext(const BuildContext& bc, const std::string& gateway
   return ctx;
 }
 
-std::string lowerHost(std::string_view h) { return toLowerAscii(h); }
-
 struct VhostBuild {
   std::string name;
   std::vector<std::string> domains;
@@ -601,7 +600,7 @@ RouteConfiguration buildGatewayRouteConfig(BuildContext& bc, const MergedGateway
         cit = cache.emplace(key, std::move(ids)).first;
       }
       for (const std::string& raw_host : intersect) {
-        std::string hostname = lowerHost(raw_host);
+        std::string hostname = ascii::toLower(raw_host);
         auto vit = vhosts.find(hostname);
         if (vit != vhosts.end()) {
           vit->second.routes.insert(vit->second.routes.end(), cit->second.begin(),
@@ -624,7 +623,7 @@ RouteConfiguration buildGatewayRouteConfig(BuildContext& bc, const MergedGateway
     // domain that no request can match.
     if (https_redirect) {
       for (const std::string& h : server.hosts) {
-        std::string hostname = lowerHost(h);
+        std::string hostname = ascii::toLower(h);
         auto vit = vhosts.find(hostname);
         if (vit != vhosts.end()) {
           vit->second.require_tls = true;

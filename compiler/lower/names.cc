@@ -150,14 +150,4 @@ NamespacedHost splitNamespacedHost(std::string_view server_host) {
   return {std::string(server_host.substr(0, slash)), std::string(server_host.substr(slash + 1))};
 }
 
-std::string toLowerAscii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
-  }
-  return out;
-}
-
 }  // namespace meshc::lower

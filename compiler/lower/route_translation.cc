@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 
+#include "base/ascii.h"
 #include "frontend/validation/validate_common.h"
 #include "lower/names.h"
 
@@ -81,16 +82,12 @@ std::string_view trimSpace(std::string_view s) {
   return s;
 }
 
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  return toLowerAscii(a) == toLowerAscii(b);
-}
-
 bool isInternalHeader(std::string_view key) {
-  return key.starts_with(":") || equalsIgnoreCase(key, "host");
+  return key.starts_with(":") || ascii::equalsIgnoreCase(key, "host");
 }
 
 bool isAuthorityHeader(std::string_view key) {
-  return equalsIgnoreCase(key, ":authority") || equalsIgnoreCase(key, "host");
+  return ascii::equalsIgnoreCase(key, ":authority") || ascii::equalsIgnoreCase(key, "host");
 }
 
 // translateAppendHeaders: internal headers dropped, sorted by key (stable); the authority
@@ -148,7 +145,7 @@ HeaderMatcher translateHeaderMatch(std::string_view name,
                                    const std::optional<model::StringMatch>& match) {
   HeaderMatcher out;
   // Envoy compares header names case-insensitively (it lower-cases configured names).
-  out.name = toLowerAscii(name);
+  out.name = ascii::toLower(name);
   if (isPresenceMatch(match)) {
     out.present_match = true;
     return out;
@@ -320,8 +317,7 @@ std::optional<StringMatcher> toStringMatcher(const model::StringMatch& match) {
 
 std::optional<std::vector<std::string>> parseJwtClaimKey(std::string_view header_key) {
   // ToRoutingClaim: the prefix is compared case-insensitively, the claim names are kept as is.
-  if (header_key.size() < kJwtClaimPrefix.size() ||
-      toLowerAscii(header_key.substr(0, kJwtClaimPrefix.size())) != kJwtClaimPrefix) {
+  if (!ascii::startsWithIgnoreCase(header_key, kJwtClaimPrefix)) {
     return std::nullopt;
   }
   std::string_view name = header_key.substr(kJwtClaimPrefix.size());

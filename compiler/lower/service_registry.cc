@@ -8,18 +8,10 @@
 #include <map>
 #include <set>
 
+#include "base/ascii.h"
+
 namespace meshc::lower {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
-  }
-  return out;
-}
 
 std::optional<uint32_t> parseUint(std::string_view s) {
   if (s.empty() || s.size() > 10) {
@@ -218,7 +210,7 @@ Service fromKubernetes(const model::KubernetesService& ks, const model::ConfigSe
   s.loc = ks.meta.loc;
   if (ks.type == "ExternalName" && !ks.external_name.empty()) {
     s.resolution = ServiceResolution::kAlias;
-    s.alias_target = lower(ks.external_name);
+    s.alias_target = ascii::toLower(ks.external_name);
     s.mesh_external = true;
   }
   if (ks.cluster_ip == "None") {
@@ -374,7 +366,7 @@ std::vector<Service> fromServiceEntry(const model::ServiceEntry& se,
 bool isIpLiteral(std::string_view s) { return isIpAddress(s); }
 
 std::string parseProtocolName(std::string_view name) {
-  std::string l = lower(name);
+  std::string l = ascii::toLower(name);
   static const std::pair<const char*, const char*> kNames[] = {
       {"tcp", "TCP"},           {"udp", "UDP"},     {"grpc", "GRPC"},
       {"grpc-web", "GRPC-WEB"}, {"http", "HTTP"},   {"http_proxy", "HTTP_PROXY"},
@@ -407,7 +399,7 @@ PortProtocolKind protocolKind(std::string_view p) {
 }
 
 std::string kubernetesPortProtocol(const model::KubernetesServicePort& port) {
-  if (lower(port.protocol) == "udp") {
+  if (ascii::toLower(port.protocol) == "udp") {
     return "UDP";
   }
   std::string name = port.name;
@@ -425,7 +417,7 @@ std::string kubernetesPortProtocol(const model::KubernetesServicePort& port) {
     }
   }
   // "grpc-web" contains the separator, so it is checked before splitting on '-'.
-  if (name.size() >= 8 && lower(std::string_view(name).substr(0, 8)) == "grpc-web") {
+  if (name.size() >= 8 && ascii::toLower(std::string_view(name).substr(0, 8)) == "grpc-web") {
     return "GRPC-WEB";
   }
   size_t dash = name.find('-');

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "base/ascii.h"
 #include "lower/names.h"
 #include "lower/route_translation.h"
 
@@ -912,7 +913,7 @@ std::vector<VirtualHost> SidecarBuilder::outboundVirtualHosts(uint32_t listener_
       continue;
     }
     Service t = s;
-    t.hostname = toLowerAscii(s.hostname);
+    t.hostname = ascii::toLower(s.hostname);
     t.ports = {*p};
     by_name[t.hostname] = std::move(t);
   }
@@ -926,7 +927,7 @@ std::vector<VirtualHost> SidecarBuilder::outboundVirtualHosts(uint32_t listener_
     }
     bool match = false;
     for (const std::string& h0 : vs->vs.hosts) {
-      std::string h = toLowerAscii(h0);
+      std::string h = ascii::toLower(h0);
       if (by_name.count(h) != 0) {
         match = true;
         break;
@@ -990,7 +991,7 @@ std::vector<VirtualHost> SidecarBuilder::outboundVirtualHosts(uint32_t listener_
     std::vector<const Service*> services;
     std::vector<std::string> wildcards;
     for (const std::string& h0 : vs->vs.hosts) {
-      std::string h = toLowerAscii(h0);
+      std::string h = ascii::toLower(h0);
       if (isWildcardHost(h)) {
         wildcards.push_back(h);
         continue;
@@ -1127,7 +1128,7 @@ std::vector<VirtualHost> SidecarBuilder::outboundVirtualHosts(uint32_t listener_
     // dedupeDomains.
     std::vector<std::string> kept;
     for (const std::string& d : domains) {
-      std::string ld = toLowerAscii(d);
+      std::string ld = ascii::toLower(d);
       if (used_domains.count(ld) != 0) {
         continue;
       }
@@ -1152,7 +1153,7 @@ std::vector<VirtualHost> SidecarBuilder::outboundVirtualHosts(uint32_t listener_
       continue;
     }
     for (const std::string& h : w.vs_hosts) {
-      if (std::optional<VirtualHost> vh = build(toLowerAscii(h), w, nullptr)) {
+      if (std::optional<VirtualHost> vh = build(ascii::toLower(h), w, nullptr)) {
         if (!w.vs_ref.empty()) {
           used_vs_.insert(w.vs_ref);
         }

@@ -7,9 +7,10 @@
 #include <algorithm>
 #include <charconv>
 
-#include "routing/interpreter.h"
+#include "base/ascii.h"
 #include "ir/ir.h"
 #include "ir/reference_eval.h"
+#include "routing/interpreter.h"
 #include "routing/verify.h"
 
 namespace meshc::sim {
@@ -628,9 +629,7 @@ Expected<SimRequest> parseRequestLine(std::string_view text) {
                          "invalid URL \"" + std::string(url) +
                              "\"; expected scheme://host[:port]/path, e.g. http://shop.example.com/cart");
   }
-  std::string scheme(url.substr(0, scheme_end));
-  std::transform(scheme.begin(), scheme.end(), scheme.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::string scheme = ascii::toLower(url.substr(0, scheme_end));
   if (scheme != "http" && scheme != "https" && scheme != "tcp" && scheme != "tls") {
     return Status::error(StatusCode::kInvalidArgument,
                          "unsupported scheme \"" + scheme + "\"; expected http, https, tcp or tls");

@@ -3,16 +3,11 @@
 
 #include <algorithm>
 
+#include "base/ascii.h"
+
 namespace meshc::ir {
 
 namespace {
-
-std::string toLower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 // Strips ":port" from a host, keeping bracketed IPv6 literals intact.
 std::string stripPort(std::string_view host) {
@@ -77,13 +72,13 @@ RequestView RequestView::create(const HttpRequest& request) {
     v.query_.erase(hash);
   }
   v.path_ = normalizePath(raw_path);
-  v.lower_path_ = toLower(v.path_);
+  v.lower_path_ = ascii::toLower(v.path_);
   v.authority_ = request.authority;
-  v.host_ = toLower(stripPort(request.authority));
+  v.host_ = ascii::toLower(stripPort(request.authority));
   v.method_ = request.method;
   v.scheme_ = request.scheme;
   for (const auto& [name, value] : request.headers) {
-    std::string lower = toLower(name);
+    std::string lower = ascii::toLower(name);
     if (lower == "host" || lower == ":authority") {
       continue;  // the authority is a request field of its own
     }

@@ -397,7 +397,7 @@ class VhostVerifier {
         want.key = want.trie == 0 ? literal : "";
       } else {
         want.trie = e.case_sensitive ? 0 : 1;
-        want.key = e.case_sensitive ? e.path : detail::asciiLower(e.path);
+        want.key = e.case_sensitive ? e.path : ascii::toLower(e.path);
       }
       if (f.trie != want.trie || f.key != want.key || f.kind != want.kind) {
         static const char* kTrie[] = {"case-sensitive trie", "case-insensitive trie", "regex list"};

@@ -1,8 +1,8 @@
 // virtualservice.JWTClaimRouteAnalyzer (ISTIO-VALIDATION.md B.9): routing on a JWT claim at a
 // gateway needs a RequestAuthentication on the gateway workloads. Entry point: runJwtClaimRoute().
 #include <algorithm>
-#include <cctype>
 
+#include "base/ascii.h"
 #include "frontend/analyzers/analyzer_util.h"
 
 namespace meshc::frontend::analyzers {
@@ -13,13 +13,8 @@ namespace {
 // or "[a][b]".
 bool isRoutingClaim(std::string_view header) {
   constexpr std::string_view kPrefix = "@request.auth.claims";
-  if (header.size() < kPrefix.size()) {
+  if (!ascii::startsWithIgnoreCase(header, kPrefix)) {
     return false;
-  }
-  for (size_t i = 0; i < kPrefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(header[i])) != kPrefix[i]) {
-      return false;
-    }
   }
   std::string_view name = header.substr(kPrefix.size());
   if (name.starts_with('.') && name.size() > 1) {

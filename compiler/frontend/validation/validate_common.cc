@@ -7,11 +7,12 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <limits>
 #include <set>
 #include <string>
 #include <vector>
+
+#include "base/ascii.h"
 
 namespace meshc::frontend::validation {
 
@@ -179,19 +180,6 @@ bool isTokenName(std::string_view s) {
   }
   for (char c : s) {
     if (!isTokenChar(c)) {
-      return false;
-    }
-  }
-  return true;
-}
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
       return false;
     }
   }
@@ -605,10 +593,7 @@ void checkLabelMap(const Node* labels, Reporter& rep, std::string_view id) {
 bool isValidPortName(std::string_view s) { return isDns1123Label(s); }
 
 std::optional<Protocol> parseProtocol(std::string_view s) {
-  std::string lower;
-  for (char c : s) {
-    lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
+  std::string lower = ascii::toLower(s);
   static const std::pair<std::string_view, Protocol> kNames[] = {
       {"tcp", Protocol::kTcp},     {"udp", Protocol::kUdp},
       {"grpc", Protocol::kGrpc},   {"grpc-web", Protocol::kGrpcWeb},
@@ -750,7 +735,7 @@ std::string checkHeaderValue(std::string_view value) {
 
 bool isJwtClaimHeader(std::string_view name) {
   constexpr std::string_view kPrefix = "@request.auth.claims";
-  if (name.size() < kPrefix.size() || !equalsIgnoreCase(name.substr(0, kPrefix.size()), kPrefix)) {
+  if (!ascii::startsWithIgnoreCase(name, kPrefix)) {
     return false;
   }
   std::string_view rest = name.substr(kPrefix.size());
@@ -782,8 +767,9 @@ std::string checkRequestHeaderAddSetName(std::string_view name) {
   if (name.empty()) {
     return "header name must not be empty";
   }
-  bool internal = name.starts_with(":") || equalsIgnoreCase(name, "host");
-  bool authority = equalsIgnoreCase(name, ":authority") || equalsIgnoreCase(name, "host");
+  bool internal = name.starts_with(":") || ascii::equalsIgnoreCase(name, "host");
+  bool authority =
+      ascii::equalsIgnoreCase(name, ":authority") || ascii::equalsIgnoreCase(name, "host");
   if (internal && !authority) {
     return "invalid header " + quote(name) + ": header names cannot start with ':'";
   }
@@ -794,7 +780,7 @@ std::string checkHeaderOperationName(std::string_view name) {
   if (name.empty()) {
     return "header name must not be empty";
   }
-  if (equalsIgnoreCase(name, "host")) {
+  if (ascii::equalsIgnoreCase(name, "host")) {
     return "invalid header " + quote(name) + ": the Host header cannot be modified here";
   }
   if (name.starts_with(":")) {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <string>
 
+#include "base/ascii.h"
 #include "frontend/validation/validate_common.h"
 #include "frontend/validation/validate_vs_internal.h"
 
@@ -113,10 +114,7 @@ void checkAuthorityRewrite(const Node* route, Reporter& rep) {
   for (std::string_view op : {"set", "add"}) {
     const Node* map = request->get(op);
     for (const MapEntry& e : map != nullptr ? map->entries() : std::span<const MapEntry>()) {
-      std::string lower;
-      for (char c : e.key) {
-        lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      }
+      std::string lower = ascii::toLower(e.key);
       if (lower != ":authority" && lower != "host") {
         continue;
       }

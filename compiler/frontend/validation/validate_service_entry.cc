@@ -1,11 +1,11 @@
 // ServiceEntry webhook validation (ISTIO-VALIDATION.md A.7, SE1-SE19).
 // Entry point: validateServiceEntry().
-#include <cctype>
 #include <set>
 #include <span>
 #include <string>
 #include <string_view>
 
+#include "base/ascii.h"
 #include "frontend/validation/validate.h"
 #include "frontend/validation/validate_common.h"
 #include "frontend/validation/validate_proto_fields.h"
@@ -24,19 +24,6 @@ std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 std::string_view scalarOrEmpty(const Node* n) {
   return (n != nullptr && n->isScalar() && !n->isNull()) ? n->text() : std::string_view();
-}
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
 }
 
 const char* resolutionName(int64_t r) {
@@ -217,7 +204,7 @@ bool autoAllocatesAddress(const SeContext& c) {
     return false;  // an allocated IP cannot be honoured without resolution
   }
   auto it = c.r.labels.find("networking.istio.io/enable-autoallocate-ip");
-  if (it != c.r.labels.end() && equalsIgnoreCase(it->second, "false")) {
+  if (it != c.r.labels.end() && ascii::equalsIgnoreCase(it->second, "false")) {
     return false;
   }
   return !nonEmpty(c.spec, "addresses");
@@ -336,7 +323,8 @@ void checkDnsResolution(SeContext& c) {
 
 bool usesWaypoint(const Resource& r) {
   auto it = r.labels.find("istio.io/use-waypoint");
-  return it != r.labels.end() && !it->second.empty() && !equalsIgnoreCase(it->second, "none");
+  return it != r.labels.end() && !it->second.empty() &&
+         !ascii::equalsIgnoreCase(it->second, "none");
 }
 
 void checkDynamicDnsResolution(SeContext& c) {
