@@ -9,6 +9,7 @@
 #include <set>
 
 #include "base/ascii.h"
+#include "frontend/istio/protocol.h"
 #include "lower/names.h"
 #include "lower/route_translation.h"
 
@@ -22,34 +23,13 @@ constexpr std::string_view kWildcardBind = "0.0.0.0";
 
 // --- Protocols (istio:pkg/config/protocol, istio:pkg/config/gateway) ----------------------------
 
+// protocol.Parse with Istio's spelling ("GRPC-Web", "MySQL"), "UnsupportedProtocol" when unknown.
 std::string parseProtocol(std::string_view p) {
-  std::string l = ascii::toLower(p);
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 12> kKnown = {{
-      {"tcp", "TCP"},
-      {"udp", "UDP"},
-      {"grpc", "GRPC"},
-      {"grpc-web", "GRPC-Web"},
-      {"http", "HTTP"},
-      {"http_proxy", "HTTP_PROXY"},
-      {"http2", "HTTP2"},
-      {"https", "HTTPS"},
-      {"tls", "TLS"},
-      {"mongo", "Mongo"},
-      {"redis", "Redis"},
-      {"mysql", "MySQL"},
-  }};
-  for (const auto& [k, v] : kKnown) {
-    if (k == l) {
-      return std::string(v);
-    }
-  }
-  return "UnsupportedProtocol";
+  std::optional<istio::Protocol> parsed = istio::parseProtocol(p);
+  return parsed ? std::string(istio::istioName(*parsed)) : "UnsupportedProtocol";
 }
 
-bool isHttpProtocol(std::string_view parsed) {
-  return parsed == "HTTP" || parsed == "HTTP2" || parsed == "HTTP_PROXY" || parsed == "GRPC" ||
-         parsed == "GRPC-Web";
-}
+using istio::isHttpProtocol;
 
 bool isPassThroughServer(const model::Server& s) {
   return s.tls && (s.tls->mode == "PASSTHROUGH" || s.tls->mode == "AUTO_PASSTHROUGH");

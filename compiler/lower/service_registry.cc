@@ -9,6 +9,7 @@
 #include <set>
 
 #include "base/ascii.h"
+#include "frontend/istio/protocol.h"
 
 namespace meshc::lower {
 namespace {
@@ -366,36 +367,26 @@ std::vector<Service> fromServiceEntry(const model::ServiceEntry& se,
 bool isIpLiteral(std::string_view s) { return isIpAddress(s); }
 
 std::string parseProtocolName(std::string_view name) {
-  std::string l = ascii::toLower(name);
-  static const std::pair<const char*, const char*> kNames[] = {
-      {"tcp", "TCP"},           {"udp", "UDP"},     {"grpc", "GRPC"},
-      {"grpc-web", "GRPC-WEB"}, {"http", "HTTP"},   {"http_proxy", "HTTP_PROXY"},
-      {"http2", "HTTP2"},       {"https", "HTTPS"}, {"tls", "TLS"},
-      {"mongo", "MONGO"},       {"redis", "REDIS"}, {"mysql", "MYSQL"},
-  };
-  for (const auto& [from, to] : kNames) {
-    if (l == from) {
-      return to;
-    }
-  }
-  return "";
+  std::optional<istio::Protocol> p = istio::parseProtocol(name);
+  return p ? std::string(istio::upperName(*p)) : std::string();
 }
 
-PortProtocolKind protocolKind(std::string_view p) {
-  std::string n = parseProtocolName(p);
-  if (n == "HTTP" || n == "HTTP2" || n == "GRPC" || n == "GRPC-WEB" || n == "HTTP_PROXY") {
+PortProtocolKind protocolKind(std::string_view name) {
+  std::optional<istio::Protocol> p = istio::parseProtocol(name);
+  if (!p) {
+    return PortProtocolKind::kSniffed;
+  }
+  // HTTPS and TLS are TCP protocols too (IsTCP), so TLS is asked first.
+  if (istio::isHttpProtocol(*p)) {
     return PortProtocolKind::kHttp;
   }
-  if (n == "HTTPS" || n == "TLS") {
+  if (istio::isTlsProtocol(*p)) {
     return PortProtocolKind::kTls;
   }
-  if (n == "TCP" || n == "MONGO" || n == "MYSQL" || n == "REDIS") {
+  if (istio::isTcpProtocol(*p)) {
     return PortProtocolKind::kTcp;
   }
-  if (n == "UDP") {
-    return PortProtocolKind::kUdp;
-  }
-  return PortProtocolKind::kSniffed;
+  return PortProtocolKind::kUdp;
 }
 
 std::string kubernetesPortProtocol(const model::KubernetesServicePort& port) {

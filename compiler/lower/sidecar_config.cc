@@ -9,6 +9,7 @@
 #include <set>
 
 #include "base/ascii.h"
+#include "frontend/istio/protocol.h"
 #include "lower/names.h"
 #include "lower/route_translation.h"
 
@@ -19,13 +20,9 @@ constexpr std::string_view kWildcardBind = "0.0.0.0";
 
 // --- Protocol classes (protocol.Instance IsHTTP / IsTCP / IsTLS; "" = Unsupported) ----------
 
-bool isHttpProtocol(std::string_view p) {
-  return p == "HTTP" || p == "HTTP2" || p == "HTTP_PROXY" || p == "GRPC" || p == "GRPC-WEB";
-}
-bool isTcpProtocol(std::string_view p) {
-  return p == "TCP" || p == "HTTPS" || p == "TLS" || p == "MONGO" || p == "REDIS" || p == "MYSQL";
-}
-bool isTlsProtocol(std::string_view p) { return p == "HTTPS" || p == "TLS"; }
+using istio::isHttpProtocol;
+using istio::isTcpProtocol;
+using istio::isTlsProtocol;
 bool isHttpOrSniffed(std::string_view p) { return isHttpProtocol(p) || p.empty(); }
 
 enum class ListenerProtocol { kHttp, kTcp, kAuto, kUnknown };

@@ -592,36 +592,6 @@ void checkLabelMap(const Node* labels, Reporter& rep, std::string_view id) {
 
 bool isValidPortName(std::string_view s) { return isDns1123Label(s); }
 
-std::optional<Protocol> parseProtocol(std::string_view s) {
-  std::string lower = ascii::toLower(s);
-  static const std::pair<std::string_view, Protocol> kNames[] = {
-      {"tcp", Protocol::kTcp},     {"udp", Protocol::kUdp},
-      {"grpc", Protocol::kGrpc},   {"grpc-web", Protocol::kGrpcWeb},
-      {"http", Protocol::kHttp},   {"http_proxy", Protocol::kHttpProxy},
-      {"http2", Protocol::kHttp2}, {"https", Protocol::kHttps},
-      {"tls", Protocol::kTls},     {"mongo", Protocol::kMongo},
-      {"redis", Protocol::kRedis}, {"mysql", Protocol::kMysql},
-  };
-  for (const auto& [name, p] : kNames) {
-    if (lower == name) {
-      return p;
-    }
-  }
-  return std::nullopt;
-}
-
-bool isHttpProtocol(Protocol p) {
-  return p == Protocol::kHttp || p == Protocol::kHttp2 || p == Protocol::kHttpProxy ||
-         p == Protocol::kGrpc || p == Protocol::kGrpcWeb;
-}
-
-bool isTlsProtocol(Protocol p) { return p == Protocol::kHttps || p == Protocol::kTls; }
-
-bool isTcpProtocol(Protocol p) {
-  return p == Protocol::kTcp || p == Protocol::kHttps || p == Protocol::kTls ||
-         p == Protocol::kMongo || p == Protocol::kRedis || p == Protocol::kMysql;
-}
-
 std::string checkProtocol(std::string_view s) {
   if (s.empty() || parseProtocol(s)) {
     return "";
