@@ -9,6 +9,7 @@
 #include <set>
 
 #include "base/ascii.h"
+#include "frontend/istio/labels.h"
 #include "frontend/istio/protocol.h"
 #include "lower/names.h"
 #include "lower/route_translation.h"
@@ -122,7 +123,7 @@ std::vector<ServiceTarget> serviceTargets(const model::ConfigSet& config,
   std::vector<ServiceTarget> out;
   for (const model::KubernetesService* s : services) {
     if (s->meta.name_space != proxy.name_space || s->selector.empty() ||
-        !labelsMatch(s->selector, proxy.labels) || s->type == "ExternalName") {
+        !istio::selectorMatches(s->selector, proxy.labels) || s->type == "ExternalName") {
       continue;
     }
     bool no_translation = s->meta.labels.count(std::string(kDisablePortTranslationLabel)) > 0;
@@ -138,8 +139,9 @@ std::vector<ServiceTarget> serviceTargets(const model::ConfigSet& config,
           // A named targetPort resolves through the gateway pod's container ports.
           std::optional<uint32_t> found;
           for (const model::WorkloadInstance& w : config.workloads) {
-            if (w.meta.name_space != proxy.name_space || !labelsMatch(s->selector, w.labels) ||
-                !labelsMatch(proxy.labels, w.labels)) {
+            if (w.meta.name_space != proxy.name_space ||
+                !istio::selectorMatches(s->selector, w.labels) ||
+                !istio::selectorMatches(proxy.labels, w.labels)) {
               continue;
             }
             for (const auto& [name, number] : w.container_ports) {
@@ -955,7 +957,7 @@ std::vector<const model::Gateway*> selectGateways(const model::ConfigSet& config
   for (const model::Gateway& gw : config.gateways) {
     // A nil selector applies to every gateway proxy; otherwise selector ⊆ pod labels, in any
     // namespace (PILOT_SCOPE_GATEWAY_TO_NAMESPACE is off by default).
-    if (!gw.selector || labelsMatch(*gw.selector, proxy.labels)) {
+    if (!gw.selector || istio::selectorMatches(*gw.selector, proxy.labels)) {
       out.push_back(&gw);
     }
   }

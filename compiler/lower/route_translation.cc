@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "base/ascii.h"
+#include "frontend/istio/labels.h"
 #include "frontend/validation/validate_common.h"
 #include "lower/names.h"
 
@@ -257,16 +258,6 @@ const model::HttpMatchRequest* matchAt(const model::HttpRoute& rule, int32_t mat
   return &rule.match[static_cast<size_t>(match_index)];
 }
 
-bool labelsSubsetOf(const StringMap& sub, const StringMap& super) {
-  for (const auto& [k, v] : sub) {
-    auto it = super.find(k);
-    if (it == super.end() || it->second != v) {
-      return false;
-    }
-  }
-  return true;
-}
-
 bool containsGateway(const std::vector<std::string>& set, const std::string& g) {
   return std::find(set.begin(), set.end(), g) != set.end();
 }
@@ -283,7 +274,7 @@ bool l4Applies(const std::vector<std::string>& gateways, const StringMap& source
   if (gateway_rules) {
     return gateway_match && port_match;
   }
-  bool label_match = labelsSubsetOf(source_labels, ctx.proxy_labels);
+  bool label_match = istio::selectorMatches(source_labels, ctx.proxy_labels);
   bool ns_match = source_namespace.empty() || source_namespace == ctx.proxy_namespace;
   return gateway_match && label_match && port_match && ns_match;
 }
@@ -670,7 +661,7 @@ bool httpMatchAppliesTo(const model::HttpMatchRequest& match, const RouteContext
     }
     return false;
   }
-  if (labelsSubsetOf(match.source_labels, ctx.proxy_labels)) {
+  if (istio::selectorMatches(match.source_labels, ctx.proxy_labels)) {
     return match.source_namespace.empty() || match.source_namespace == ctx.proxy_namespace;
   }
   return false;

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "base/ascii.h"
+#include "frontend/istio/labels.h"
 #include "frontend/istio/protocol.h"
 
 namespace meshc::lower {
@@ -245,7 +246,7 @@ Service fromKubernetes(const model::KubernetesService& ks, const model::ConfigSe
     return s;
   }
   for (const model::WorkloadInstance& w : config.workloads) {
-    if (w.meta.name_space != ks.meta.name_space || !labelsMatch(ks.selector, w.labels)) {
+    if (w.meta.name_space != ks.meta.name_space || !istio::selectorMatches(ks.selector, w.labels)) {
       continue;
     }
     RegistryEndpoint ep;
@@ -343,7 +344,7 @@ std::vector<Service> fromServiceEntry(const model::ServiceEntry& se,
     if (se.workload_selector) {
       for (const model::WorkloadInstance& w : config.workloads) {
         if (w.meta.name_space != se.meta.name_space ||
-            !labelsMatch(*se.workload_selector, w.labels)) {
+            !istio::selectorMatches(*se.workload_selector, w.labels)) {
           continue;
         }
         RegistryEndpoint ep;
@@ -418,16 +419,6 @@ std::string kubernetesPortProtocol(const model::KubernetesServicePort& port) {
     return "TCP";  // well-known ports are never sniffed
   }
   return p;
-}
-
-bool labelsMatch(const StringMap& selector, const StringMap& labels) {
-  for (const auto& [k, v] : selector) {
-    auto it = labels.find(k);
-    if (it == labels.end() || it->second != v) {
-      return false;
-    }
-  }
-  return true;
 }
 
 const ServicePortInfo* Service::findPort(uint32_t number) const {
@@ -657,7 +648,7 @@ std::vector<Endpoint> ServiceRegistry::endpointsFor(const Service& service, uint
     return out;
   }
   for (const RegistryEndpoint& ep : service.endpoints) {
-    if (!labelsMatch(subset_labels, ep.labels)) {
+    if (!istio::selectorMatches(subset_labels, ep.labels)) {
       continue;
     }
     for (const auto& [svc_port, ep_port] : ep.ports) {

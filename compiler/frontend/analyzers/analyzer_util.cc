@@ -134,16 +134,6 @@ void addNote(Diagnostic& d, const Node* at, std::string message) {
   d.notes.push_back(DiagnosticNote{std::move(message), at->loc()});
 }
 
-bool selectorMatches(const StringMap& selector, const StringMap& labels) {
-  for (const auto& [key, value] : selector) {
-    auto it = labels.find(key);
-    if (it == labels.end() || it->second != value) {
-      return false;
-    }
-  }
-  return true;
-}
-
 std::string selectorString(const StringMap& selector) {
   std::string out;
   for (const auto& [key, value] : selector) {  // StringMap is ordered by key

@@ -46,8 +46,6 @@ Diagnostic& report(DiagnosticSink& sink, const Resource& r, std::string_view cod
 void addNote(Diagnostic& d, const Node* at, std::string message);
 
 // --- Labels and selectors (Kubernetes labels.SelectorFromSet semantics) ------------------------
-/// Every selector key must be present in labels with the same value; an empty selector matches all.
-bool selectorMatches(const StringMap& selector, const StringMap& labels);
 /// "k1=v1,k2=v2" with keys sorted, as labels.Selector.String().
 std::string selectorString(const StringMap& selector);
 /// The value node of the selector's first key in sorted order (what istioctl points at).

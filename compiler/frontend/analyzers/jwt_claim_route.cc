@@ -4,6 +4,7 @@
 
 #include "base/ascii.h"
 #include "frontend/analyzers/analyzer_util.h"
+#include "frontend/istio/labels.h"
 
 namespace meshc::frontend::analyzers {
 
@@ -62,7 +63,7 @@ void runJwtClaimRoute(const AnalysisContext& ctx, DiagnosticSink& sink) {
       }
       StringMap selector = stringMapOf(child((*gw)->spec, "selector"));
       for (const Workload& w : workloads) {
-        if (!selectorMatches(selector, w.labels)) {
+        if (!istio::selectorMatches(selector, w.labels)) {
           continue;
         }
         const std::string& ns = w.resource->name_space;
@@ -72,8 +73,8 @@ void runJwtClaimRoute(const AnalysisContext& ctx, DiagnosticSink& sink) {
               if (ra->name_space != ctx.mesh.root_namespace && ra->name_space != ns) {
                 return false;
               }
-              return selectorMatches(stringMapOf(childPath(ra->spec, {"selector", "matchLabels"})),
-                                     w.labels);
+              return istio::selectorMatches(
+                  stringMapOf(childPath(ra->spec, {"selector", "matchLabels"})), w.labels);
             });
         if (authenticated) {
           continue;
