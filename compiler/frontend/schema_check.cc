@@ -21,6 +21,7 @@
 #include <valijson/validator.hpp>
 
 #include "base/ascii.h"
+#include "base/quote.h"
 #include "frontend/reporter.h"
 #include "schemas/embedded.h"
 
@@ -445,11 +446,6 @@ Location resolve(const Node* root, const Json* root_schema, const std::vector<st
   }
   loc.path = renderPath(steps);
   return loc;
-}
-
-// A JSON string literal; never throws on bad UTF-8 (the YAML reader rejects it anyway).
-std::string quote(std::string_view s) {
-  return Json(std::string(s)).dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 // "string \"80\"", "integer 80", "boolean true", "object", ...

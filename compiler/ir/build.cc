@@ -5,18 +5,12 @@
 #include <unordered_map>
 
 #include "base/ascii.h"
+#include "base/quote.h"
 #include "ir/ir.h"
 
 namespace meshc::ir {
 
 namespace {
-
-std::string quoted(std::string_view s) {
-  std::string out = "\"";
-  out.append(s);
-  out += '"';
-  return out;
-}
 
 // Compiles and interns regex patterns; one RE2 per distinct pattern.
 class RegexPool {
@@ -74,7 +68,7 @@ class RouteCompiler {
       t.name = ascii::toLower(h.name);
       t.present_match = h.present_match || !h.string_match;
       if (!t.present_match) {
-        t.match = stringTest(*h.string_match, "header " + quoted(t.name), &e);
+        t.match = stringTest(*h.string_match, "header " + quote(t.name), &e);
       }
       t.invert = h.invert_match;
       t.treat_missing_as_empty = h.treat_missing_header_as_empty;
@@ -84,7 +78,7 @@ class RouteCompiler {
       QueryTest t;
       t.name = q.name;
       if (!q.present_match && q.string_match) {
-        t.match = stringTest(*q.string_match, "query parameter " + quoted(q.name), &e);
+        t.match = stringTest(*q.string_match, "query parameter " + quote(q.name), &e);
       }
       e.query_parameters.push_back(std::move(t));
     }
@@ -94,7 +88,7 @@ class RouteCompiler {
         t.path += (i == 0 ? "" : ".") + c.claim_path[i];
       }
       if (c.string_match) {
-        t.match = stringTest(*c.string_match, "claim " + quoted(t.path), &e);
+        t.match = stringTest(*c.string_match, "claim " + quote(t.path), &e);
       }
       t.invert = c.invert;
       e.claims.push_back(std::move(t));
@@ -135,7 +129,7 @@ class RouteCompiler {
     if (!error.empty()) {
       e->never_matches = true;
       problems_.push_back("virtual host " + std::to_string(vhost_) + " route " +
-                          std::to_string(route_) + ": " + what + " " + quoted(pattern) +
+                          std::to_string(route_) + ": " + what + " " + quote(pattern) +
                           " does not compile: " + error + "; the route never matches");
     }
     return id;
@@ -295,7 +289,7 @@ void buildHostTable(const xds::RouteConfiguration& config, RouteProgram& program
       auto [it, fresh] = owner.emplace(owner_key, v);
       if (!fresh) {
         program.problems.push_back(
-            "virtual host " + std::to_string(v) + ": domain " + quoted(domain) +
+            "virtual host " + std::to_string(v) + ": domain " + quote(domain) +
             (it->second == v ? " is listed twice"
                              : " is already used by virtual host " + std::to_string(it->second)) +
             "; Envoy rejects duplicate domains, the first one is kept");

@@ -8,6 +8,7 @@
 #include <charconv>
 
 #include "base/ascii.h"
+#include "base/quote.h"
 #include "ir/ir.h"
 #include "ir/reference_eval.h"
 #include "routing/interpreter.h"
@@ -239,7 +240,7 @@ std::string rewritePath(const lower::Route& route, const ir::RequestView& view,
 
 std::string describeMatcher(const lower::StringMatcher& m) {
   static const char* kinds[] = {"exact", "prefix", "suffix", "contains", "regex"};
-  return std::string(kinds[static_cast<int>(m.kind)]) + " \"" + m.value + "\"" +
+  return std::string(kinds[static_cast<int>(m.kind)]) + " " + quote(m.value) +
          (m.ignore_case ? " (ignoring case)" : "");
 }
 
@@ -252,8 +253,8 @@ std::string whyNot(const ir::ReferenceEvaluator& ref, const lower::Route& route,
   probe.match.case_sensitive = route.match.case_sensitive;
   if (!ref.routeMatches(probe, view)) {
     static const char* kinds[] = {"prefix", "path", "regex", "path-separated prefix"};
-    return std::string(kinds[static_cast<int>(route.match.path.kind)]) + " \"" +
-           route.match.path.value + "\" does not match path \"" + view.path() + "\"";
+    return std::string(kinds[static_cast<int>(route.match.path.kind)]) + " " +
+           quote(route.match.path.value) + " does not match path " + quote(view.path());
   }
   probe.match.path = lower::PathMatcher{};
   for (const lower::HeaderMatcher& h : route.match.headers) {
@@ -261,8 +262,8 @@ std::string whyNot(const ir::ReferenceEvaluator& ref, const lower::Route& route,
     if (!ref.routeMatches(probe, view)) {
       std::optional<std::string_view> got = view.header(h.name);
       std::string want = h.present_match ? "present" : (h.string_match ? describeMatcher(*h.string_match) : "");
-      return "header " + h.name + (h.invert_match ? " must not be " : " must be ") + want + ", found " +
-             (got ? "\"" + std::string(*got) + "\"" : std::string("none"));
+      return "header " + h.name + (h.invert_match ? " must not be " : " must be ") + want +
+             ", found " + (got ? quote(*got) : std::string("none"));
     }
   }
   probe.match.headers.clear();
@@ -271,8 +272,9 @@ std::string whyNot(const ir::ReferenceEvaluator& ref, const lower::Route& route,
     if (!ref.routeMatches(probe, view)) {
       std::optional<std::string_view> got = view.queryParam(q.name);
       return "query parameter " + q.name + " must be " +
-             (q.present_match ? std::string("present") : (q.string_match ? describeMatcher(*q.string_match) : "")) +
-             ", found " + (got ? "\"" + std::string(*got) + "\"" : std::string("none"));
+             (q.present_match ? std::string("present")
+                              : (q.string_match ? describeMatcher(*q.string_match) : "")) +
+             ", found " + (got ? quote(*got) : std::string("none"));
     }
   }
   probe.match.query_parameters.clear();
@@ -468,8 +470,8 @@ SimResult Simulator::run(const SimRequest& request, EngineKind engine) const {
   if (decision.kind == ir::RouteDecision::Kind::kNoVirtualHost) {
     r.outcome = Outcome::kNoRoute;
     r.status = 404;
-    r.trace.push_back("route configuration " + rc.name + ": no virtual host matches host \"" +
-                      view.host() + "\" (404 NR)");
+    r.trace.push_back("route configuration " + rc.name + ": no virtual host matches host " +
+                      quote(view.host()) + " (404 NR)");
     return r;
   }
   const lower::VirtualHost& vh = rc.virtual_hosts[decision.virtual_host];
@@ -478,14 +480,15 @@ SimResult Simulator::run(const SimRequest& request, EngineKind engine) const {
   std::string why_vhost = "the catch-all domain \"*\"";
   for (const std::string& d : vh.domains) {
     if (d == view.host()) {
-      why_vhost = "exact domain \"" + d + "\"";
+      why_vhost = "exact domain " + quote(d);
       break;
     }
     if (d != "*" && (d.front() == '*' || d.back() == '*')) {
-      why_vhost = "wildcard domain \"" + d + "\"";
+      why_vhost = "wildcard domain " + quote(d);
     }
   }
-  r.trace.push_back("virtual host " + vh.name + ": host \"" + view.host() + "\" matches " + why_vhost);
+  r.trace.push_back("virtual host " + vh.name + ": host " + quote(view.host()) + " matches " +
+                    why_vhost);
   // Which earlier routes were tried, and the condition that failed for each (capped for size).
   size_t tried = decision.kind == ir::RouteDecision::Kind::kRoute ? static_cast<size_t>(decision.route)
                                                                   : vh.routes.size();
@@ -618,27 +621,28 @@ Expected<SimRequest> parseRequestLine(std::string_view text) {
     for (char c : method) {
       if (!(std::isupper(static_cast<unsigned char>(c)) || c == '-' || c == '_')) {
         return Status::error(StatusCode::kInvalidArgument,
-                             "invalid method \"" + method + "\"; expected e.g. GET or POST");
+                             "invalid method " + quote(method) + "; expected e.g. GET or POST");
       }
     }
     req.http.method = method;
   }
   size_t scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) {
-    return Status::error(StatusCode::kInvalidArgument,
-                         "invalid URL \"" + std::string(url) +
-                             "\"; expected scheme://host[:port]/path, e.g. http://shop.example.com/cart");
+    return Status::error(
+        StatusCode::kInvalidArgument,
+        "invalid URL " + quote(url) +
+            "; expected scheme://host[:port]/path, e.g. http://shop.example.com/cart");
   }
   std::string scheme = ascii::toLower(url.substr(0, scheme_end));
   if (scheme != "http" && scheme != "https" && scheme != "tcp" && scheme != "tls") {
-    return Status::error(StatusCode::kInvalidArgument,
-                         "unsupported scheme \"" + scheme + "\"; expected http, https, tcp or tls");
+    return Status::error(StatusCode::kInvalidArgument, "unsupported scheme " + quote(scheme) +
+                                                           "; expected http, https, tcp or tls");
   }
   std::string_view rest = url.substr(scheme_end + 3);
   size_t slash = rest.find_first_of("/?");
   std::string_view authority = rest.substr(0, slash);
   if (authority.empty()) {
-    return Status::error(StatusCode::kInvalidArgument, "URL \"" + std::string(url) + "\" has no host");
+    return Status::error(StatusCode::kInvalidArgument, "URL " + quote(url) + " has no host");
   }
   std::string path = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
   if (!path.empty() && path.front() == '?') {
@@ -651,7 +655,7 @@ Expected<SimRequest> parseRequestLine(std::string_view text) {
     auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
     if (ec != std::errc() || ptr != p.data() + p.size() || port == 0 || port > 65535) {
       return Status::error(StatusCode::kInvalidArgument,
-                           "invalid port \"" + std::string(p) + "\" in URL; expected 1..65535");
+                           "invalid port " + quote(p) + " in URL; expected 1..65535");
     }
   }
   if (scheme == "tcp" || scheme == "tls") {

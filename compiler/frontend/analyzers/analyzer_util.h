@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/quote.h"
 #include "frontend/analyzers/analyzer.h"
 #include "frontend/reporter.h"
 #include "frontend/yaml_tree.h"
@@ -35,8 +36,6 @@ StringMap stringMapOf(const Node* n);
 std::vector<std::string> stringListOf(const Node* n);
 
 // --- Message formatting ------------------------------------------------------------------------
-/// Double-quoted with Go %q-style escaping of quotes, backslashes and control characters.
-std::string quote(std::string_view s);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
 
 /// Emits an analyzer finding: id and istioctl code are both `code`.
