@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "frontend/istio/host.h"
 #include "frontend/istio/protocol.h"
 #include "frontend/reporter.h"
 #include "frontend/resource.h"
@@ -82,10 +83,8 @@ void checkGatewayNames(const Node* gateways, Reporter& rep, std::string_view id,
 void checkGatewayNamesSplitIds(const Node* gateways, Reporter& rep, std::string_view error_id,
                                std::string_view warning_id);
 
-// --- Host algebra (pkg/config/host/name.go) --------------------------------------------------
-/// host.Name.Matches: true when the two hosts (possibly wildcards) overlap.
-bool hostMatches(std::string_view a, std::string_view b);
-/// host.Name.SubsetOf: every name matched by a is matched by b.
-bool hostSubsetOf(std::string_view a, std::string_view b);
+// --- Host algebra: frontend/istio/host.h ------------------------------------------------------
+using istio::hostMatches;
+using istio::hostSubsetOf;
 
 }  // namespace meshc::frontend::validation
