@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <tuple>
 
+#include "base/ascii.h"
 #include "frontend/rule_catalog.h"
 
 namespace meshc::cli {
@@ -156,7 +157,7 @@ std::string displayUri(const std::string& path) {
 
 std::string capitalize(std::string s) {
   if (!s.empty()) {
-    s[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(s[0])));
+    s[0] = ascii::toUpper(s[0]);
   }
   return s;
 }

@@ -7,6 +7,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "base/ascii.h"
 #include "cli/commands.h"
 #include "frontend/schema_check.h"
 
@@ -19,11 +20,6 @@ struct SchemaFlags {
   std::string version;
   bool list = false;
 };
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 int runSchema(const SchemaFlags& flags) {
   const auto& kinds = frontend::schemaKinds();
@@ -43,7 +39,7 @@ int runSchema(const SchemaFlags& flags) {
     return kExitClean;
   }
   for (const frontend::SchemaEntry& e : kinds) {
-    if (lower(e.kind) != lower(flags.kind)) {
+    if (!ascii::equalsIgnoreCase(e.kind, flags.kind)) {
       continue;
     }
     std::string version = flags.version.empty() ? e.versions.back() : flags.version;

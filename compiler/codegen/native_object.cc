@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 
+#include "base/quote.h"
 #include "codegen/codegen.h"
 #include "codegen/route_codegen.h"
 #include "native/native_abi.h"
@@ -91,9 +92,9 @@ Expected<NativeObject> compileNative(const std::vector<ir::RouteProgram>& progra
   {
     std::unique_ptr<llvm::MCSubtargetInfo> sti(target->createMCSubtargetInfo(triple, "", ""));
     if (sti == nullptr || !sti->isCPUStringValid(cpu)) {
-      return Status::error(
-          StatusCode::kInvalidArgument,
-          "unknown CPU \"" + cpu + "\"; use x86-64, native, or an LLVM CPU name such as haswell");
+      return Status::error(StatusCode::kInvalidArgument,
+                           "unknown CPU " + quote(cpu) +
+                               "; use x86-64, native, or an LLVM CPU name such as haswell");
     }
   }
   llvm::TargetOptions target_options;
@@ -101,7 +102,7 @@ Expected<NativeObject> compileNative(const std::vector<ir::RouteProgram>& progra
       target->createTargetMachine(triple, cpu, features, target_options, llvm::Reloc::PIC_,
                                   llvm::CodeModel::Small, llvm::CodeGenOptLevel::Default));
   if (tm == nullptr) {
-    return Status::error(StatusCode::kInvalidArgument, "LLVM cannot target CPU \"" + cpu + "\"");
+    return Status::error(StatusCode::kInvalidArgument, "LLVM cannot target CPU " + quote(cpu));
   }
 
   auto start = std::chrono::steady_clock::now();

@@ -189,7 +189,7 @@ llvm::Value* RouteCodegen::stringTest(const ir::StringTest& t, llvm::Value* req,
     return regexMatches(req, t.regex, ptr, size);
   }
   // Folding only matters when the literal has letters: a letter never equals a non-letter.
-  bool folds = t.ignore_case && ir::detail::hasAsciiLetter(t.value);
+  bool folds = t.ignore_case && ascii::hasLetter(t.value);
   if (!folds && (t.kind == K::kExact || t.kind == K::kPrefix || t.kind == K::kSuffix)) {
     // Length test, then the literal compared a word at a time at the start or the end.
     llvm::Value* len_ok =

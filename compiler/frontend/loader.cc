@@ -9,6 +9,8 @@
 #include <sstream>
 #include <system_error>
 
+#include "base/ascii.h"
+#include "base/quote.h"
 namespace meshc::frontend {
 
 namespace fs = std::filesystem;
@@ -16,8 +18,7 @@ namespace fs = std::filesystem;
 namespace {
 
 bool hasManifestExtension(const fs::path& p) {
-  std::string ext = p.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::string ext = ascii::toLower(p.extension().string());
   return ext == ".yaml" || ext == ".yml" || ext == ".json";
 }
 
@@ -148,9 +149,9 @@ void Loader::addObject(const Node& root, SourceLoc doc_start) {
     std::string missing = (api == nullptr || !api->isString() || api->text().empty())
                               ? "apiVersion"
                               : "kind";
-    sink_.report(objectError("not-an-object", root.loc(),
-                             "document is not a Kubernetes object: missing or non-string \"" +
-                                 missing + "\""));
+    sink_.report(objectError(
+        "not-an-object", root.loc(),
+        "document is not a Kubernetes object: missing or non-string " + quote(missing)));
     return;
   }
   std::string_view api_version = api->text();
@@ -179,8 +180,8 @@ void Loader::addObject(const Node& root, SourceLoc doc_start) {
   if (!resourceKindFor(group, version, kind->text(), &rk)) {
     if (isKnownGroupKind(group, kind->text())) {
       Diagnostic d = objectError("unknown-api-version", api->loc(),
-                                 "unsupported apiVersion \"" + std::string(api_version) +
-                                     "\" for kind " + std::string(kind->text()));
+                                 "unsupported apiVersion " + quote(api_version) + " for kind " +
+                                     std::string(kind->text()));
       d.length = static_cast<uint32_t>(api_version.size());
       sink_.report(std::move(d));
       return;

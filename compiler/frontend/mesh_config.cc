@@ -1,6 +1,8 @@
 // MeshConfig parsing: the handful of fields meshc's checks and routing depend on.
 #include "frontend/mesh_config.h"
 
+#include "base/quote.h"
+
 namespace meshc::frontend {
 
 namespace {
@@ -9,8 +11,8 @@ void typeError(DiagnosticSink& sink, const Node& at, std::string_view field, std
   Diagnostic d;
   d.id = "mesh-config-invalid";
   d.severity = Severity::kError;
-  d.message = "expected " + std::string(want) + " for MeshConfig field \"" + std::string(field) +
-              "\", found " + nodeKindName(at.kind());
+  d.message = "expected " + std::string(want) + " for MeshConfig field " + quote(field) +
+              ", found " + nodeKindName(at.kind());
   d.loc = at.loc();
   sink.report(std::move(d));
 }
@@ -73,8 +75,8 @@ MeshConfig parseMeshConfig(const Node& root, DiagnosticSink& sink) {
       Diagnostic d;
       d.id = "mesh-config-invalid";
       d.severity = Severity::kError;
-      d.message = "unknown outboundTrafficPolicy.mode \"" + mode +
-                  "\"; expected ALLOW_ANY or REGISTRY_ONLY";
+      d.message = "unknown outboundTrafficPolicy.mode " + quote(mode) +
+                  "; expected ALLOW_ANY or REGISTRY_ONLY";
       d.loc = otp->get("mode")->loc();
       sink.report(std::move(d));
     }

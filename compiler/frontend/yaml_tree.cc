@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "base/ascii.h"
 namespace meshc::frontend {
 
 const char* nodeKindName(NodeKind kind) {
@@ -648,7 +649,7 @@ std::vector<YamlDocument> parseYamlFile(const SourceManager& sources, uint32_t f
     }
     std::string msg = e.msg;
     if (!msg.empty()) {
-      msg[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(msg[0])));
+      msg[0] = ascii::toLower(msg[0]);
     }
     sink.report(fileError(loc, "yaml-syntax", "invalid YAML: " + msg));
   } catch (const std::exception& e) {

@@ -5,20 +5,12 @@
 #include <unordered_map>
 
 #include "base/ascii.h"
+#include "base/quote.h"
 #include "ir/ir.h"
 
 namespace meshc::ir {
 
 namespace {
-
-using detail::asciiLower;
-
-std::string quoted(std::string_view s) {
-  std::string out = "\"";
-  out.append(s);
-  out += '"';
-  return out;
-}
 
 // Compiles and interns regex patterns; one RE2 per distinct pattern.
 class RegexPool {
@@ -73,10 +65,10 @@ class RouteCompiler {
     }
     for (const xds::HeaderMatcher& h : m.headers) {
       HeaderTest t;
-      t.name = asciiLower(h.name);
+      t.name = ascii::toLower(h.name);
       t.present_match = h.present_match || !h.string_match;
       if (!t.present_match) {
-        t.match = stringTest(*h.string_match, "header " + quoted(t.name), &e);
+        t.match = stringTest(*h.string_match, "header " + quote(t.name), &e);
       }
       t.invert = h.invert_match;
       t.treat_missing_as_empty = h.treat_missing_header_as_empty;
@@ -86,7 +78,7 @@ class RouteCompiler {
       QueryTest t;
       t.name = q.name;
       if (!q.present_match && q.string_match) {
-        t.match = stringTest(*q.string_match, "query parameter " + quoted(q.name), &e);
+        t.match = stringTest(*q.string_match, "query parameter " + quote(q.name), &e);
       }
       e.query_parameters.push_back(std::move(t));
     }
@@ -96,7 +88,7 @@ class RouteCompiler {
         t.path += (i == 0 ? "" : ".") + c.claim_path[i];
       }
       if (c.string_match) {
-        t.match = stringTest(*c.string_match, "claim " + quoted(t.path), &e);
+        t.match = stringTest(*c.string_match, "claim " + quote(t.path), &e);
       }
       t.invert = c.invert;
       e.claims.push_back(std::move(t));
@@ -137,7 +129,7 @@ class RouteCompiler {
     if (!error.empty()) {
       e->never_matches = true;
       problems_.push_back("virtual host " + std::to_string(vhost_) + " route " +
-                          std::to_string(route_) + ": " + what + " " + quoted(pattern) +
+                          std::to_string(route_) + ": " + what + " " + quote(pattern) +
                           " does not compile: " + error + "; the route never matches");
     }
     return id;
@@ -275,7 +267,7 @@ void buildHostTable(const xds::RouteConfiguration& config, RouteProgram& program
   std::unordered_map<std::string, size_t> owner;  // "kind:key" → first virtual host
   for (size_t v = 0; v < config.virtual_hosts.size(); ++v) {
     for (const std::string& raw : config.virtual_hosts[v].domains) {
-      std::string domain = asciiLower(raw);
+      std::string domain = ascii::toLower(raw);
       std::string owner_key;
       DomainMap* map = nullptr;
       std::string key;
@@ -297,7 +289,7 @@ void buildHostTable(const xds::RouteConfiguration& config, RouteProgram& program
       auto [it, fresh] = owner.emplace(owner_key, v);
       if (!fresh) {
         program.problems.push_back(
-            "virtual host " + std::to_string(v) + ": domain " + quoted(domain) +
+            "virtual host " + std::to_string(v) + ": domain " + quote(domain) +
             (it->second == v ? " is listed twice"
                              : " is already used by virtual host " + std::to_string(it->second)) +
             "; Envoy rejects duplicate domains, the first one is kept");
@@ -349,7 +341,7 @@ void buildVirtualHost(const xds::VirtualHost& vhost, size_t index, RegexPool& po
       cs_lists[node].regex.push_back(static_cast<uint32_t>(r));
       continue;
     }
-    uint32_t node = e.case_sensitive ? cs.insert(e.path) : ci.insert(asciiLower(e.path));
+    uint32_t node = e.case_sensitive ? cs.insert(e.path) : ci.insert(ascii::toLower(e.path));
     auto& lists = e.case_sensitive ? cs_lists : ci_lists;
     if (lists.size() <= node) {
       lists.resize(node + 1);

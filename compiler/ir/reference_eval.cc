@@ -10,12 +10,10 @@ namespace meshc::ir {
 
 namespace {
 
-using detail::asciiLower;
-
 // The host Envoy looks domains up with (SEMANTICS 2.4): lower-cased, port stripped when the
 // route configuration says so. RequestView already strips the port and lower-cases.
 std::string lookupHost(const xds::RouteConfiguration& config, const RequestView& request) {
-  return config.ignore_port_in_host_matching ? request.host() : asciiLower(request.authority());
+  return config.ignore_port_in_host_matching ? request.host() : ascii::toLower(request.authority());
 }
 
 void collectPatterns(const xds::StringMatcher& m, std::vector<const std::string*>& out) {
@@ -93,17 +91,17 @@ bool ReferenceEvaluator::stringMatches(const xds::StringMatcher& m,
   using Kind = xds::StringMatcher::Kind;
   switch (m.kind) {
     case Kind::kExact:
-      return m.ignore_case ? detail::equalsIgnoreCase(value, m.value) : value == m.value;
+      return m.ignore_case ? ascii::equalsIgnoreCase(value, m.value) : value == m.value;
     case Kind::kPrefix:
-      return m.ignore_case ? detail::startsWithIgnoreCase(value, m.value)
+      return m.ignore_case ? ascii::startsWithIgnoreCase(value, m.value)
                            : value.substr(0, m.value.size()) == m.value;
     case Kind::kSuffix:
-      return m.ignore_case ? detail::endsWithIgnoreCase(value, m.value)
+      return m.ignore_case ? ascii::endsWithIgnoreCase(value, m.value)
                            : (value.size() >= m.value.size() &&
                               value.substr(value.size() - m.value.size()) == m.value);
     case Kind::kContains:
       if (m.ignore_case) {
-        return asciiLower(value).find(asciiLower(m.value)) != std::string::npos;
+        return ascii::toLower(value).find(ascii::toLower(m.value)) != std::string::npos;
       }
       return value.find(m.value) != std::string_view::npos;
     case Kind::kRegex:
@@ -139,7 +137,7 @@ int32_t ReferenceEvaluator::selectVirtualHost(const RequestView& request) const 
   // (1) exact domain; the first virtual host listing it wins (Envoy rejects duplicates anyway).
   for (size_t v = 0; v < config_.virtual_hosts.size(); ++v) {
     for (const auto& raw : config_.virtual_hosts[v].domains) {
-      std::string domain = asciiLower(raw);
+      std::string domain = ascii::toLower(raw);
       bool wildcard =
           domain == "*" || (!domain.empty() && (domain.front() == '*' || domain.back() == '*'));
       if (!wildcard && domain == host) {
@@ -152,7 +150,7 @@ int32_t ReferenceEvaluator::selectVirtualHost(const RequestView& request) const 
   size_t best_len = 0;
   for (size_t v = 0; v < config_.virtual_hosts.size(); ++v) {
     for (const auto& raw : config_.virtual_hosts[v].domains) {
-      std::string domain = asciiLower(raw);
+      std::string domain = ascii::toLower(raw);
       if (domain == "*" || domain.empty() || domain.front() != '*') {
         continue;
       }
@@ -170,7 +168,7 @@ int32_t ReferenceEvaluator::selectVirtualHost(const RequestView& request) const 
   // (3) prefix wildcards "x*": longest x wins, again with a non-empty wildcard part.
   for (size_t v = 0; v < config_.virtual_hosts.size(); ++v) {
     for (const auto& raw : config_.virtual_hosts[v].domains) {
-      std::string domain = asciiLower(raw);
+      std::string domain = ascii::toLower(raw);
       if (domain == "*" || domain.empty() || domain.front() == '*' || domain.back() != '*') {
         continue;
       }
@@ -199,12 +197,12 @@ bool ReferenceEvaluator::routeMatches(const xds::Route& route, const RequestView
   const bool cs = match.case_sensitive;
   switch (match.path.kind) {
     case xds::PathMatcher::Kind::kPrefix:
-      if (cs ? !path.starts_with(value) : !detail::startsWithIgnoreCase(path, value)) {
+      if (cs ? !path.starts_with(value) : !ascii::startsWithIgnoreCase(path, value)) {
         return false;
       }
       break;
     case xds::PathMatcher::Kind::kPath:
-      if (cs ? path != value : !detail::equalsIgnoreCase(path, value)) {
+      if (cs ? path != value : !ascii::equalsIgnoreCase(path, value)) {
         return false;
       }
       break;
@@ -218,7 +216,7 @@ bool ReferenceEvaluator::routeMatches(const xds::Route& route, const RequestView
       // Envoy: the prefix (honouring case_sensitive) followed by end of path or '/'. A value that
       // is empty or ends in '/' already sits on a segment boundary (Envoy rejects such values;
       // we read them as plain prefixes).
-      if (cs ? !path.starts_with(value) : !detail::startsWithIgnoreCase(path, value)) {
+      if (cs ? !path.starts_with(value) : !ascii::startsWithIgnoreCase(path, value)) {
         return false;
       }
       bool open = value.empty() || value.back() == '/';
@@ -230,7 +228,7 @@ bool ReferenceEvaluator::routeMatches(const xds::Route& route, const RequestView
   }
   // Header matchers, SEMANTICS 3.4 (Envoy HeaderUtility::matchHeaders).
   for (const xds::HeaderMatcher& h : match.headers) {
-    std::optional<std::string_view> got = request.header(asciiLower(h.name));
+    std::optional<std::string_view> got = request.header(ascii::toLower(h.name));
     const bool presence = h.present_match || !h.string_match;
     if (!got && !h.treat_missing_header_as_empty) {
       // Absent: only an inverted presence matcher passes.

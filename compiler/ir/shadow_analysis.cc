@@ -12,9 +12,6 @@ namespace meshc::ir {
 
 namespace {
 
-using detail::asciiLower;
-using detail::hasAsciiLetter;
-
 bool regexFullMatch(const RouteProgram& program, int32_t regex, std::string_view text) {
   if (regex < 0 || static_cast<size_t>(regex) >= program.regexes.size() ||
       program.regexes[regex] == nullptr) {
@@ -27,13 +24,13 @@ bool regexFullMatch(const RouteProgram& program, int32_t regex, std::string_view
 // under I's case rule.
 bool startsCovered(const std::string& iv, bool i_cs, const std::string& jv, bool j_cs) {
   if (!i_cs) {
-    return asciiLower(jv).starts_with(asciiLower(iv));
+    return ascii::toLower(jv).starts_with(ascii::toLower(iv));
   }
   if (j_cs) {
     return jv.starts_with(iv);
   }
   // J admits case variants; they all share I's bytes only if those bytes have no letters.
-  return jv.starts_with(iv) && !hasAsciiLetter(iv);
+  return jv.starts_with(iv) && !ascii::hasLetter(iv);
 }
 
 bool isOpenSegment(const std::string& v) { return v.empty() || v.back() == '/'; }
@@ -46,7 +43,7 @@ bool pathCovers(const RouteProgram& program, const RouteEntry& i, const RouteEnt
     if (j.path_kind == PathKind::kRegex) {
       return i.path == j.path;
     }
-    if (j.path_kind == PathKind::kExact && (j.case_sensitive || !hasAsciiLetter(j.path))) {
+    if (j.path_kind == PathKind::kExact && (j.case_sensitive || !ascii::hasLetter(j.path))) {
       return regexFullMatch(program, i.path_regex, j.path);
     }
     return false;
@@ -101,14 +98,14 @@ bool stringSubset(const RouteProgram& program, const StringTest& tj, const Strin
     return false;  // a different regex: not provable here
   }
   if (ti.kind == Kind::kRegex) {
-    return tj.kind == Kind::kExact && (!tj.ignore_case || !hasAsciiLetter(tj.value)) &&
+    return tj.kind == Kind::kExact && (!tj.ignore_case || !ascii::hasLetter(tj.value)) &&
            regexFullMatch(program, ti.regex, tj.value);
   }
   std::string jv = tj.value, iv = ti.value;
   if (ti.ignore_case) {
-    jv = asciiLower(jv);
-    iv = asciiLower(iv);
-  } else if (tj.ignore_case && hasAsciiLetter(tj.value)) {
+    jv = ascii::toLower(jv);
+    iv = ascii::toLower(iv);
+  } else if (tj.ignore_case && ascii::hasLetter(tj.value)) {
     return false;  // J admits case variants that a case-sensitive I rejects
   }
   switch (ti.kind) {
@@ -366,7 +363,7 @@ class VhostAnalysis {
     }
     const bool exact = e.path_kind == PathKind::kExact;
     walk(vh_.case_sensitive, e.path, exact, j, e);
-    walk(vh_.case_insensitive, asciiLower(e.path), exact, j, e);
+    walk(vh_.case_insensitive, ascii::toLower(e.path), exact, j, e);
     if (exact && !vh_.regex_routes.empty() && vh_.regex_routes.front() < j) {
       // Unprefixed regex routes whose pattern accepts this exact path: one pass of the filter.
       std::vector<int> hits;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "frontend/istio/labels.h"
 #include "lower/names.h"
 
 namespace meshc::lower {
@@ -273,7 +274,7 @@ const ConsolidatedDestinationRule* DestinationRuleIndex::forProxy(
     }
     if (proxy.kind == ProxyIdentity::Kind::kSidecar &&
         c->rule.meta.name_space == proxy.name_space && c->rule.workload_selector &&
-        labelsMatch(*c->rule.workload_selector, proxy.labels)) {
+        istio::selectorMatches(*c->rule.workload_selector, proxy.labels)) {
       return c;
     }
   }

@@ -8,6 +8,9 @@
 #include <map>
 #include <set>
 
+#include "base/ascii.h"
+#include "frontend/istio/labels.h"
+#include "frontend/istio/protocol.h"
 #include "lower/names.h"
 #include "lower/route_translation.h"
 
@@ -21,34 +24,13 @@ constexpr std::string_view kWildcardBind = "0.0.0.0";
 
 // --- Protocols (istio:pkg/config/protocol, istio:pkg/config/gateway) ----------------------------
 
+// protocol.Parse with Istio's spelling ("GRPC-Web", "MySQL"), "UnsupportedProtocol" when unknown.
 std::string parseProtocol(std::string_view p) {
-  std::string l = toLowerAscii(p);
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 12> kKnown = {{
-      {"tcp", "TCP"},
-      {"udp", "UDP"},
-      {"grpc", "GRPC"},
-      {"grpc-web", "GRPC-Web"},
-      {"http", "HTTP"},
-      {"http_proxy", "HTTP_PROXY"},
-      {"http2", "HTTP2"},
-      {"https", "HTTPS"},
-      {"tls", "TLS"},
-      {"mongo", "Mongo"},
-      {"redis", "Redis"},
-      {"mysql", "MySQL"},
-  }};
-  for (const auto& [k, v] : kKnown) {
-    if (k == l) {
-      return std::string(v);
-    }
-  }
-  return "UnsupportedProtocol";
+  std::optional<istio::Protocol> parsed = istio::parseProtocol(p);
+  return parsed ? std::string(istio::istioName(*parsed)) : "UnsupportedProtocol";
 }
 
-bool isHttpProtocol(std::string_view parsed) {
-  return parsed == "HTTP" || parsed == "HTTP2" || parsed == "HTTP_PROXY" || parsed == "GRPC" ||
-         parsed == "GRPC-Web";
-}
+using istio::isHttpProtocol;
 
 bool isPassThroughServer(const model::Server& s) {
   return s.tls && (s.tls->mode == "PASSTHROUGH" || s.tls->mode == "AUTO_PASSTHROUGH");
@@ -141,7 +123,7 @@ std::vector<ServiceTarget> serviceTargets(const model::ConfigSet& config,
   std::vector<ServiceTarget> out;
   for (const model::KubernetesService* s : services) {
     if (s->meta.name_space != proxy.name_space || s->selector.empty() ||
-        !labelsMatch(s->selector, proxy.labels) || s->type == "ExternalName") {
+        !istio::selectorMatches(s->selector, proxy.labels) || s->type == "ExternalName") {
       continue;
     }
     bool no_translation = s->meta.labels.count(std::string(kDisablePortTranslationLabel)) > 0;
@@ -157,8 +139,9 @@ std::vector<ServiceTarget> serviceTargets(const model::ConfigSet& config,
           // A named targetPort resolves through the gateway pod's container ports.
           std::optional<uint32_t> found;
           for (const model::WorkloadInstance& w : config.workloads) {
-            if (w.meta.name_space != proxy.name_space || !labelsMatch(s->selector, w.labels) ||
-                !labelsMatch(proxy.labels, w.labels)) {
+            if (w.meta.name_space != proxy.name_space ||
+                !istio::selectorMatches(s->selector, w.labels) ||
+                !istio::selectorMatches(proxy.labels, w.labels)) {
               continue;
             }
             for (const auto& [name, number] : w.container_ports) {
@@ -521,8 +504,6 @@ RouteContext makeRouteContext(const BuildContext& bc, const std::string& gateway
   return ctx;
 }
 
-std::string lowerHost(std::string_view h) { return toLowerAscii(h); }
-
 struct VhostBuild {
   std::string name;
   std::vector<std::string> domains;
@@ -601,7 +582,7 @@ RouteConfiguration buildGatewayRouteConfig(BuildContext& bc, const MergedGateway
         cit = cache.emplace(key, std::move(ids)).first;
       }
       for (const std::string& raw_host : intersect) {
-        std::string hostname = lowerHost(raw_host);
+        std::string hostname = ascii::toLower(raw_host);
         auto vit = vhosts.find(hostname);
         if (vit != vhosts.end()) {
           vit->second.routes.insert(vit->second.routes.end(), cit->second.begin(),
@@ -624,7 +605,7 @@ RouteConfiguration buildGatewayRouteConfig(BuildContext& bc, const MergedGateway
     // domain that no request can match.
     if (https_redirect) {
       for (const std::string& h : server.hosts) {
-        std::string hostname = lowerHost(h);
+        std::string hostname = ascii::toLower(h);
         auto vit = vhosts.find(hostname);
         if (vit != vhosts.end()) {
           vit->second.require_tls = true;
@@ -976,7 +957,7 @@ std::vector<const model::Gateway*> selectGateways(const model::ConfigSet& config
   for (const model::Gateway& gw : config.gateways) {
     // A nil selector applies to every gateway proxy; otherwise selector ⊆ pod labels, in any
     // namespace (PILOT_SCOPE_GATEWAY_TO_NAMESPACE is off by default).
-    if (!gw.selector || labelsMatch(*gw.selector, proxy.labels)) {
+    if (!gw.selector || istio::selectorMatches(*gw.selector, proxy.labels)) {
       out.push_back(&gw);
     }
   }

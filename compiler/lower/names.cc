@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "frontend/validation/validate_common.h"
+#include "frontend/istio/host.h"
 
 namespace meshc::lower {
 
@@ -63,13 +63,9 @@ std::string resolveGatewayName(std::string_view gateway, std::string_view config
 
 bool isWildcardHost(std::string_view host) { return !host.empty() && host.front() == '*'; }
 
-bool hostsOverlap(std::string_view a, std::string_view b) {
-  return frontend::validation::hostMatches(a, b);
-}
+bool hostsOverlap(std::string_view a, std::string_view b) { return istio::hostMatches(a, b); }
 
-bool hostIsSubsetOf(std::string_view a, std::string_view b) {
-  return frontend::validation::hostSubsetOf(a, b);
-}
+bool hostIsSubsetOf(std::string_view a, std::string_view b) { return istio::hostSubsetOf(a, b); }
 
 std::vector<std::string> hostIntersection(const std::vector<std::string>& a,
                                           const std::vector<std::string>& b) {
@@ -148,16 +144,6 @@ NamespacedHost splitNamespacedHost(std::string_view server_host) {
     return {"*", std::string(server_host)};
   }
   return {std::string(server_host.substr(0, slash)), std::string(server_host.substr(slash + 1))};
-}
-
-std::string toLowerAscii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
-  }
-  return out;
 }
 
 }  // namespace meshc::lower

@@ -57,7 +57,4 @@ struct NamespacedHost {
 };
 NamespacedHost splitNamespacedHost(std::string_view server_host);
 
-/// ASCII lower-casing (hostnames, header names).
-std::string toLowerAscii(std::string_view s);
-
 }  // namespace meshc::lower

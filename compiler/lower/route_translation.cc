@@ -7,6 +7,8 @@
 #include <cmath>
 #include <limits>
 
+#include "base/ascii.h"
+#include "frontend/istio/labels.h"
 #include "frontend/validation/validate_common.h"
 #include "lower/names.h"
 
@@ -81,16 +83,12 @@ std::string_view trimSpace(std::string_view s) {
   return s;
 }
 
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  return toLowerAscii(a) == toLowerAscii(b);
-}
-
 bool isInternalHeader(std::string_view key) {
-  return key.starts_with(":") || equalsIgnoreCase(key, "host");
+  return key.starts_with(":") || ascii::equalsIgnoreCase(key, "host");
 }
 
 bool isAuthorityHeader(std::string_view key) {
-  return equalsIgnoreCase(key, ":authority") || equalsIgnoreCase(key, "host");
+  return ascii::equalsIgnoreCase(key, ":authority") || ascii::equalsIgnoreCase(key, "host");
 }
 
 // translateAppendHeaders: internal headers dropped, sorted by key (stable); the authority
@@ -148,7 +146,7 @@ HeaderMatcher translateHeaderMatch(std::string_view name,
                                    const std::optional<model::StringMatch>& match) {
   HeaderMatcher out;
   // Envoy compares header names case-insensitively (it lower-cases configured names).
-  out.name = toLowerAscii(name);
+  out.name = ascii::toLower(name);
   if (isPresenceMatch(match)) {
     out.present_match = true;
     return out;
@@ -260,16 +258,6 @@ const model::HttpMatchRequest* matchAt(const model::HttpRoute& rule, int32_t mat
   return &rule.match[static_cast<size_t>(match_index)];
 }
 
-bool labelsSubsetOf(const StringMap& sub, const StringMap& super) {
-  for (const auto& [k, v] : sub) {
-    auto it = super.find(k);
-    if (it == super.end() || it->second != v) {
-      return false;
-    }
-  }
-  return true;
-}
-
 bool containsGateway(const std::vector<std::string>& set, const std::string& g) {
   return std::find(set.begin(), set.end(), g) != set.end();
 }
@@ -286,7 +274,7 @@ bool l4Applies(const std::vector<std::string>& gateways, const StringMap& source
   if (gateway_rules) {
     return gateway_match && port_match;
   }
-  bool label_match = labelsSubsetOf(source_labels, ctx.proxy_labels);
+  bool label_match = istio::selectorMatches(source_labels, ctx.proxy_labels);
   bool ns_match = source_namespace.empty() || source_namespace == ctx.proxy_namespace;
   return gateway_match && label_match && port_match && ns_match;
 }
@@ -320,8 +308,7 @@ std::optional<StringMatcher> toStringMatcher(const model::StringMatch& match) {
 
 std::optional<std::vector<std::string>> parseJwtClaimKey(std::string_view header_key) {
   // ToRoutingClaim: the prefix is compared case-insensitively, the claim names are kept as is.
-  if (header_key.size() < kJwtClaimPrefix.size() ||
-      toLowerAscii(header_key.substr(0, kJwtClaimPrefix.size())) != kJwtClaimPrefix) {
+  if (!ascii::startsWithIgnoreCase(header_key, kJwtClaimPrefix)) {
     return std::nullopt;
   }
   std::string_view name = header_key.substr(kJwtClaimPrefix.size());
@@ -674,7 +661,7 @@ bool httpMatchAppliesTo(const model::HttpMatchRequest& match, const RouteContext
     }
     return false;
   }
-  if (labelsSubsetOf(match.source_labels, ctx.proxy_labels)) {
+  if (istio::selectorMatches(match.source_labels, ctx.proxy_labels)) {
     return match.source_namespace.empty() || match.source_namespace == ctx.proxy_namespace;
   }
   return false;

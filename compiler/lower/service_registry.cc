@@ -8,18 +8,12 @@
 #include <map>
 #include <set>
 
+#include "base/ascii.h"
+#include "frontend/istio/labels.h"
+#include "frontend/istio/protocol.h"
+
 namespace meshc::lower {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
-  }
-  return out;
-}
 
 std::optional<uint32_t> parseUint(std::string_view s) {
   if (s.empty() || s.size() > 10) {
@@ -218,7 +212,7 @@ Service fromKubernetes(const model::KubernetesService& ks, const model::ConfigSe
   s.loc = ks.meta.loc;
   if (ks.type == "ExternalName" && !ks.external_name.empty()) {
     s.resolution = ServiceResolution::kAlias;
-    s.alias_target = lower(ks.external_name);
+    s.alias_target = ascii::toLower(ks.external_name);
     s.mesh_external = true;
   }
   if (ks.cluster_ip == "None") {
@@ -252,7 +246,7 @@ Service fromKubernetes(const model::KubernetesService& ks, const model::ConfigSe
     return s;
   }
   for (const model::WorkloadInstance& w : config.workloads) {
-    if (w.meta.name_space != ks.meta.name_space || !labelsMatch(ks.selector, w.labels)) {
+    if (w.meta.name_space != ks.meta.name_space || !istio::selectorMatches(ks.selector, w.labels)) {
       continue;
     }
     RegistryEndpoint ep;
@@ -350,7 +344,7 @@ std::vector<Service> fromServiceEntry(const model::ServiceEntry& se,
     if (se.workload_selector) {
       for (const model::WorkloadInstance& w : config.workloads) {
         if (w.meta.name_space != se.meta.name_space ||
-            !labelsMatch(*se.workload_selector, w.labels)) {
+            !istio::selectorMatches(*se.workload_selector, w.labels)) {
           continue;
         }
         RegistryEndpoint ep;
@@ -374,40 +368,30 @@ std::vector<Service> fromServiceEntry(const model::ServiceEntry& se,
 bool isIpLiteral(std::string_view s) { return isIpAddress(s); }
 
 std::string parseProtocolName(std::string_view name) {
-  std::string l = lower(name);
-  static const std::pair<const char*, const char*> kNames[] = {
-      {"tcp", "TCP"},           {"udp", "UDP"},     {"grpc", "GRPC"},
-      {"grpc-web", "GRPC-WEB"}, {"http", "HTTP"},   {"http_proxy", "HTTP_PROXY"},
-      {"http2", "HTTP2"},       {"https", "HTTPS"}, {"tls", "TLS"},
-      {"mongo", "MONGO"},       {"redis", "REDIS"}, {"mysql", "MYSQL"},
-  };
-  for (const auto& [from, to] : kNames) {
-    if (l == from) {
-      return to;
-    }
-  }
-  return "";
+  std::optional<istio::Protocol> p = istio::parseProtocol(name);
+  return p ? std::string(istio::upperName(*p)) : std::string();
 }
 
-PortProtocolKind protocolKind(std::string_view p) {
-  std::string n = parseProtocolName(p);
-  if (n == "HTTP" || n == "HTTP2" || n == "GRPC" || n == "GRPC-WEB" || n == "HTTP_PROXY") {
+PortProtocolKind protocolKind(std::string_view name) {
+  std::optional<istio::Protocol> p = istio::parseProtocol(name);
+  if (!p) {
+    return PortProtocolKind::kSniffed;
+  }
+  // HTTPS and TLS are TCP protocols too (IsTCP), so TLS is asked first.
+  if (istio::isHttpProtocol(*p)) {
     return PortProtocolKind::kHttp;
   }
-  if (n == "HTTPS" || n == "TLS") {
+  if (istio::isTlsProtocol(*p)) {
     return PortProtocolKind::kTls;
   }
-  if (n == "TCP" || n == "MONGO" || n == "MYSQL" || n == "REDIS") {
+  if (istio::isTcpProtocol(*p)) {
     return PortProtocolKind::kTcp;
   }
-  if (n == "UDP") {
-    return PortProtocolKind::kUdp;
-  }
-  return PortProtocolKind::kSniffed;
+  return PortProtocolKind::kUdp;
 }
 
 std::string kubernetesPortProtocol(const model::KubernetesServicePort& port) {
-  if (lower(port.protocol) == "udp") {
+  if (ascii::toLower(port.protocol) == "udp") {
     return "UDP";
   }
   std::string name = port.name;
@@ -425,7 +409,7 @@ std::string kubernetesPortProtocol(const model::KubernetesServicePort& port) {
     }
   }
   // "grpc-web" contains the separator, so it is checked before splitting on '-'.
-  if (name.size() >= 8 && lower(std::string_view(name).substr(0, 8)) == "grpc-web") {
+  if (name.size() >= 8 && ascii::toLower(std::string_view(name).substr(0, 8)) == "grpc-web") {
     return "GRPC-WEB";
   }
   size_t dash = name.find('-');
@@ -435,16 +419,6 @@ std::string kubernetesPortProtocol(const model::KubernetesServicePort& port) {
     return "TCP";  // well-known ports are never sniffed
   }
   return p;
-}
-
-bool labelsMatch(const StringMap& selector, const StringMap& labels) {
-  for (const auto& [k, v] : selector) {
-    auto it = labels.find(k);
-    if (it == labels.end() || it->second != v) {
-      return false;
-    }
-  }
-  return true;
 }
 
 const ServicePortInfo* Service::findPort(uint32_t number) const {
@@ -674,7 +648,7 @@ std::vector<Endpoint> ServiceRegistry::endpointsFor(const Service& service, uint
     return out;
   }
   for (const RegistryEndpoint& ep : service.endpoints) {
-    if (!labelsMatch(subset_labels, ep.labels)) {
+    if (!istio::selectorMatches(subset_labels, ep.labels)) {
       continue;
     }
     for (const auto& [svc_port, ep_port] : ep.ports) {

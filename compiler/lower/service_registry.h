@@ -146,7 +146,4 @@ std::optional<uint32_t> parseIpv4Address(std::string_view s);
 /// An IPv4 or IPv6 literal (no prefix length).
 bool isIpLiteral(std::string_view s);
 
-/// True when `labels` contains every key/value of `selector` (an empty selector matches all).
-bool labelsMatch(const StringMap& selector, const StringMap& labels);
-
 }  // namespace meshc::lower

@@ -8,6 +8,8 @@
 #include <map>
 #include <set>
 
+#include "base/ascii.h"
+#include "frontend/istio/protocol.h"
 #include "lower/names.h"
 #include "lower/route_translation.h"
 
@@ -18,13 +20,9 @@ constexpr std::string_view kWildcardBind = "0.0.0.0";
 
 // --- Protocol classes (protocol.Instance IsHTTP / IsTCP / IsTLS; "" = Unsupported) ----------
 
-bool isHttpProtocol(std::string_view p) {
-  return p == "HTTP" || p == "HTTP2" || p == "HTTP_PROXY" || p == "GRPC" || p == "GRPC-WEB";
-}
-bool isTcpProtocol(std::string_view p) {
-  return p == "TCP" || p == "HTTPS" || p == "TLS" || p == "MONGO" || p == "REDIS" || p == "MYSQL";
-}
-bool isTlsProtocol(std::string_view p) { return p == "HTTPS" || p == "TLS"; }
+using istio::isHttpProtocol;
+using istio::isTcpProtocol;
+using istio::isTlsProtocol;
 bool isHttpOrSniffed(std::string_view p) { return isHttpProtocol(p) || p.empty(); }
 
 enum class ListenerProtocol { kHttp, kTcp, kAuto, kUnknown };
@@ -912,7 +910,7 @@ std::vector<VirtualHost> SidecarBuilder::outboundVirtualHosts(uint32_t listener_
       continue;
     }
     Service t = s;
-    t.hostname = toLowerAscii(s.hostname);
+    t.hostname = ascii::toLower(s.hostname);
     t.ports = {*p};
     by_name[t.hostname] = std::move(t);
   }
@@ -926,7 +924,7 @@ std::vector<VirtualHost> SidecarBuilder::outboundVirtualHosts(uint32_t listener_
     }
     bool match = false;
     for (const std::string& h0 : vs->vs.hosts) {
-      std::string h = toLowerAscii(h0);
+      std::string h = ascii::toLower(h0);
       if (by_name.count(h) != 0) {
         match = true;
         break;
@@ -990,7 +988,7 @@ std::vector<VirtualHost> SidecarBuilder::outboundVirtualHosts(uint32_t listener_
     std::vector<const Service*> services;
     std::vector<std::string> wildcards;
     for (const std::string& h0 : vs->vs.hosts) {
-      std::string h = toLowerAscii(h0);
+      std::string h = ascii::toLower(h0);
       if (isWildcardHost(h)) {
         wildcards.push_back(h);
         continue;
@@ -1127,7 +1125,7 @@ std::vector<VirtualHost> SidecarBuilder::outboundVirtualHosts(uint32_t listener_
     // dedupeDomains.
     std::vector<std::string> kept;
     for (const std::string& d : domains) {
-      std::string ld = toLowerAscii(d);
+      std::string ld = ascii::toLower(d);
       if (used_domains.count(ld) != 0) {
         continue;
       }
@@ -1152,7 +1150,7 @@ std::vector<VirtualHost> SidecarBuilder::outboundVirtualHosts(uint32_t listener_
       continue;
     }
     for (const std::string& h : w.vs_hosts) {
-      if (std::optional<VirtualHost> vh = build(toLowerAscii(h), w, nullptr)) {
+      if (std::optional<VirtualHost> vh = build(ascii::toLower(h), w, nullptr)) {
         if (!w.vs_ref.empty()) {
           used_vs_.insert(w.vs_ref);
         }

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <set>
 
+#include "frontend/istio/labels.h"
 #include "lower/names.h"
 
 namespace meshc::lower {
@@ -439,7 +440,7 @@ const model::Sidecar* selectSidecar(const model::ConfigSet& config, const ProxyI
     if (s->meta.name_space != proxy.name_space) {
       continue;
     }
-    if (s->workload_selector && !labelsMatch(*s->workload_selector, proxy.labels)) {
+    if (s->workload_selector && !istio::selectorMatches(*s->workload_selector, proxy.labels)) {
       continue;
     }
     return s;

@@ -6,6 +6,7 @@
 
 #include <set>
 
+#include "base/quote.h"
 #include "frontend/lint.h"
 #include "frontend/model/model.h"
 #include "frontend/reporter.h"
@@ -32,7 +33,7 @@ struct Entry {
 };
 
 std::string ruleName(const model::HttpRoute& rule) {
-  return rule.name.empty() ? fmt::format("#{}", rule.index) : fmt::format("\"{}\"", rule.name);
+  return rule.name.empty() ? fmt::format("#{}", rule.index) : quote(rule.name);
 }
 
 }  // namespace

@@ -7,9 +7,11 @@
 #include <algorithm>
 #include <charconv>
 
-#include "routing/interpreter.h"
+#include "base/ascii.h"
+#include "base/quote.h"
 #include "ir/ir.h"
 #include "ir/reference_eval.h"
+#include "routing/interpreter.h"
 #include "routing/verify.h"
 
 namespace meshc::sim {
@@ -68,8 +70,7 @@ Expected<std::unique_ptr<Simulator>> Simulator::create(lower::ProxyConfig config
   if (programs.size() != config.route_configs.size()) {
     return Status::error(StatusCode::kInternal,
                          std::to_string(programs.size()) + " decision trees for " +
-                             std::to_string(config.route_configs.size()) +
-                             " route configurations");
+                             std::to_string(config.route_configs.size()) + " route configurations");
   }
   std::unique_ptr<Simulator> sim(new Simulator(std::move(config)));
   auto impl = std::make_shared<Impl>();
@@ -238,7 +239,7 @@ std::string rewritePath(const lower::Route& route, const ir::RequestView& view,
 
 std::string describeMatcher(const lower::StringMatcher& m) {
   static const char* kinds[] = {"exact", "prefix", "suffix", "contains", "regex"};
-  return std::string(kinds[static_cast<int>(m.kind)]) + " \"" + m.value + "\"" +
+  return std::string(kinds[static_cast<int>(m.kind)]) + " " + quote(m.value) +
          (m.ignore_case ? " (ignoring case)" : "");
 }
 
@@ -251,17 +252,18 @@ std::string whyNot(const ir::ReferenceEvaluator& ref, const lower::Route& route,
   probe.match.case_sensitive = route.match.case_sensitive;
   if (!ref.routeMatches(probe, view)) {
     static const char* kinds[] = {"prefix", "path", "regex", "path-separated prefix"};
-    return std::string(kinds[static_cast<int>(route.match.path.kind)]) + " \"" +
-           route.match.path.value + "\" does not match path \"" + view.path() + "\"";
+    return std::string(kinds[static_cast<int>(route.match.path.kind)]) + " " +
+           quote(route.match.path.value) + " does not match path " + quote(view.path());
   }
   probe.match.path = lower::PathMatcher{};
   for (const lower::HeaderMatcher& h : route.match.headers) {
     probe.match.headers = {h};
     if (!ref.routeMatches(probe, view)) {
       std::optional<std::string_view> got = view.header(h.name);
-      std::string want = h.present_match ? "present" : (h.string_match ? describeMatcher(*h.string_match) : "");
-      return "header " + h.name + (h.invert_match ? " must not be " : " must be ") + want + ", found " +
-             (got ? "\"" + std::string(*got) + "\"" : std::string("none"));
+      std::string want =
+          h.present_match ? "present" : (h.string_match ? describeMatcher(*h.string_match) : "");
+      return "header " + h.name + (h.invert_match ? " must not be " : " must be ") + want +
+             ", found " + (got ? quote(*got) : std::string("none"));
     }
   }
   probe.match.headers.clear();
@@ -270,8 +272,9 @@ std::string whyNot(const ir::ReferenceEvaluator& ref, const lower::Route& route,
     if (!ref.routeMatches(probe, view)) {
       std::optional<std::string_view> got = view.queryParam(q.name);
       return "query parameter " + q.name + " must be " +
-             (q.present_match ? std::string("present") : (q.string_match ? describeMatcher(*q.string_match) : "")) +
-             ", found " + (got ? "\"" + std::string(*got) + "\"" : std::string("none"));
+             (q.present_match ? std::string("present")
+                              : (q.string_match ? describeMatcher(*q.string_match) : "")) +
+             ", found " + (got ? quote(*got) : std::string("none"));
     }
   }
   probe.match.query_parameters.clear();
@@ -288,29 +291,45 @@ std::string whyNot(const ir::ReferenceEvaluator& ref, const lower::Route& route,
   return "does not match";
 }
 
-}  // namespace
+// --- The steps of Simulator::run, in Envoy's order
+// ------------------------------------------------
 
-SimResult Simulator::run(const SimRequest& request, EngineKind engine) const {
-  SimResult r;
-  const bool is_tls = request.tls || request.sni.has_value() || request.http.scheme == "https";
-  const uint32_t port = request.port != 0 ? request.port : (request.http.scheme == "https" ? 443 : 80);
-  std::string host = stripPort(request.http.authority);
-  std::string sni = request.sni ? *request.sni : (is_tls ? host : std::string());
-  const bool gateway = config_.proxy.kind == lower::ProxyIdentity::Kind::kGateway;
+// What the simulator derives from the request once: TLS or not, the destination port, the host
+// without its port, the SNI a client would send, and whether the proxy is a gateway.
+struct Connection {
+  bool is_tls = false;
+  uint32_t port = 0;
+  std::string host;
+  std::string sni;
+  bool gateway = false;
+};
 
-  // 1. Listener.
+Connection connectionOf(const lower::ProxyConfig& config, const SimRequest& request) {
+  Connection conn;
+  conn.is_tls = request.tls || request.sni.has_value() || request.http.scheme == "https";
+  conn.port = request.port != 0 ? request.port : (request.http.scheme == "https" ? 443 : 80);
+  conn.host = stripPort(request.http.authority);
+  conn.sni = request.sni ? *request.sni : (conn.is_tls ? conn.host : std::string());
+  conn.gateway = config.proxy.kind == lower::ProxyIdentity::Kind::kGateway;
+  return conn;
+}
+
+// 1. The listener that takes the connection: an exact address, a service VIP (sidecars), the
+// wildcard address, a gateway's translated server port, then the original-destination listener.
+const lower::Listener* selectListener(const lower::ProxyConfig& config, const SimRequest& request,
+                                      const Connection& conn) {
   const lower::Listener* listener = nullptr;
-  for (const lower::Listener& l : config_.listeners) {
-    if (l.port == port && !request.address.empty() && l.address == request.address) {
+  for (const lower::Listener& l : config.listeners) {
+    if (l.port == conn.port && !request.address.empty() && l.address == request.address) {
       listener = &l;
     }
   }
-  if (listener == nullptr && !gateway && request.address.empty()) {
+  if (listener == nullptr && !conn.gateway && request.address.empty()) {
     // Sidecars: a host name resolves to its service VIP; a listener for that VIP takes the call.
-    for (const auto& [h, vip] : config_.dns) {
-      if (h == host) {
-        for (const lower::Listener& l : config_.listeners) {
-          if (l.port == port && l.address == vip) {
+    for (const auto& [h, vip] : config.dns) {
+      if (h == conn.host) {
+        for (const lower::Listener& l : config.listeners) {
+          if (l.port == conn.port && l.address == vip) {
             listener = &l;
           }
         }
@@ -318,42 +337,42 @@ SimResult Simulator::run(const SimRequest& request, EngineKind engine) const {
     }
   }
   if (listener == nullptr) {
-    for (const lower::Listener& l : config_.listeners) {
-      if (l.port == port && (l.address == "0.0.0.0" || l.address.empty())) {
+    for (const lower::Listener& l : config.listeners) {
+      if (l.port == conn.port && (l.address == "0.0.0.0" || l.address.empty())) {
         listener = &l;
         break;
       }
     }
   }
-  if (listener == nullptr && gateway) {
+  if (listener == nullptr && conn.gateway) {
     // A gateway server port whose Service maps it to another target port (SEMANTICS 7.5).
-    for (const lower::Listener& l : config_.listeners) {
-      if (l.server_port == port) {
+    for (const lower::Listener& l : config.listeners) {
+      if (l.server_port == conn.port) {
         listener = &l;
         break;
       }
     }
   }
-  if (listener == nullptr && !gateway) {
-    for (const lower::Listener& l : config_.listeners) {
+  if (listener == nullptr && !conn.gateway) {
+    for (const lower::Listener& l : config.listeners) {
       if (l.use_original_dst) {
         listener = &l;
         break;
       }
     }
   }
-  if (listener == nullptr) {
-    r.outcome = Outcome::kNoListener;
-    r.trace.push_back("no listener on port " + std::to_string(port));
-    return r;
-  }
-  r.listener = listener->name;
-  r.trace.push_back("listener " + listener->name);
+  return listener;
+}
 
-  // 2. Filter chain (SEMANTICS 8.2 step 3).
+// 2. The listener's filter chain (SEMANTICS 8.2 step 3). nullptr, with r's outcome and trace
+// set, when no chain accepts the connection.
+const lower::FilterChain* selectFilterChain(const lower::Listener* listener,
+                                            const SimRequest& request, const Connection& conn,
+                                            SimResult& r) {
   std::string address = request.address.empty() ? listener->address : request.address;
   std::string alpn;
-  if (!is_tls && listener->has_http_inspector && request.protocol == SimRequest::Protocol::kHttp) {
+  if (!conn.is_tls && listener->has_http_inspector &&
+      request.protocol == SimRequest::Protocol::kHttp) {
     alpn = "http/1.1";
   }
   std::vector<const lower::FilterChain*> chains;
@@ -362,7 +381,9 @@ SimResult Simulator::run(const SimRequest& request, EngineKind engine) const {
   }
   sieve(
       chains, [](const lower::FilterChain* c) { return c->match.destination_port.has_value(); },
-      [&](const lower::FilterChain* c) { return *c->match.destination_port == port ? 1 : -1; });
+      [&](const lower::FilterChain* c) {
+        return *c->match.destination_port == conn.port ? 1 : -1;
+      });
   sieve(
       chains, [](const lower::FilterChain* c) { return !c->match.prefix_ranges.empty(); },
       [&](const lower::FilterChain* c) {
@@ -375,12 +396,12 @@ SimResult Simulator::run(const SimRequest& request, EngineKind engine) const {
   sieve(
       chains, [](const lower::FilterChain* c) { return !c->match.server_names.empty(); },
       [&](const lower::FilterChain* c) {
-        return sni.empty() ? -1 : sniRank(c->match.server_names, sni);
+        return conn.sni.empty() ? -1 : sniRank(c->match.server_names, conn.sni);
       });
   sieve(
       chains, [](const lower::FilterChain* c) { return !c->match.transport_protocol.empty(); },
       [&](const lower::FilterChain* c) {
-        return c->match.transport_protocol == (is_tls ? "tls" : "raw_buffer") ? 1 : -1;
+        return c->match.transport_protocol == (conn.is_tls ? "tls" : "raw_buffer") ? 1 : -1;
       });
   sieve(
       chains, [](const lower::FilterChain* c) { return !c->match.application_protocols.empty(); },
@@ -395,81 +416,80 @@ SimResult Simulator::run(const SimRequest& request, EngineKind engine) const {
     } else {
       r.outcome = Outcome::kNoFilterChain;
       r.trace.push_back("no filter chain of " + listener->name + " accepts this connection" +
-                        (sni.empty() ? "" : " (SNI " + sni + ")"));
-      return r;
+                        (conn.sni.empty() ? "" : " (SNI " + conn.sni + ")"));
+      return nullptr;
     }
   } else {
     chain = chains.front();
     if (chains.size() > 1) {
-      r.trace.push_back("several filter chains match; Envoy would reject this listener; using the first");
+      r.trace.push_back(
+          "several filter chains match; Envoy would reject this listener; using the first");
     }
   }
   r.filter_chain = chain->name;
-  r.trace.push_back("filter chain " + (chain->name.empty() ? std::string("(unnamed)") : chain->name));
-  if (chain->terminates_tls && !is_tls) {
+  r.trace.push_back("filter chain " +
+                    (chain->name.empty() ? std::string("(unnamed)") : chain->name));
+  if (chain->terminates_tls && !conn.is_tls) {
     r.outcome = Outcome::kNoFilterChain;
     r.trace.push_back("the filter chain expects TLS but the connection is plaintext");
-    return r;
+    return nullptr;
   }
 
-  // 3. TCP proxy.
-  if (!chain->http) {
-    if (!chain->tcp_proxy) {
+  return chain;
+}
+
+// 3. A chain without HTTP forwards over tcp_proxy; an HTTP chain refuses raw TCP and TLS it does
+// not terminate. True when the request ends here (r is complete).
+bool forwardTcp(const lower::ProxyConfig& config, const lower::FilterChain& chain,
+                const SimRequest& request, const Connection& conn, SimResult& r) {
+  if (!chain.http) {
+    if (!chain.tcp_proxy) {
       r.outcome = Outcome::kNoFilterChain;
       r.trace.push_back("the filter chain has no network filter that forwards");
-      return r;
+      return true;
     }
     r.outcome = Outcome::kRoute;
-    r.virtual_service = chain->tcp_proxy->source.virtual_service;
-    r.source = lower::toSourceLoc(chain->tcp_proxy->source.loc);
-    if (chain->tcp_proxy->weighted.empty()) {
-      r.cluster = chain->tcp_proxy->cluster;
-      r.cluster_exists = config_.findCluster(r.cluster) != nullptr;
+    r.virtual_service = chain.tcp_proxy->source.virtual_service;
+    r.source = lower::toSourceLoc(chain.tcp_proxy->source.loc);
+    if (chain.tcp_proxy->weighted.empty()) {
+      r.cluster = chain.tcp_proxy->cluster;
+      r.cluster_exists = config.findCluster(r.cluster) != nullptr;
     } else {
-      for (const lower::WeightedCluster& w : chain->tcp_proxy->weighted) {
+      for (const lower::WeightedCluster& w : chain.tcp_proxy->weighted) {
         r.weighted_clusters.emplace_back(w.name, w.weight);
       }
     }
     r.trace.push_back("tcp_proxy to " +
                       (r.cluster.empty() ? std::string("weighted clusters") : r.cluster));
-    return r;
+    return true;
   }
   if (request.protocol == SimRequest::Protocol::kTcp) {
     r.outcome = Outcome::kNoFilterChain;
     r.trace.push_back("the filter chain speaks HTTP but the connection is raw TCP");
-    return r;
+    return true;
   }
-  if (is_tls && !chain->terminates_tls) {
+  if (conn.is_tls && !chain.terminates_tls) {
     r.outcome = Outcome::kNoFilterChain;
     r.trace.push_back("TLS sent to an HTTP filter chain that does not terminate TLS");
-    return r;
+    return true;
   }
 
-  // 4. Route configuration, virtual host, route.
-  r.route_config = chain->rds_name;
-  const Impl::Engines* engines = impl_->find(config_, chain->rds_name);
-  if (engines == nullptr) {
-    r.outcome = Outcome::kNoRoute;
-    r.status = 404;
-    r.trace.push_back("route configuration " + chain->rds_name + " does not exist");
-    return r;
-  }
-  const lower::RouteConfiguration& rc = *engines->config;
-  ir::RequestView view = ir::RequestView::create(request.http);
-  ir::RouteDecision decision;
-  if (engine == EngineKind::kReference) {
-    decision = engines->reference->evaluate(view);
-  } else if (engine == EngineKind::kNative && impl_->native != nullptr) {
-    decision = impl_->native->evaluate(engines->index, engines->program, view);
-  } else {
-    decision = ir::evaluateProgram(engines->program, view);
-  }
+  return false;
+}
+
+// 4b. The virtual host and route behind an engine's decision, with the trace of the routes tried
+// before it. nullptr, with r complete, when the request ends at the virtual host (404, TLS
+// redirect).
+const lower::Route* selectRoute(const lower::RouteConfiguration& rc,
+                                const ir::ReferenceEvaluator& reference,
+                                const ir::RouteDecision& decision, const ir::RequestView& view,
+                                const SimRequest& request, const Connection& conn, SimResult& r) {
   if (decision.kind == ir::RouteDecision::Kind::kNoVirtualHost) {
     r.outcome = Outcome::kNoRoute;
     r.status = 404;
-    r.trace.push_back("route configuration " + rc.name + ": no virtual host matches host \"" +
-                      view.host() + "\" (404 NR)");
-    return r;
+    r.trace.push_back("route configuration " + rc.name + ": no virtual host matches host " +
+                      quote(view.host()) + " (404 NR)");
+    return nullptr;
   }
   const lower::VirtualHost& vh = rc.virtual_hosts[decision.virtual_host];
   r.virtual_host = vh.name;
@@ -477,57 +497,67 @@ SimResult Simulator::run(const SimRequest& request, EngineKind engine) const {
   std::string why_vhost = "the catch-all domain \"*\"";
   for (const std::string& d : vh.domains) {
     if (d == view.host()) {
-      why_vhost = "exact domain \"" + d + "\"";
+      why_vhost = "exact domain " + quote(d);
       break;
     }
     if (d != "*" && (d.front() == '*' || d.back() == '*')) {
-      why_vhost = "wildcard domain \"" + d + "\"";
+      why_vhost = "wildcard domain " + quote(d);
     }
   }
-  r.trace.push_back("virtual host " + vh.name + ": host \"" + view.host() + "\" matches " + why_vhost);
+  r.trace.push_back("virtual host " + vh.name + ": host " + quote(view.host()) + " matches " +
+                    why_vhost);
   // Which earlier routes were tried, and the condition that failed for each (capped for size).
-  size_t tried = decision.kind == ir::RouteDecision::Kind::kRoute ? static_cast<size_t>(decision.route)
-                                                                  : vh.routes.size();
+  size_t tried = decision.kind == ir::RouteDecision::Kind::kRoute
+                     ? static_cast<size_t>(decision.route)
+                     : vh.routes.size();
   constexpr size_t kMaxExplained = 12;
   for (size_t i = 0; i < tried && i < kMaxExplained; ++i) {
     const lower::Route& other = vh.routes[i];
     std::string name = !other.name.empty() ? other.name : "#" + std::to_string(i);
-    r.trace.push_back("  route " + name + " skipped: " + whyNot(*engines->reference, other, view));
+    r.trace.push_back("  route " + name + " skipped: " + whyNot(reference, other, view));
   }
   if (tried > kMaxExplained) {
-    r.trace.push_back("  ... and " + std::to_string(tried - kMaxExplained) + " more routes skipped");
+    r.trace.push_back("  ... and " + std::to_string(tried - kMaxExplained) +
+                      " more routes skipped");
   }
-  if (vh.require_tls && !is_tls) {
+  if (vh.require_tls && !conn.is_tls) {
     r.outcome = Outcome::kRedirect;
     r.redirect_status = 301;
     r.status = 301;
-    r.redirect_location = "https://" + host + request.http.path;
+    r.redirect_location = "https://" + conn.host + request.http.path;
     r.trace.push_back("the virtual host requires TLS (httpsRedirect): 301 to https");
-    return r;
+    return nullptr;
   }
   if (decision.kind == ir::RouteDecision::Kind::kNoRoute) {
     r.outcome = Outcome::kNoRoute;
     r.status = 404;
     r.trace.push_back("no route of " + vh.name + " matches (404 NR)");
-    return r;
+    return nullptr;
   }
   const lower::Route& route = vh.routes[decision.route];
   r.route_index = decision.route;
   r.matched = &route;
-  r.route = !route.name.empty() ? route.name
-                                : (route.source.http_index >= 0
-                                       ? "#" + std::to_string(route.source.http_index)
-                                       : "#" + std::to_string(decision.route));
+  r.route = !route.name.empty()
+                ? route.name
+                : (route.source.http_index >= 0 ? "#" + std::to_string(route.source.http_index)
+                                                : "#" + std::to_string(decision.route));
   r.virtual_service = route.source.virtual_service;
   r.source = lower::toSourceLoc(route.source.loc);
   r.trace.push_back("route " + r.route +
                     (r.virtual_service.empty() ? "" : " of VirtualService " + r.virtual_service));
 
+  return &route;
+}
+
+// 5. The route's action: redirect, direct response, or forwarding to clusters (rewrites, fault).
+void applyAction(const lower::ProxyConfig& config, const lower::Route& route,
+                 const SimRequest& request, const ir::RequestView& view, const Connection& conn,
+                 SimResult& r) {
   switch (route.action) {
     case lower::Route::ActionKind::kRedirect: {
       const lower::RedirectAction& rd = route.redirect;
       std::string scheme = rd.scheme_redirect.empty() ? request.http.scheme : rd.scheme_redirect;
-      std::string rhost = rd.host_redirect.empty() ? host : rd.host_redirect;
+      std::string rhost = rd.host_redirect.empty() ? conn.host : rd.host_redirect;
       uint32_t rport = rd.port_redirect;
       if (rport == 0 && rd.scheme_redirect.empty() && rd.host_redirect.empty()) {
         // Envoy keeps the request's authority (with its port) when nothing replaces it.
@@ -551,8 +581,9 @@ SimResult Simulator::run(const SimRequest& request, EngineKind engine) const {
       r.redirect_status = rd.response_code;
       r.status = rd.response_code;
       r.redirect_location = scheme + "://" + joinHostPort(rhost, rport, scheme) + path;
-      r.trace.push_back("redirect " + std::to_string(rd.response_code) + " to " + r.redirect_location);
-      return r;
+      r.trace.push_back("redirect " + std::to_string(rd.response_code) + " to " +
+                        r.redirect_location);
+      return;
     }
     case lower::Route::ActionKind::kDirectResponse:
       r.outcome = Outcome::kDirectResponse;
@@ -560,12 +591,12 @@ SimResult Simulator::run(const SimRequest& request, EngineKind engine) const {
       r.direct_body = route.direct_response.body;
       r.status = route.direct_response.status;
       r.trace.push_back("direct response " + std::to_string(r.status));
-      return r;
+      return;
     case lower::Route::ActionKind::kNone:
       r.outcome = Outcome::kNoRoute;
       r.status = 404;
       r.trace.push_back("Istio dropped this route's action (unsupported redirect code)");
-      return r;
+      return;
     case lower::Route::ActionKind::kRoute:
       break;
   }
@@ -573,7 +604,7 @@ SimResult Simulator::run(const SimRequest& request, EngineKind engine) const {
   r.outcome = Outcome::kRoute;
   if (a.weighted.empty()) {
     r.cluster = a.cluster;
-    r.cluster_exists = config_.findCluster(a.cluster) != nullptr;
+    r.cluster_exists = config.findCluster(a.cluster) != nullptr;
     if (!r.cluster_exists) {
       r.status = 503;
       r.trace.push_back("cluster " + a.cluster + " does not exist: Envoy answers 503 NC");
@@ -582,7 +613,7 @@ SimResult Simulator::run(const SimRequest& request, EngineKind engine) const {
     bool all_exist = true;
     for (const lower::WeightedCluster& w : a.weighted) {
       r.weighted_clusters.emplace_back(w.name, w.weight);
-      all_exist = all_exist && config_.findCluster(w.name) != nullptr;
+      all_exist = all_exist && config.findCluster(w.name) != nullptr;
     }
     r.cluster_exists = all_exist;
   }
@@ -595,10 +626,67 @@ SimResult Simulator::run(const SimRequest& request, EngineKind engine) const {
   } else if (a.weighted.empty()) {
     // nothing
   }
-  if (route.fault && route.fault->abort_per_million >= 1'000'000 && route.fault->abort_http_status) {
+  if (route.fault && route.fault->abort_per_million >= 1'000'000 &&
+      route.fault->abort_http_status) {
     r.status = *route.fault->abort_http_status;
     r.trace.push_back("fault injection aborts every request with " + std::to_string(r.status));
   }
+}
+
+}  // namespace
+
+SimResult Simulator::run(const SimRequest& request, EngineKind engine) const {
+  SimResult r;
+  const Connection conn = connectionOf(config_, request);
+
+  // 1. Listener.
+  const lower::Listener* listener = selectListener(config_, request, conn);
+  if (listener == nullptr) {
+    r.outcome = Outcome::kNoListener;
+    r.trace.push_back("no listener on port " + std::to_string(conn.port));
+    return r;
+  }
+  r.listener = listener->name;
+  r.trace.push_back("listener " + listener->name);
+
+  // 2. Filter chain.
+  const lower::FilterChain* chain = selectFilterChain(listener, request, conn, r);
+  if (chain == nullptr) {
+    return r;
+  }
+
+  // 3. TCP proxy.
+  if (forwardTcp(config_, *chain, request, conn, r)) {
+    return r;
+  }
+
+  // 4. Route configuration, virtual host, route.
+  r.route_config = chain->rds_name;
+  const Impl::Engines* engines = impl_->find(config_, chain->rds_name);
+  if (engines == nullptr) {
+    r.outcome = Outcome::kNoRoute;
+    r.status = 404;
+    r.trace.push_back("route configuration " + chain->rds_name + " does not exist");
+    return r;
+  }
+  const lower::RouteConfiguration& rc = *engines->config;
+  ir::RequestView view = ir::RequestView::create(request.http);
+  ir::RouteDecision decision;
+  if (engine == EngineKind::kReference) {
+    decision = engines->reference->evaluate(view);
+  } else if (engine == EngineKind::kNative && impl_->native != nullptr) {
+    decision = impl_->native->evaluate(engines->index, engines->program, view);
+  } else {
+    decision = ir::evaluateProgram(engines->program, view);
+  }
+  const lower::Route* route =
+      selectRoute(rc, *engines->reference, decision, view, request, conn, r);
+  if (route == nullptr) {
+    return r;
+  }
+
+  // 5. Action.
+  applyAction(config_, *route, request, view, conn, r);
   return r;
 }
 
@@ -617,29 +705,28 @@ Expected<SimRequest> parseRequestLine(std::string_view text) {
     for (char c : method) {
       if (!(std::isupper(static_cast<unsigned char>(c)) || c == '-' || c == '_')) {
         return Status::error(StatusCode::kInvalidArgument,
-                             "invalid method \"" + method + "\"; expected e.g. GET or POST");
+                             "invalid method " + quote(method) + "; expected e.g. GET or POST");
       }
     }
     req.http.method = method;
   }
   size_t scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) {
-    return Status::error(StatusCode::kInvalidArgument,
-                         "invalid URL \"" + std::string(url) +
-                             "\"; expected scheme://host[:port]/path, e.g. http://shop.example.com/cart");
+    return Status::error(
+        StatusCode::kInvalidArgument,
+        "invalid URL " + quote(url) +
+            "; expected scheme://host[:port]/path, e.g. http://shop.example.com/cart");
   }
-  std::string scheme(url.substr(0, scheme_end));
-  std::transform(scheme.begin(), scheme.end(), scheme.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::string scheme = ascii::toLower(url.substr(0, scheme_end));
   if (scheme != "http" && scheme != "https" && scheme != "tcp" && scheme != "tls") {
-    return Status::error(StatusCode::kInvalidArgument,
-                         "unsupported scheme \"" + scheme + "\"; expected http, https, tcp or tls");
+    return Status::error(StatusCode::kInvalidArgument, "unsupported scheme " + quote(scheme) +
+                                                           "; expected http, https, tcp or tls");
   }
   std::string_view rest = url.substr(scheme_end + 3);
   size_t slash = rest.find_first_of("/?");
   std::string_view authority = rest.substr(0, slash);
   if (authority.empty()) {
-    return Status::error(StatusCode::kInvalidArgument, "URL \"" + std::string(url) + "\" has no host");
+    return Status::error(StatusCode::kInvalidArgument, "URL " + quote(url) + " has no host");
   }
   std::string path = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
   if (!path.empty() && path.front() == '?') {
@@ -652,7 +739,7 @@ Expected<SimRequest> parseRequestLine(std::string_view text) {
     auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
     if (ec != std::errc() || ptr != p.data() + p.size() || port == 0 || port > 65535) {
       return Status::error(StatusCode::kInvalidArgument,
-                           "invalid port \"" + std::string(p) + "\" in URL; expected 1..65535");
+                           "invalid port " + quote(p) + " in URL; expected 1..65535");
     }
   }
   if (scheme == "tcp" || scheme == "tls") {
@@ -660,7 +747,8 @@ Expected<SimRequest> parseRequestLine(std::string_view text) {
     req.tls = scheme == "tls";
     req.http.scheme = scheme == "tls" ? "https" : "http";
     if (port == 0) {
-      return Status::error(StatusCode::kInvalidArgument, scheme + " URLs need a port, e.g. tcp://db:5432");
+      return Status::error(StatusCode::kInvalidArgument,
+                           scheme + " URLs need a port, e.g. tcp://db:5432");
     }
   } else {
     req.http.scheme = scheme;

@@ -68,14 +68,14 @@ int32_t meshc_rt_string_match(uint32_t kind, uint32_t ignore_case, const char* v
   std::string_view p(pattern, pattern_size);
   switch (kind) {
     case 0:
-      return ignore_case ? ir::detail::equalsIgnoreCase(v, p) : v == p;
+      return ignore_case ? ascii::equalsIgnoreCase(v, p) : v == p;
     case 1:
-      return ignore_case ? ir::detail::startsWithIgnoreCase(v, p) : v.starts_with(p);
+      return ignore_case ? ascii::startsWithIgnoreCase(v, p) : v.starts_with(p);
     case 2:
-      return ignore_case ? ir::detail::endsWithIgnoreCase(v, p) : v.ends_with(p);
+      return ignore_case ? ascii::endsWithIgnoreCase(v, p) : v.ends_with(p);
     case 3:
       if (ignore_case) {
-        return ir::detail::asciiLower(v).find(ir::detail::asciiLower(p)) != std::string::npos;
+        return ascii::toLower(v).find(ascii::toLower(p)) != std::string::npos;
       }
       return v.find(p) != std::string_view::npos;
     default:
@@ -125,7 +125,7 @@ int32_t meshc_rt_merge2(const MeshcRequest* r, const uint64_t* a, uint64_t a_siz
 }
 
 int32_t meshc_rt_equals_ignore_case(const char* a, const char* b, uint64_t size) {
-  return ir::detail::equalsIgnoreCase(std::string_view(a, size), std::string_view(b, size)) ? 1 : 0;
+  return ascii::equalsIgnoreCase(std::string_view(a, size), std::string_view(b, size)) ? 1 : 0;
 }
 
 }  // extern "C"

@@ -147,7 +147,7 @@ ir::RouteDecision NativeRouter::evaluate(size_t index, const ir::RouteProgram& p
   if (program.ignore_port_in_host_matching) {
     r.host = str(request.host());
   } else {
-    authority = ir::detail::asciiLower(request.authority());
+    authority = ascii::toLower(request.authority());
     r.host = str(authority);
   }
   r.path = str(request.path());

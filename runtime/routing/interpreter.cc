@@ -171,15 +171,15 @@ void matchRegexRoutes(const RouteProgram& program, const VirtualHostProgram& vh,
 bool stringTestMatches(const RouteProgram& program, const StringTest& t, std::string_view value) {
   switch (t.kind) {
     case StringTest::Kind::kExact:
-      return t.ignore_case ? detail::equalsIgnoreCase(value, t.value) : value == t.value;
+      return t.ignore_case ? ascii::equalsIgnoreCase(value, t.value) : value == t.value;
     case StringTest::Kind::kPrefix:
-      return t.ignore_case ? detail::startsWithIgnoreCase(value, t.value)
+      return t.ignore_case ? ascii::startsWithIgnoreCase(value, t.value)
                            : value.starts_with(t.value);
     case StringTest::Kind::kSuffix:
-      return t.ignore_case ? detail::endsWithIgnoreCase(value, t.value) : value.ends_with(t.value);
+      return t.ignore_case ? ascii::endsWithIgnoreCase(value, t.value) : value.ends_with(t.value);
     case StringTest::Kind::kContains:
       if (t.ignore_case) {
-        return detail::asciiLower(value).find(detail::asciiLower(t.value)) != std::string::npos;
+        return ascii::toLower(value).find(ascii::toLower(t.value)) != std::string::npos;
       }
       return value.find(t.value) != std::string_view::npos;
     case StringTest::Kind::kRegex: {
@@ -273,7 +273,7 @@ RouteDecision evaluateProgram(const RouteProgram& program, const RequestView& re
   RouteDecision d;
   int32_t v = program.ignore_port_in_host_matching
                   ? selectVirtualHost(program, request.host())
-                  : selectVirtualHost(program, detail::asciiLower(request.authority()));
+                  : selectVirtualHost(program, ascii::toLower(request.authority()));
   if (v < 0) {
     return d;
   }

@@ -9,8 +9,6 @@ namespace meshc::ir {
 
 namespace {
 
-using detail::asciiLower;
-
 // Where the port starts in a Host value, the way Envoy's HeaderUtility::getPortStart() finds it
 // for `ignore_port_in_host_matching` (SEMANTICS 2.4): the last ':' unless a ']' follows it (a
 // bracketed IPv6 literal). Envoy checks nothing else: the port need not be numeric ("a.com:x"
@@ -83,7 +81,7 @@ RequestView RequestView::create(const HttpRequest& request) {
   std::string_view raw_path = q == std::string_view::npos ? target : target.substr(0, q);
   v.query_ = q == std::string_view::npos ? "" : std::string(target.substr(q + 1));
   v.path_ = normalizePath(raw_path);
-  v.lower_path_ = asciiLower(v.path_);
+  v.lower_path_ = ascii::toLower(v.path_);
   // Route matching sees the normalised headers (R0.2): :path is the normalised path followed by
   // the query part exactly as sent, '?' included (Envoy PathUtil::canonicalPath).
   v.full_path_ = v.path_;
@@ -92,11 +90,11 @@ RequestView RequestView::create(const HttpRequest& request) {
   }
   v.authority_ = request.authority;
   std::string_view authority = request.authority;
-  v.host_ = asciiLower(authority.substr(0, portStart(authority)));
+  v.host_ = ascii::toLower(authority.substr(0, portStart(authority)));
   v.method_ = request.method;
   v.scheme_ = request.scheme;
   for (const auto& [name, value] : request.headers) {
-    std::string lower = asciiLower(name);
+    std::string lower = ascii::toLower(name);
     if (lower == "host" || lower == ":authority") {
       continue;  // the authority is a request field of its own
     }

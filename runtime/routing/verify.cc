@@ -5,22 +5,11 @@
 #include <functional>
 
 #include "base/ascii.h"
+#include "base/quote.h"
 
 namespace meshc::ir {
 
 namespace {
-
-std::string quoted(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-    }
-    out += c;
-  }
-  out += '"';
-  return out;
-}
 
 Status corrupt(std::string message) {
   return Status::error(StatusCode::kCorrupt, std::move(message));
@@ -34,14 +23,14 @@ Status checkDomainMap(const DomainMap& map, size_t vhost_count, const std::strin
                       int64_t length) {
   for (const auto& [key, vhost] : map) {
     if (vhost >= vhost_count) {
-      return corrupt(what + " " + quoted(key) + " points at virtual host " + std::to_string(vhost) +
+      return corrupt(what + " " + quote(key) + " points at virtual host " + std::to_string(vhost) +
                      "; there are " + std::to_string(vhost_count));
     }
     if (hasUpper(key)) {
-      return corrupt(what + " " + quoted(key) + " is not lower-case");
+      return corrupt(what + " " + quote(key) + " is not lower-case");
     }
     if (length >= 0 && static_cast<int64_t>(key.size()) != length) {
-      return corrupt(what + " " + quoted(key) + " sits in the group of length " +
+      return corrupt(what + " " + quote(key) + " sits in the group of length " +
                      std::to_string(length));
     }
   }
@@ -81,7 +70,7 @@ Status checkStringTest(const RouteProgram& program, const StringTest& t, const W
   }
   if (program.regex_patterns[t.regex] != t.value) {
     return corrupt(where() + ": regex index " + std::to_string(t.regex) + " holds " +
-                   quoted(program.regex_patterns[t.regex]) + ", expected " + quoted(t.value));
+                   quote(program.regex_patterns[t.regex]) + ", expected " + quote(t.value));
   }
   return Status::ok();
 }
@@ -164,14 +153,15 @@ class VhostVerifier {
     }
     for (const HeaderTest& h : e.headers) {
       if (hasUpper(h.name)) {
-        return corrupt(at() + ": header name " + quoted(h.name) + " is not lower-case");
+        return corrupt(at() + ": header name " + quote(h.name) + " is not lower-case");
       }
       if (!h.present_match && !h.match) {
-        return corrupt(at() + ": header " + quoted(h.name) +
+        return corrupt(at() + ": header " + quote(h.name) +
                        " has neither presence nor a value test");
       }
       if (h.match) {
-        Status s = checkStringTest(program_, *h.match, [&] { return at() + " header " + quoted(h.name); });
+        Status s =
+            checkStringTest(program_, *h.match, [&] { return at() + " header " + quote(h.name); });
         if (!s) {
           return s;
         }
@@ -180,7 +170,7 @@ class VhostVerifier {
     for (const QueryTest& q : e.query_parameters) {
       if (q.match) {
         Status s = checkStringTest(program_, *q.match,
-                                   [&] { return at() + " query parameter " + quoted(q.name); });
+                                   [&] { return at() + " query parameter " + quote(q.name); });
         if (!s) {
           return s;
         }
@@ -188,7 +178,8 @@ class VhostVerifier {
     }
     for (const ClaimTest& c : e.claims) {
       if (c.match) {
-        Status s = checkStringTest(program_, *c.match, [&] { return at() + " claim " + quoted(c.path); });
+        Status s =
+            checkStringTest(program_, *c.match, [&] { return at() + " claim " + quote(c.path); });
         if (!s) {
           return s;
         }
@@ -257,14 +248,14 @@ class VhostVerifier {
       const SwitchCase& sc = set.cases[c];
       if (c > 0 && !(set.cases[c - 1].value < sc.value)) {
         return corrupt(where_ + ": " + in() + " switch cases are not sorted and unique at " +
-                       quoted(sc.value));
+                       quote(sc.value));
       }
       if (sc.routes.empty() || !sortedUnique(sc.routes)) {
-        return corrupt(where_ + ": " + in() + " case " + quoted(sc.value) +
+        return corrupt(where_ + ": " + in() + " case " + quote(sc.value) +
                        " routes are empty or not sorted and unique");
       }
       for (uint32_t r : sc.routes) {
-        Status s = file(r, f, [&] { return in() + " case " + quoted(sc.value); });
+        Status s = file(r, f, [&] { return in() + " case " + quote(sc.value); });
         if (!s) {
           return s;
         }
@@ -278,7 +269,7 @@ class VhostVerifier {
         }
         if (!required) {
           return corrupt(where_ + " route " + std::to_string(r) + " is in switch case " +
-                         quoted(set.switch_header) + " = " + quoted(sc.value) +
+                         quote(set.switch_header) + " = " + quote(sc.value) +
                          " but does not require that header value");
         }
       }
@@ -291,7 +282,7 @@ class VhostVerifier {
       return Status::ok();
     }
     if (!trie.nodes[0].label.empty()) {
-      return corrupt(where_ + ": " + name + " trie root has label " + quoted(trie.nodes[0].label));
+      return corrupt(where_ + ": " + name + " trie root has label " + quote(trie.nodes[0].label));
     }
     std::vector<int> seen(trie.nodes.size(), 0);
     // Iterative DFS carrying each node's key.
@@ -301,7 +292,7 @@ class VhostVerifier {
       auto [n, key] = std::move(stack.back());
       stack.pop_back();
       const TrieNode& node = trie.nodes[n];
-      Where at = [&] { return name + " trie node " + std::to_string(n) + " " + quoted(key); };
+      Where at = [&] { return name + " trie node " + std::to_string(n) + " " + quote(key); };
       if (which == 1 && hasUpper(key)) {
         return corrupt(where_ + ": " + at() + " has an upper-case key");
       }
@@ -334,8 +325,7 @@ class VhostVerifier {
         }
         if (label.front() != node.child_bytes[i]) {
           return corrupt(where_ + ": " + at() + " lists child byte " +
-                         quoted(std::string(1, node.child_bytes[i])) + " for label " +
-                         quoted(label));
+                         quote(std::string(1, node.child_bytes[i])) + " for label " + quote(label));
         }
         // Sorted in char order, which is what the interpreter's binary search assumes.
         if (i > 0 && !(node.child_bytes[i - 1] < node.child_bytes[i])) {
@@ -375,7 +365,7 @@ class VhostVerifier {
       const RouteEntry& e = vh_.routes[r];
       auto at = [&] {
         return where_ + " route " + std::to_string(r) + " (" + pathKindName(e.path_kind) + " " +
-               quoted(e.path) + ")";
+               quote(e.path) + ")";
       };
       if (e.never_matches) {
         if (count_[r] != 0) {
@@ -397,13 +387,13 @@ class VhostVerifier {
         want.key = want.trie == 0 ? literal : "";
       } else {
         want.trie = e.case_sensitive ? 0 : 1;
-        want.key = e.case_sensitive ? e.path : detail::asciiLower(e.path);
+        want.key = e.case_sensitive ? e.path : ascii::toLower(e.path);
       }
       if (f.trie != want.trie || f.key != want.key || f.kind != want.kind) {
         static const char* kTrie[] = {"case-sensitive trie", "case-insensitive trie", "regex list"};
-        return corrupt(at() + " is filed in the " + kTrie[f.trie] + " at " + quoted(f.key) + " as " +
+        return corrupt(at() + " is filed in the " + kTrie[f.trie] + " at " + quote(f.key) + " as " +
                        pathKindName(f.kind) + "; expected the " + kTrie[want.trie] + " at " +
-                       quoted(want.key) + " as " + pathKindName(want.kind));
+                       quote(want.key) + " as " + pathKindName(want.kind));
       }
     }
     return Status::ok();
@@ -444,8 +434,8 @@ Status verifyRouteProgram(const RouteProgram& program) {
     if (program.regexes[i] != nullptr &&
         program.regexes[i]->pattern() != program.regex_patterns[i]) {
       return corrupt("regex " + std::to_string(i) + " was compiled from " +
-                     quoted(program.regexes[i]->pattern()) + ", expected " +
-                     quoted(program.regex_patterns[i]));
+                     quote(program.regexes[i]->pattern()) + ", expected " +
+                     quote(program.regex_patterns[i]));
     }
   }
   for (size_t v = 0; v < n; ++v) {

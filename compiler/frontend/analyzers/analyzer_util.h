@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/quote.h"
 #include "frontend/analyzers/analyzer.h"
 #include "frontend/reporter.h"
 #include "frontend/yaml_tree.h"
@@ -35,8 +36,6 @@ StringMap stringMapOf(const Node* n);
 std::vector<std::string> stringListOf(const Node* n);
 
 // --- Message formatting ------------------------------------------------------------------------
-/// Double-quoted with Go %q-style escaping of quotes, backslashes and control characters.
-std::string quote(std::string_view s);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
 
 /// Emits an analyzer finding: id and istioctl code are both `code`.
@@ -46,8 +45,6 @@ Diagnostic& report(DiagnosticSink& sink, const Resource& r, std::string_view cod
 void addNote(Diagnostic& d, const Node* at, std::string message);
 
 // --- Labels and selectors (Kubernetes labels.SelectorFromSet semantics) ------------------------
-/// Every selector key must be present in labels with the same value; an empty selector matches all.
-bool selectorMatches(const StringMap& selector, const StringMap& labels);
 /// "k1=v1,k2=v2" with keys sorted, as labels.Selector.String().
 std::string selectorString(const StringMap& selector);
 /// The value node of the selector's first key in sorted order (what istioctl points at).

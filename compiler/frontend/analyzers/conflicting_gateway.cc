@@ -4,6 +4,7 @@
 #include <map>
 
 #include "frontend/analyzers/analyzer_util.h"
+#include "frontend/istio/labels.h"
 
 namespace meshc::frontend::analyzers {
 
@@ -98,7 +99,8 @@ void runConflictingGateway(const AnalysisContext& ctx, DiagnosticSink& sink) {
         if (inserted) {
           StringMap other = parseSelectorString(k.selector);
           cached->second = std::any_of(workloads.begin(), workloads.end(), [&](const Workload& w) {
-            return selectorMatches(selector, w.labels) && selectorMatches(other, w.labels);
+            return istio::selectorMatches(selector, w.labels) &&
+                   istio::selectorMatches(other, w.labels);
           });
         }
         matched = cached->second;

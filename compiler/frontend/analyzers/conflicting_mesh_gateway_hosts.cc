@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "frontend/analyzers/analyzer_util.h"
+#include "frontend/istio/host.h"
 #include "frontend/validation/validate_common.h"
 
 namespace meshc::frontend::analyzers {
@@ -67,7 +68,7 @@ void runConflictingMeshGatewayHosts(const AnalysisContext& ctx, DiagnosticSink& 
     if (key.scope != "*") {
       // A namespace-scoped host also clashes with every all-namespaces host it overlaps.
       for (const ScopedHost& other : table) {
-        if (other.scope != "*" || !validation::hostMatches(key.fqdn, other.fqdn)) {
+        if (other.scope != "*" || !istio::hostMatches(key.fqdn, other.fqdn)) {
           continue;
         }
         for (const HostUse& u : other.uses) {

@@ -2,21 +2,11 @@
 // not share a certificate (HTTP/2 connection reuse then yields 404s). Entry point:
 // runGatewayCertificate().
 #include "frontend/analyzers/analyzer_util.h"
+#include "frontend/istio/labels.h"
 
 namespace meshc::frontend::analyzers {
 
 namespace {
-
-// Istio's selectorSubset: every key of `sub` appears in `super` with the same value.
-bool selectorSubset(const StringMap& sub, const StringMap& super) {
-  for (const auto& [key, value] : sub) {
-    auto it = super.find(key);
-    if (it == super.end() || it->second != value) {
-      return false;
-    }
-  }
-  return true;
-}
 
 // Istio's haveSameCertificate: equal credentialNames when both are set; otherwise, when neither
 // is set, equal non-empty serverCertificate and equal non-empty privateKey.
@@ -60,7 +50,7 @@ void runGatewayCertificate(const AnalysisContext& ctx, DiagnosticSink& sink) {
       // Asymmetric on purpose (as Istio): A is compared with gateways whose selector contains
       // A's; an empty selector on A matches every gateway. Namespaces do not matter
       // (PILOT_SCOPE_GATEWAY_TO_NAMESPACE defaults to false).
-      if (!selectorSubset(selector_a, stringMapOf(child(b->spec, "selector")))) {
+      if (!istio::selectorMatches(selector_a, stringMapOf(child(b->spec, "selector")))) {
         continue;
       }
       const Node* hit_a = nullptr;

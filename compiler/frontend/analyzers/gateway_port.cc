@@ -3,6 +3,7 @@
 #include <set>
 
 #include "frontend/analyzers/analyzer_util.h"
+#include "frontend/istio/labels.h"
 
 namespace meshc::frontend::analyzers {
 
@@ -35,7 +36,7 @@ void runIngressGatewayPort(const AnalysisContext& ctx, DiagnosticSink& sink) {
     std::set<int64_t> accepted;
     bool any_workload = false;
     for (const Workload& w : workloads) {
-      if (!selectorMatches(selector, w.labels)) {
+      if (!istio::selectorMatches(selector, w.labels)) {
         continue;
       }
       any_workload = true;
@@ -43,7 +44,7 @@ void runIngressGatewayPort(const AnalysisContext& ctx, DiagnosticSink& sink) {
         if (svc->name_space != w.resource->name_space) {
           continue;  // a Service only selects pods in its own namespace
         }
-        if (!selectorMatches(stringMapOf(child(svc->spec, "selector")), w.labels)) {
+        if (!istio::selectorMatches(stringMapOf(child(svc->spec, "selector")), w.labels)) {
           continue;
         }
         for (const Node* port : itemsOf(child(svc->spec, "ports"))) {

@@ -5,6 +5,7 @@
 
 #include "frontend/analyzers/analyzer_util.h"
 #include "frontend/analyzers/credential.h"
+#include "frontend/istio/labels.h"
 
 namespace meshc::frontend::analyzers {
 
@@ -16,7 +17,7 @@ void runGatewaySecret(const AnalysisContext& ctx, DiagnosticSink& sink) {
     // Istio reads secrets from the namespace of the first workload the selector matches.
     const Workload* first = nullptr;
     for (const Workload& w : workloads) {
-      if (selectorMatches(selector, w.labels)) {
+      if (istio::selectorMatches(selector, w.labels)) {
         first = &w;
         break;
       }

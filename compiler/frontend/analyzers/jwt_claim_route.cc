@@ -1,9 +1,10 @@
 // virtualservice.JWTClaimRouteAnalyzer (ISTIO-VALIDATION.md B.9): routing on a JWT claim at a
 // gateway needs a RequestAuthentication on the gateway workloads. Entry point: runJwtClaimRoute().
 #include <algorithm>
-#include <cctype>
 
+#include "base/ascii.h"
 #include "frontend/analyzers/analyzer_util.h"
+#include "frontend/istio/labels.h"
 
 namespace meshc::frontend::analyzers {
 
@@ -13,13 +14,8 @@ namespace {
 // or "[a][b]".
 bool isRoutingClaim(std::string_view header) {
   constexpr std::string_view kPrefix = "@request.auth.claims";
-  if (header.size() < kPrefix.size()) {
+  if (!ascii::startsWithIgnoreCase(header, kPrefix)) {
     return false;
-  }
-  for (size_t i = 0; i < kPrefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(header[i])) != kPrefix[i]) {
-      return false;
-    }
   }
   std::string_view name = header.substr(kPrefix.size());
   if (name.starts_with('.') && name.size() > 1) {
@@ -67,7 +63,7 @@ void runJwtClaimRoute(const AnalysisContext& ctx, DiagnosticSink& sink) {
       }
       StringMap selector = stringMapOf(child((*gw)->spec, "selector"));
       for (const Workload& w : workloads) {
-        if (!selectorMatches(selector, w.labels)) {
+        if (!istio::selectorMatches(selector, w.labels)) {
           continue;
         }
         const std::string& ns = w.resource->name_space;
@@ -77,8 +73,8 @@ void runJwtClaimRoute(const AnalysisContext& ctx, DiagnosticSink& sink) {
               if (ra->name_space != ctx.mesh.root_namespace && ra->name_space != ns) {
                 return false;
               }
-              return selectorMatches(stringMapOf(childPath(ra->spec, {"selector", "matchLabels"})),
-                                     w.labels);
+              return istio::selectorMatches(
+                  stringMapOf(childPath(ra->spec, {"selector", "matchLabels"})), w.labels);
             });
         if (authenticated) {
           continue;

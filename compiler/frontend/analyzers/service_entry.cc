@@ -2,23 +2,15 @@
 // ServiceEntries must not give one host and port different protocols. Entry points:
 // runServiceEntryProtocolAddresses(), runConflictingServiceEntryProtocol().
 #include <algorithm>
-#include <cctype>
 #include <set>
 #include <unordered_map>
 
+#include "base/ascii.h"
 #include "frontend/analyzers/analyzer_util.h"
 
 namespace meshc::frontend::analyzers {
 
 namespace {
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
 
 bool metaTrue(const MeshConfig& mesh, std::string_view key) {
   auto it = mesh.proxy_metadata.find(key);
@@ -42,7 +34,7 @@ void runServiceEntryProtocolAddresses(const AnalysisContext& ctx, DiagnosticSink
     for (const Node* port : itemsOf(child(se->spec, "ports"))) {
       const Node* protocol = child(port, "protocol");
       std::string_view proto = textOf(protocol);
-      if (!proto.empty() && upper(proto) != "TCP") {
+      if (!proto.empty() && ascii::toUpper(proto) != "TCP") {
         continue;
       }
       const Node* at = protocol != nullptr ? protocol : child(port, "name");
@@ -92,7 +84,8 @@ void runConflictingServiceEntryProtocol(const AnalysisContext& ctx, DiagnosticSi
           if (inserted) {
             keys.push_back(HostPortKey{scope, std::string(textOf(h)), number, {}});
           }
-          keys[slot->second].uses.push_back(ProtocolUse{upper(textAt(port, "protocol")), se, port});
+          keys[slot->second].uses.push_back(
+              ProtocolUse{ascii::toUpper(textAt(port, "protocol")), se, port});
         }
       }
     }

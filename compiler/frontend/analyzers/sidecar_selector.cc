@@ -6,6 +6,7 @@
 #include <set>
 
 #include "frontend/analyzers/analyzer_util.h"
+#include "frontend/istio/labels.h"
 
 namespace meshc::frontend::analyzers {
 
@@ -67,7 +68,7 @@ void runSidecarSelector(const AnalysisContext& ctx, DiagnosticSink& sink) {
         continue;  // Sidecars only select workloads in their own namespace
       }
       namespace_has_workloads = true;
-      if (!selectorMatches(selector, w.labels)) {
+      if (!istio::selectorMatches(selector, w.labels)) {
         continue;
       }
       found = true;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "frontend/analyzers/analyzer_util.h"
+#include "frontend/istio/host.h"
 #include "frontend/validation/validate_common.h"
 
 namespace meshc::frontend::analyzers {
@@ -87,7 +88,7 @@ void runVirtualServiceGateway(const AnalysisContext& ctx, DiagnosticSink& sink) 
       std::vector<std::string> gw_hosts = gatewayHostsFor(ctx, gw, vs->name_space);
       bool served = std::any_of(gw_hosts.begin(), gw_hosts.end(), [&](const std::string& gh) {
         return std::any_of(vs_hosts.begin(), vs_hosts.end(),
-                           [&](const std::string& vh) { return validation::hostMatches(gh, vh); });
+                           [&](const std::string& vh) { return istio::hostMatches(gh, vh); });
       });
       if (served) {
         continue;

@@ -163,15 +163,6 @@ std::string enumOf(const Node* n, std::initializer_list<const char*> names) {
   return "";
 }
 
-std::string upperAscii(std::string s) {
-  for (char& c : s) {
-    if (c >= 'a' && c <= 'z') {
-      c = static_cast<char>(c - 'a' + 'A');
-    }
-  }
-  return s;
-}
-
 std::vector<std::string> exportToOf(const Node* n, const std::vector<std::string>& mesh_default) {
   std::vector<std::string> out = stringList(n);
   if (!out.empty()) {

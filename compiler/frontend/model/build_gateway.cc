@@ -34,7 +34,7 @@ Server serverOf(const Node* n, uint32_t index) {
   s.loc = n->loc();
   const Node* port = n->get("port");
   s.port.number = uint32Of(child(port, "number")).value_or(0);
-  s.port.protocol = upperAscii(stringOf(child(port, "protocol")));
+  s.port.protocol = ascii::toUpper(stringOf(child(port, "protocol")));
   s.port.name = stringOf(child(port, "name"));
   s.port.target_port = uint32Of(child(port, "targetPort")).value_or(0);
   s.bind = stringOf(n->get("bind"));

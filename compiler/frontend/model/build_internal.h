@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/ascii.h"
 #include "frontend/mesh_config.h"
 #include "frontend/model/model.h"
 #include "frontend/resource.h"
@@ -49,9 +50,6 @@ std::optional<double> percentOf(const Node* n);
 /// when absent or of another type; unknown numbers come back as their decimal text (proto3
 /// enums are open).
 std::string enumOf(const Node* n, std::initializer_list<const char*> names);
-
-/// ASCII upper case (protocol names are parsed case-insensitively by Istio).
-std::string upperAscii(std::string s);
 
 /// exportTo as written, or the mesh default (["*"] when that is empty too) when absent or empty.
 std::vector<std::string> exportToOf(const Node* n, const std::vector<std::string>& mesh_default);

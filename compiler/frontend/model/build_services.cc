@@ -68,7 +68,7 @@ ServiceEntry buildServiceEntry(const frontend::Resource& r, const frontend::Mesh
       }
       ServicePort p;
       p.number = uint32Of(item->get("number")).value_or(0);
-      p.protocol = upperAscii(stringOf(item->get("protocol")));
+      p.protocol = ascii::toUpper(stringOf(item->get("protocol")));
       p.name = stringOf(item->get("name"));
       p.target_port = uint32Of(item->get("targetPort")).value_or(0);
       se.ports.push_back(std::move(p));

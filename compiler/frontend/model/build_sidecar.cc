@@ -9,7 +9,7 @@ const std::initializer_list<const char*> kCaptureModes = {"DEFAULT", "IPTABLES",
 SidecarPort sidecarPortOf(const Node* n) {
   SidecarPort p;
   p.number = uint32Of(child(n, "number")).value_or(0);
-  p.protocol = upperAscii(stringOf(child(n, "protocol")));
+  p.protocol = ascii::toUpper(stringOf(child(n, "protocol")));
   p.name = stringOf(child(n, "name"));
   return p;
 }

@@ -7,11 +7,13 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <limits>
 #include <set>
 #include <string>
 #include <vector>
+
+#include "base/ascii.h"
+#include "base/quote.h"
 
 namespace meshc::frontend::validation {
 
@@ -36,25 +38,6 @@ std::string_view scalarText(const Node* n) {
 }
 
 bool present(const Node* n) { return n != nullptr && !n->isNull(); }
-
-std::string quote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-      static const char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out += kHex[(static_cast<unsigned char>(c) >> 4) & 0xf];
-      out += kHex[static_cast<unsigned char>(c) & 0xf];
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
-  return out;
-}
 
 std::vector<std::string_view> split(std::string_view s, char sep) {
   std::vector<std::string_view> parts;
@@ -179,19 +162,6 @@ bool isTokenName(std::string_view s) {
   }
   for (char c : s) {
     if (!isTokenChar(c)) {
-      return false;
-    }
-  }
-  return true;
-}
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
       return false;
     }
   }
@@ -372,191 +342,6 @@ bool isPartialWildcard(std::string_view host) {
 
 bool isValidPort(int64_t port) { return port >= 1 && port <= 65535; }
 
-// --- Durations -------------------------------------------------------------------------------
-
-// Follows Go's time.ParseDuration: [-+]?([0-9]*(\.[0-9]*)?[a-z]+)+ or "0", integer arithmetic,
-// overflow beyond int64 nanoseconds is an error.
-std::optional<int64_t> parseDuration(std::string_view s) {
-  constexpr uint64_t kLimit = uint64_t{1} << 63;
-  bool neg = false;
-  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
-    neg = s[0] == '-';
-    s.remove_prefix(1);
-  }
-  if (s == "0") {
-    return 0;
-  }
-  if (s.empty()) {
-    return std::nullopt;
-  }
-  uint64_t total = 0;
-  while (!s.empty()) {
-    if (!(s[0] == '.' || (s[0] >= '0' && s[0] <= '9'))) {
-      return std::nullopt;
-    }
-    uint64_t v = 0;
-    size_t i = 0;
-    for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
-      if (v > (kLimit - 1) / 10) {
-        return std::nullopt;
-      }
-      v = v * 10 + static_cast<uint64_t>(s[i] - '0');
-      if (v > kLimit) {
-        return std::nullopt;
-      }
-    }
-    bool pre = i > 0;
-    s.remove_prefix(i);
-    uint64_t frac = 0;
-    double scale = 1;
-    bool post = false;
-    if (!s.empty() && s[0] == '.') {
-      s.remove_prefix(1);
-      size_t j = 0;
-      bool overflow = false;
-      for (; j < s.size() && s[j] >= '0' && s[j] <= '9'; ++j) {
-        if (overflow) {
-          continue;
-        }
-        if (frac > (std::numeric_limits<int64_t>::max() - 9) / 10) {
-          overflow = true;  // Go stops accumulating but keeps consuming digits
-          continue;
-        }
-        frac = frac * 10 + static_cast<uint64_t>(s[j] - '0');
-        scale *= 10;
-      }
-      post = j > 0;
-      s.remove_prefix(j);
-    }
-    if (!pre && !post) {
-      return std::nullopt;
-    }
-    size_t u = 0;
-    while (u < s.size() && s[u] != '.' && !(s[u] >= '0' && s[u] <= '9')) {
-      ++u;
-    }
-    if (u == 0) {
-      return std::nullopt;
-    }
-    std::string_view unit_text = s.substr(0, u);
-    s.remove_prefix(u);
-    uint64_t unit = 0;
-    if (unit_text == "ns") {
-      unit = 1;
-    } else if (unit_text == "us" || unit_text == "\xC2\xB5s" || unit_text == "\xCE\xBCs") {
-      unit = 1000;
-    } else if (unit_text == "ms") {
-      unit = 1000000;
-    } else if (unit_text == "s") {
-      unit = 1000000000;
-    } else if (unit_text == "m") {
-      unit = 60ull * 1000000000;
-    } else if (unit_text == "h") {
-      unit = 3600ull * 1000000000;
-    } else {
-      return std::nullopt;
-    }
-    if (v > kLimit / unit) {
-      return std::nullopt;
-    }
-    v *= unit;
-    if (frac > 0) {
-      v += static_cast<uint64_t>(static_cast<double>(frac) * (static_cast<double>(unit) / scale));
-      if (v > kLimit) {
-        return std::nullopt;
-      }
-    }
-    total += v;
-    if (total > kLimit) {
-      return std::nullopt;
-    }
-  }
-  if (neg) {
-    return total == kLimit ? std::numeric_limits<int64_t>::min() : -static_cast<int64_t>(total);
-  }
-  if (total > kLimit - 1) {
-    return std::nullopt;
-  }
-  return static_cast<int64_t>(total);
-}
-
-std::string checkDuration(std::string_view text) {
-  std::optional<int64_t> ns = parseDuration(text);
-  if (!ns) {
-    return "invalid duration " + quote(text) + "; expected a duration such as \"1.5s\", \"100ms\"" +
-           " or \"1m30s\"";
-  }
-  constexpr int64_t kMillisecond = 1000000;
-  if (*ns < kMillisecond) {
-    return "duration " + quote(text) + " is shorter than the minimum of 1ms";
-  }
-  if (*ns % kMillisecond != 0) {
-    return "duration " + quote(text) +
-           " has sub-millisecond precision; only durations to ms precision are supported";
-  }
-  return "";
-}
-
-// --- Addresses -------------------------------------------------------------------------------
-
-// Go's netip.ParseAddr: dotted-quad IPv4 without leading zeros, or IPv6 (optionally with a
-// non-empty %zone). inet_pton implements the same grammar for both families.
-bool isIpAddress(std::string_view s) {
-  if (s.empty() || s.size() > 128) {
-    return false;
-  }
-  std::string text(s);
-  unsigned char buf[16];
-  if (text.find(':') == std::string::npos) {
-    return inet_pton(AF_INET, text.c_str(), buf) == 1;
-  }
-  size_t zone = text.find('%');
-  if (zone != std::string::npos) {
-    if (zone + 1 == text.size()) {
-      return false;
-    }
-    text.resize(zone);
-  }
-  return inet_pton(AF_INET6, text.c_str(), buf) == 1;
-}
-
-bool isIpOrCidr(std::string_view s) {
-  size_t slashes = std::count(s.begin(), s.end(), '/');
-  if (slashes != 1) {
-    return isIpAddress(s);
-  }
-  size_t slash = s.find('/');
-  std::string_view addr = s.substr(0, slash);
-  std::string_view bits = s.substr(slash + 1);
-  // netip.ParsePrefix refuses zones and non-canonical bit counts ("08", "+8").
-  if (addr.find('%') != std::string_view::npos || !isIpAddress(addr) || bits.empty() ||
-      bits.size() > 3 || (bits.size() > 1 && bits[0] == '0')) {
-    return false;
-  }
-  int n = 0;
-  for (char c : bits) {
-    if (c < '0' || c > '9') {
-      return false;
-    }
-    n = n * 10 + (c - '0');
-  }
-  bool v6 = addr.find(':') != std::string_view::npos;
-  return n <= (v6 ? 128 : 32);
-}
-
-std::string checkUnixAddress(std::string_view path) {
-  if (path.empty()) {
-    return "unix address must not be empty";
-  }
-  if (path.starts_with("@")) {
-    return "";  // abstract socket
-  }
-  if (!path.starts_with("/") || path.ends_with("/")) {
-    return quote(path) + " is not an absolute path to a file";
-  }
-  return "";
-}
-
 // --- Labels, ports, protocols ----------------------------------------------------------------
 
 void checkLabelMap(const Node* labels, Reporter& rep, std::string_view id) {
@@ -603,39 +388,6 @@ void checkLabelMap(const Node* labels, Reporter& rep, std::string_view id) {
 }
 
 bool isValidPortName(std::string_view s) { return isDns1123Label(s); }
-
-std::optional<Protocol> parseProtocol(std::string_view s) {
-  std::string lower;
-  for (char c : s) {
-    lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  static const std::pair<std::string_view, Protocol> kNames[] = {
-      {"tcp", Protocol::kTcp},     {"udp", Protocol::kUdp},
-      {"grpc", Protocol::kGrpc},   {"grpc-web", Protocol::kGrpcWeb},
-      {"http", Protocol::kHttp},   {"http_proxy", Protocol::kHttpProxy},
-      {"http2", Protocol::kHttp2}, {"https", Protocol::kHttps},
-      {"tls", Protocol::kTls},     {"mongo", Protocol::kMongo},
-      {"redis", Protocol::kRedis}, {"mysql", Protocol::kMysql},
-  };
-  for (const auto& [name, p] : kNames) {
-    if (lower == name) {
-      return p;
-    }
-  }
-  return std::nullopt;
-}
-
-bool isHttpProtocol(Protocol p) {
-  return p == Protocol::kHttp || p == Protocol::kHttp2 || p == Protocol::kHttpProxy ||
-         p == Protocol::kGrpc || p == Protocol::kGrpcWeb;
-}
-
-bool isTlsProtocol(Protocol p) { return p == Protocol::kHttps || p == Protocol::kTls; }
-
-bool isTcpProtocol(Protocol p) {
-  return p == Protocol::kTcp || p == Protocol::kHttps || p == Protocol::kTls ||
-         p == Protocol::kMongo || p == Protocol::kRedis || p == Protocol::kMysql;
-}
 
 std::string checkProtocol(std::string_view s) {
   if (s.empty() || parseProtocol(s)) {
@@ -750,7 +502,7 @@ std::string checkHeaderValue(std::string_view value) {
 
 bool isJwtClaimHeader(std::string_view name) {
   constexpr std::string_view kPrefix = "@request.auth.claims";
-  if (name.size() < kPrefix.size() || !equalsIgnoreCase(name.substr(0, kPrefix.size()), kPrefix)) {
+  if (!ascii::startsWithIgnoreCase(name, kPrefix)) {
     return false;
   }
   std::string_view rest = name.substr(kPrefix.size());
@@ -782,8 +534,9 @@ std::string checkRequestHeaderAddSetName(std::string_view name) {
   if (name.empty()) {
     return "header name must not be empty";
   }
-  bool internal = name.starts_with(":") || equalsIgnoreCase(name, "host");
-  bool authority = equalsIgnoreCase(name, ":authority") || equalsIgnoreCase(name, "host");
+  bool internal = name.starts_with(":") || ascii::equalsIgnoreCase(name, "host");
+  bool authority =
+      ascii::equalsIgnoreCase(name, ":authority") || ascii::equalsIgnoreCase(name, "host");
   if (internal && !authority) {
     return "invalid header " + quote(name) + ": header names cannot start with ':'";
   }
@@ -794,7 +547,7 @@ std::string checkHeaderOperationName(std::string_view name) {
   if (name.empty()) {
     return "header name must not be empty";
   }
-  if (equalsIgnoreCase(name, "host")) {
+  if (ascii::equalsIgnoreCase(name, "host")) {
     return "invalid header " + quote(name) + ": the Host header cannot be modified here";
   }
   if (name.starts_with(":")) {
@@ -952,48 +705,6 @@ void checkGatewayNamesSplitIds(const Node* gateways, Reporter& rep, std::string_
                     "label");
     }
   }
-}
-
-// --- Host algebra ----------------------------------------------------------------------------
-
-namespace {
-bool isWildcarded(std::string_view h) { return !h.empty() && h[0] == '*'; }
-}  // namespace
-
-bool hostMatches(std::string_view a, std::string_view b) {
-  bool aw = isWildcarded(a);
-  bool bw = isWildcarded(b);
-  if (aw && bw) {
-    if (a.size() < b.size()) {
-      return b.substr(1).ends_with(a.substr(1));
-    }
-    return a.substr(1).ends_with(b.substr(1));
-  }
-  if (aw) {
-    return b.ends_with(a.substr(1));
-  }
-  if (bw) {
-    return a.ends_with(b.substr(1));
-  }
-  return a == b;
-}
-
-bool hostSubsetOf(std::string_view a, std::string_view b) {
-  bool aw = isWildcarded(a);
-  bool bw = isWildcarded(b);
-  if (aw && bw) {
-    if (a.size() < b.size()) {
-      return false;
-    }
-    return a.substr(1).ends_with(b.substr(1));
-  }
-  if (aw) {
-    return false;
-  }
-  if (bw) {
-    return a.ends_with(b.substr(1));
-  }
-  return a == b;
 }
 
 }  // namespace meshc::frontend::validation

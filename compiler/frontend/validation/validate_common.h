@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "frontend/istio/host.h"
+#include "frontend/istio/protocol.h"
 #include "frontend/reporter.h"
 #include "frontend/resource.h"
 #include "frontend/yaml_tree.h"
@@ -37,14 +39,12 @@ std::string checkUnixAddress(std::string_view path_after_prefix);  // #22
 void checkLabelMap(const Node* labels, Reporter& rep, std::string_view id);
 bool isValidPortName(std::string_view s);  // #18
 
-enum class Protocol {
-  kTcp, kUdp, kGrpc, kGrpcWeb, kHttp, kHttpProxy, kHttp2, kHttps, kTls, kMongo, kRedis, kMysql,
-};
-/// Case-insensitive, as Istio's protocol.Parse; nullopt = unsupported.
-std::optional<Protocol> parseProtocol(std::string_view s);
-bool isHttpProtocol(Protocol p);  // HTTP, HTTP2, HTTP_PROXY, GRPC, GRPC-WEB
-bool isTlsProtocol(Protocol p);   // HTTPS, TLS
-bool isTcpProtocol(Protocol p);   // IsTCP: TCP, HTTPS, TLS, MONGO, REDIS, MYSQL
+// Protocol names and classes: frontend/istio/protocol.h.
+using istio::isHttpProtocol;
+using istio::isTcpProtocol;
+using istio::isTlsProtocol;
+using istio::parseProtocol;
+using istio::Protocol;
 /// #19: "" for empty (sniffing) or a known protocol.
 std::string checkProtocol(std::string_view s);
 
@@ -83,10 +83,8 @@ void checkGatewayNames(const Node* gateways, Reporter& rep, std::string_view id,
 void checkGatewayNamesSplitIds(const Node* gateways, Reporter& rep, std::string_view error_id,
                                std::string_view warning_id);
 
-// --- Host algebra (pkg/config/host/name.go) --------------------------------------------------
-/// host.Name.Matches: true when the two hosts (possibly wildcards) overlap.
-bool hostMatches(std::string_view a, std::string_view b);
-/// host.Name.SubsetOf: every name matched by a is matched by b.
-bool hostSubsetOf(std::string_view a, std::string_view b);
+// --- Host algebra: frontend/istio/host.h ------------------------------------------------------
+using istio::hostMatches;
+using istio::hostSubsetOf;
 
 }  // namespace meshc::frontend::validation

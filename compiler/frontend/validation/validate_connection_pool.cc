@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/quote.h"
 #include "frontend/validation/validate_common.h"
 
 namespace meshc::frontend::validation {
@@ -46,7 +47,7 @@ void checkDurationField(const Node* n, std::string_view path, Reporter& rep) {
     return;
   }
   rep.error(kDurationId, n,
-            "invalid " + std::string(path) + " \"" + std::string(n->text()) + "\": " + reason);
+            "invalid " + std::string(path) + " " + quote(n->text()) + ": " + reason);
 }
 
 bool isUpgradePolicy(const Node* n) {

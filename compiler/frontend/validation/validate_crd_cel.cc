@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/quote.h"
 #include "frontend/validation/validate.h"
 #include "frontend/validation/validate_common.h"
 #include "frontend/validation/validate_proto_fields.h"
@@ -23,8 +24,6 @@ namespace {
 
 constexpr int64_t kOneMillisecondNs = 1000000;
 constexpr std::string_view kUnixPrefix = "unix://";
-
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 std::string_view scalarOrEmpty(const Node* n) {
   return (n != nullptr && n->isScalar() && !n->isNull()) ? n->text() : std::string_view();
@@ -47,7 +46,7 @@ void checkCelDuration(const Node* parent, std::string_view key, const std::strin
   }
   rep.error("cel-duration-min", n,
             path + "." + std::string(key) + " must be a valid duration of at least 1ms; found " +
-                quoted(n->text()));
+                quote(n->text()));
 }
 
 // The seven connection-pool durations carrying a CEL rule (tcp.idleTimeout has none).
@@ -264,7 +263,7 @@ void checkCelSpecRules(const SeCel& c) {
   if (cidr && resolution != "STATIC" && resolution != "NONE" && !c.webhook) {
     c.rep.error("cel-se-cidr-resolution", addresses,
                 "CIDR addresses are allowed only for NONE/STATIC resolution types; found " +
-                    quoted(resolution));
+                    quote(resolution));
   }
   if (resolution == "NONE" && has_endpoints && !(c.webhook && endpoints_non_empty)) {
     c.rep.error("cel-se-none-endpoints", endpoints,
@@ -310,13 +309,13 @@ void checkCelEndpoint(const SeCel& c, const Node* ep) {
     bool covered = c.webhook && (dns_res || (static_res && !checkUnixAddress(path).empty()));
     if (!covered && (path.empty() || (path.front() != '/' && path.front() != '@'))) {
       c.rep.error("cel-se-endpoint-unix-path", address_node,
-                  "unix domain socket address " + quoted(address) +
+                  "unix domain socket address " + quote(address) +
                       " must be an absolute path or an abstract socket (unix:///path or "
                       "unix://@name)");
     }
     if (!covered && address.ends_with('/')) {
       c.rep.error("cel-se-endpoint-unix-dir", address_node,
-                  "unix domain socket address " + quoted(address) +
+                  "unix domain socket address " + quote(address) +
                       " may not be a directory (ends with '/')");
     }
   }
@@ -329,7 +328,7 @@ void checkCelEndpoint(const SeCel& c, const Node* ep) {
   for (const MapEntry& e : ports->entries()) {
     if (!isCelPortName(e.key) && !(webhook_checks_ports && !isValidPortName(e.key))) {
       c.rep.emitAtKey("cel-se-endpoint-port-name", kIstSchemaError, Severity::kError, &e,
-                      "endpoint port name " + quoted(e.key) +
+                      "endpoint port name " + quote(e.key) +
                           " must be a DNS-1123 label shorter than 63 characters");
       break;  // one rule over the whole map: the API server reports it once
     }

@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/quote.h"
 #include "frontend/validation/validate.h"
 #include "frontend/validation/validate_common.h"
 #include "frontend/validation/validate_proto_fields.h"
@@ -12,8 +13,6 @@
 namespace meshc::frontend::validation {
 
 namespace {
-
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 std::string_view scalarOrEmpty(const Node* n) {
   return (n != nullptr && n->isScalar() && !n->isNull()) ? n->text() : std::string_view();
@@ -51,13 +50,13 @@ void checkSubsets(const Node* subsets, Reporter& rep, std::string_view ns) {
     const Node* at = isSet(name_node) ? name_node : subset;
     std::string_view name = stringField(subset, "name");
     if (!names.insert(std::string(name)).second) {
-      rep.error("dr-subset-duplicate", at, "duplicate subset name " + quoted(name));
+      rep.error("dr-subset-duplicate", at, "duplicate subset name " + quote(name));
     }
     if (name.empty()) {
       rep.error("dr-subset-name", at, "subset name must not be empty");
     } else if (!isDns1123Label(name)) {
       rep.error("dr-subset-name", at,
-                "invalid subset name " + quoted(name) + "; expected a DNS-1123 label");
+                "invalid subset name " + quote(name) + "; expected a DNS-1123 label");
     }
     checkLabelMap(subset->get("labels"), rep, "dr-subset-labels");
     checkTrafficPolicy(setMap(subset, "trafficPolicy"), subset_ctx);
@@ -87,7 +86,7 @@ void checkExportToWithSelector(const Node* spec, Reporter& rep, std::string_view
     rep.error("dr-export-to-selector", export_to,
               "a destination rule with a workloadSelector cannot be exported beyond its own "
               "namespace " +
-                  quoted(ns) + "; use exportTo: [\".\"] or drop exportTo");
+                  quote(ns) + "; use exportTo: [\".\"] or drop exportTo");
   } else if (valid.size() > 1) {
     rep.error("dr-export-to-selector", export_to,
               "a destination rule with a workloadSelector cannot have multiple exportTo "

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/quote.h"
 #include "frontend/validation/validate.h"
 #include "frontend/validation/validate_common.h"
 #include "frontend/validation/validate_tls.h"
@@ -15,8 +16,6 @@ namespace {
 
 constexpr std::string_view kUnixPrefix = "unix://";
 constexpr std::string_view kGatewaySemanticsAnnotation = "internal.istio.io/gateway-semantics";
-
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 // A protobuf message field is nil when absent or JSON null; other wrong types are schema errors
 // and are treated as nil too (never guessed at).
@@ -40,19 +39,19 @@ const Node* at(const Node* parent, std::string_view key) {
 void checkGatewayHostnamePart(std::string_view host, const Node* node, Reporter& rep) {
   if (host != "*" && host.find('.') == std::string_view::npos) {
     rep.error("gw-host-short-name", node,
-              "host " + quoted(host) +
+              "host " + quote(host) +
                   " is a short name; expected a fully qualified domain "
                   "name or \"*\"");
   }
   std::string reason = checkWildcardDomain(host);
   if (!reason.empty() && !isIpAddress(host)) {
     rep.error("gw-host-invalid", node,
-              "invalid host " + quoted(host) + ": " + reason +
+              "invalid host " + quote(host) + ": " + reason +
                   "; expected a (wildcard) domain name or an IP address");
   }
   if (isPartialWildcard(host)) {
     rep.error("gw-host-partial-wildcard", node,
-              "partial wildcard " + quoted(host) +
+              "partial wildcard " + quote(host) +
                   " is not allowed; expected \"*\" or a "
                   "\"*.\" prefix");
   }
@@ -73,14 +72,14 @@ void checkGatewayHost(const Node* node, bool gateway_semantics, Reporter& rep) {
   std::string_view name = host.substr(slash + 1);
   if (ns.empty() || name.empty()) {
     rep.error("gw-host-namespace", node,
-              "host " + quoted(host) +
+              "host " + quote(host) +
                   " has an empty namespace or dnsName; expected "
                   "namespace/dnsName");
   }
   // "~" is only meaningful for Gateways converted from the Kubernetes Gateway API.
   if (ns != "*" && ns != "." && (ns != "~" || !gateway_semantics) && !isDns1123Label(ns)) {
     rep.error("gw-host-namespace", node,
-              "invalid namespace " + quoted(ns) +
+              "invalid namespace " + quote(ns) +
                   " in gateway host; expected \"*\", \".\" or "
                   "a DNS-1123 label");
   }
@@ -97,7 +96,7 @@ bool checkServerPort(const Node* server, const Node* port, std::string_view bind
   std::string_view protocol = port->str("protocol");
   if (!parseProtocol(protocol).has_value()) {
     // Unlike Sidecar and ServiceEntry ports, an empty protocol (sniffing) is invalid here.
-    std::string found = protocol.empty() ? "found none" : "found " + quoted(protocol);
+    std::string found = protocol.empty() ? "found none" : "found " + quote(protocol);
     rep.error("gw-port-protocol", at(port, "protocol"),
               "invalid server port protocol; expected one of HTTP, HTTPS, HTTP2, HTTP_PROXY, "
               "GRPC, GRPC-WEB, TLS, TCP, UDP, MONGO, REDIS, MYSQL; " +
@@ -132,7 +131,7 @@ void checkServerBind(const Node* server, const Node* port, std::string_view bind
     std::string reason = checkUnixAddress(bind.substr(kUnixPrefix.size()));
     if (!reason.empty()) {
       rep.error("gw-bind-unix", bind_node,
-                "invalid unix socket bind " + quoted(bind) + ": " + reason);
+                "invalid unix socket bind " + quote(bind) + ": " + reason);
     }
     if (port != nullptr && intField(port, "number") != 0) {
       rep.error("gw-bind-unix", at(port, "number"),
@@ -143,7 +142,7 @@ void checkServerBind(const Node* server, const Node* port, std::string_view bind
   }
   if (!bind.empty() && !isIpAddress(bind)) {
     rep.error("gw-bind-ip", bind_node,
-              "bind " + quoted(bind) + " is not a valid IP address; expected an IP or unix://path");
+              "bind " + quote(bind) + " is not a valid IP address; expected an IP or unix://path");
   }
 }
 
@@ -175,7 +174,7 @@ void checkServerTlsPresence(const Node* server, const Node* port, Reporter& rep)
         !tls->str("serverCertificate").empty()) {
       rep.error("gw-tls-not-allowed", server->get("tls"),
                 "server cannot have tls settings for plain-text HTTP port " +
-                    quoted(port->str("name")) +
+                    quote(port->str("name")) +
                     "; expected only httpsRedirect (use protocol HTTPS to terminate TLS)");
     }
     return;
@@ -213,7 +212,7 @@ void validateGateway(const Resource& r, Reporter& rep) {
   if (!gateway_semantics && !isDns1123Label(r.name)) {
     const Node* name = r.metadata != nullptr ? r.metadata->get("name") : nullptr;
     rep.error("gw-name-invalid", name,
-              "invalid gateway name " + quoted(r.name) +
+              "invalid gateway name " + quote(r.name) +
                   "; expected a DNS-1123 label (alphanumerics and '-', no dots, at most 63 "
                   "characters)");
   }
@@ -248,7 +247,7 @@ void validateGateway(const Resource& r, Reporter& rep) {
     std::string_view name = port->str("name");
     if (!port_names.emplace(name).second) {
       rep.error("gw-port-name-duplicate", at(port, "name"),
-                "port names in servers must be unique; found duplicate name " + quoted(name));
+                "port names in servers must be unique; found duplicate name " + quote(name));
     }
     std::optional<Protocol> p = parseProtocol(port->str("protocol"));
     const Node* tls = message(server, "tls");
@@ -256,7 +255,7 @@ void validateGateway(const Resource& r, Reporter& rep) {
     if ((!p.has_value() || !isHttpProtocol(*p)) && redirect != nullptr && redirect->boolValue()) {
       rep.warning("gw-https-redirect-non-http", redirect,
                   "tls.httpsRedirect only applies to HTTP servers; found protocol " +
-                      quoted(port->str("protocol")));
+                      quote(port->str("protocol")));
     }
   }
 }

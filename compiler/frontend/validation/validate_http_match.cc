@@ -2,6 +2,7 @@
 // Entry point: vs::validateHttpMatchRequests().
 #include <string>
 
+#include "base/quote.h"
 #include "frontend/validation/validate_common.h"
 #include "frontend/validation/validate_vs_internal.h"
 
@@ -18,7 +19,7 @@ void checkHeaderMap(const Node* headers, bool without, Reporter& rep) {
   for (const MapEntry& e : headers->entries()) {
     if (!without && !isSet(e.value)) {
       rep.emitAtKey("vs-null-header-match", kIstSchemaError, Severity::kError, &e,
-                    "header match " + quoted(e.key) +
+                    "header match " + quote(e.key) +
                         " must not be null; give it an exact, prefix or regex value");
     }
     if (std::string reason = checkMatchHeaderName(e.key); !reason.empty()) {
@@ -72,7 +73,7 @@ void validateHttpMatchRequests(const Node* matches, Reporter& rep) {
     const Node* ns = m->get("sourceNamespace");
     if (std::string_view text = textOf(ns); !text.empty() && !isDns1123Label(text)) {
       rep.error("vs-invalid-source-namespace", ns,
-                "sourceNamespace " + quoted(text) +
+                "sourceNamespace " + quote(text) +
                     " is not a valid namespace name; expected a DNS-1123 label");
     }
   }

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <string>
 
+#include "base/ascii.h"
+#include "base/quote.h"
 #include "frontend/validation/validate_common.h"
 #include "frontend/validation/validate_vs_internal.h"
 
@@ -113,17 +115,14 @@ void checkAuthorityRewrite(const Node* route, Reporter& rep) {
   for (std::string_view op : {"set", "add"}) {
     const Node* map = request->get(op);
     for (const MapEntry& e : map != nullptr ? map->entries() : std::span<const MapEntry>()) {
-      std::string lower;
-      for (char c : e.key) {
-        lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      }
+      std::string lower = ascii::toLower(e.key);
       if (lower != ":authority" && lower != "host") {
         continue;
       }
       if (!current.empty()) {
         rep.emitAtKey("vs-authority-rewrite-conflict", kIstSchemaError, Severity::kError, &e,
-                      "the authority is rewritten more than once: already " + quoted(current) +
-                          ", now " + quoted(textOf(e.value)) + "; set it in one place only");
+                      "the authority is rewritten more than once: already " + quote(current) +
+                          ", now " + quote(textOf(e.value)) + "; set it in one place only");
         return;  // Istio reports only the first conflict
       }
       current = textOf(e.value);
@@ -162,7 +161,7 @@ void checkCorsPolicy(const Node* cors, Reporter& rep) {
       std::string_view text = textOf(m);
       if (std::find(std::begin(kMethods), std::end(kMethods), text) == std::end(kMethods)) {
         rep.error("vs-invalid-cors-method", m,
-                  quoted(text) +
+                  quote(text) +
                       " is not a supported HTTP method; expected one of GET, HEAD, "
                       "POST, PUT, PATCH, DELETE, CONNECT, OPTIONS, TRACE or \"*\" "
                       "(upper case)");
@@ -182,7 +181,7 @@ void checkCorsPolicy(const Node* cors, Reporter& rep) {
     std::optional<int64_t> ns = parseDuration(textOf(max_age));
     if (ns && *ns > 0 && *ns % 1000000000 != 0) {
       rep.error("vs-cors-max-age-precision", max_age,
-                "corsPolicy.maxAge " + quoted(textOf(max_age)) +
+                "corsPolicy.maxAge " + quote(textOf(max_age)) +
                     " has a sub-second part; it is only accurate to seconds");
     }
   }
@@ -233,7 +232,7 @@ void checkFault(const Node* fault, Reporter& rep) {
     if (isSet(grpc)) {
       if (!grpcStatusCode(textOf(grpc)).has_value()) {
         rep.error("vs-invalid-grpc-status", grpc,
-                  "gRPC status " + quoted(textOf(grpc)) +
+                  "gRPC status " + quote(textOf(grpc)) +
                       " is not supported; expected a canonical code name such as NOT_FOUND or "
                       "UNAVAILABLE");
       }
@@ -347,7 +346,7 @@ void checkRedirect(const Node* route, Reporter& rep) {
   }
   if (!scheme.empty() && scheme != "http" && scheme != "https") {
     rep.error("vs-invalid-redirect-scheme", redirect->get("scheme"),
-              "redirect scheme " + quoted(scheme) + " is invalid; expected \"http\" or \"https\"");
+              "redirect scheme " + quote(scheme) + " is invalid; expected \"http\" or \"https\"");
     return;
   }
   if (port != nullptr && port->isInt() && port->intValue() > 0 && !isValidPort(port->intValue())) {
@@ -481,7 +480,7 @@ void checkRetries(const Node* route, Reporter& rep) {
           start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
       if (!isRetryOnPolicy(token)) {
         rep.error("vs-invalid-retry-on", retry_on,
-                  quoted(token) +
+                  quote(token) +
                       " is not a valid retryOn policy; expected an Envoy retry "
                       "condition such as 5xx, connect-failure or an HTTP status code");
       }

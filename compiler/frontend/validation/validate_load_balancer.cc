@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/quote.h"
 #include "frontend/validation/validate_common.h"
 #include "frontend/validation/validate_proto_fields.h"
 #include "frontend/validation/validate_traffic_policy.h"
@@ -19,8 +20,6 @@ namespace meshc::frontend::validation {
 namespace {
 
 constexpr uint64_t kMaglevTableSizeLimit = 5000011;
-
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 bool isTopologyLabel(std::string_view label) {
   return label == "topology.kubernetes.io/region" || label == "topology.kubernetes.io/zone" ||
@@ -94,9 +93,9 @@ std::string checkLocalities(const std::vector<Locality>& localities, const Node*
     std::string_view s = loc.text;
     size_t stars = static_cast<size_t>(std::count(s.begin(), s.end(), '*'));
     if (stars > 0 && (stars > 1 || !s.ends_with('*'))) {
-      return "locality " + quoted(s) + ": at most one '*' wildcard is allowed, and only at the end";
+      return "locality " + quote(s) + ": at most one '*' wildcard is allowed, and only at the end";
     }
-    std::string overlap = "locality " + quoted(s) + " overlaps with a locality listed before it";
+    std::string overlap = "locality " + quote(s) + " overlaps with a locality listed before it";
     if (seen.count("*") != 0) {
       return overlap;
     }
@@ -114,7 +113,7 @@ std::string checkLocalities(const std::vector<Locality>& localities, const Node*
     parts.emplace_back(s.substr(start));
     for (const std::string& p : parts) {
       if (p.empty()) {
-        return "locality " + quoted(s) + " must not contain an empty region, zone or subzone";
+        return "locality " + quote(s) + " must not contain an empty region, zone or subzone";
       }
     }
     const std::string& region = parts[0];
@@ -162,18 +161,18 @@ void checkFailoverEntries(const Node* failover, std::string_view what, std::stri
     const Node* at = isSet(f) ? f : failover;
     if (from == to) {
       ctx.error(id, at,
-                std::string(what) + " failover from " + quoted(from) + " to " + quoted(to) +
+                std::string(what) + " failover from " + quote(from) + " to " + quote(to) +
                     " must name two different regions");
     }
     if (from.find('/') != std::string_view::npos || to.find('/') != std::string_view::npos) {
       ctx.error(id, at,
-                std::string(what) + " failover must name regions only; found " + quoted(from) +
-                    " -> " + quoted(to) + " with a zone or subzone");
+                std::string(what) + " failover must name regions only; found " + quote(from) +
+                    " -> " + quote(to) + " with a zone or subzone");
     }
     if (from.find('*') != std::string_view::npos || to.find('*') != std::string_view::npos) {
       ctx.error(id, at,
                 std::string(what) + " failover regions must not contain a '*' wildcard; found " +
-                    quoted(from) + " -> " + quoted(to));
+                    quote(from) + " -> " + quote(to));
     }
   }
 }
@@ -197,7 +196,7 @@ void checkLocalityLbSetting(const Node* lb, const Node* outlier, const PolicyCon
       if (isTopologyLabel(scalarOrEmpty(label))) {
         ctx.error("dr-locality-failover-topology-priority", label,
                   "localityLbSetting cannot combine failover with topology label " +
-                      quoted(label->text()) + " in failoverPriority; drop one of them");
+                      quote(label->text()) + " in failoverPriority; drop one of them");
         return;
       }
     }
@@ -216,7 +215,7 @@ void checkLocalityLbSetting(const Node* lb, const Node* outlier, const PolicyCon
           int64_t weight = (e.value != nullptr && e.value->isInt()) ? e.value->intValue() : 0;
           if (weight <= 0 || weight > 100) {
             ctx.error("dr-locality-weight", e.value,
-                      "locality weight for " + quoted(e.key) + " is " +
+                      "locality weight for " + quote(e.key) + " is " +
                           std::string(scalarOrEmpty(e.value)) + "; expected 1..100");
             return;
           }
@@ -258,7 +257,7 @@ void checkZoneAwareLbSetting(const Node* lb, const Node* outlier, const PolicyCo
       if (isTopologyLabel(scalarOrEmpty(label))) {
         ctx.error("dr-zone-aware-topology-priority", label,
                   "zoneAwareLbSetting.failoverPriority must not use topology label " +
-                      quoted(label->text()) +
+                      quote(label->text()) +
                       "; region- and zone-level routing are handled automatically");
       }
     }
@@ -292,7 +291,7 @@ void checkConsistentHash(const Node* hash, const PolicyContext& ctx) {
       }
       if (!names.insert(name).second) {
         ctx.error("dr-cookie-attribute-invalid", attr->get("name"),
-                  "duplicate httpCookie attribute name " + quoted(name));
+                  "duplicate httpCookie attribute name " + quote(name));
       }
     }
   }

@@ -1,11 +1,12 @@
 // ServiceEntry webhook validation (ISTIO-VALIDATION.md A.7, SE1-SE19).
 // Entry point: validateServiceEntry().
-#include <cctype>
 #include <set>
 #include <span>
 #include <string>
 #include <string_view>
 
+#include "base/ascii.h"
+#include "base/quote.h"
 #include "frontend/validation/validate.h"
 #include "frontend/validation/validate_common.h"
 #include "frontend/validation/validate_proto_fields.h"
@@ -20,23 +21,8 @@ enum Location : int64_t { kMeshExternal = 0, kMeshInternal = 1 };
 
 constexpr std::string_view kUnixPrefix = "unix://";
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
-
 std::string_view scalarOrEmpty(const Node* n) {
   return (n != nullptr && n->isScalar() && !n->isNull()) ? n->text() : std::string_view();
-}
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
 }
 
 const char* resolutionName(int64_t r) {
@@ -74,13 +60,12 @@ void checkEndpointPorts(const Node* ports, SeContext& c) {
     std::string_view number = scalarOrEmpty(e.value);
     if (c.service_ports.count(e.key) == 0) {
       c.rep.emitAtKey("se-endpoint-port-undeclared", kIstSchemaError, Severity::kError, &e,
-                      "endpoint port " + quoted(e.key) + " (" + std::string(number) +
+                      "endpoint port " + quote(e.key) + " (" + std::string(number) +
                           ") is not declared in the service entry's ports");
     }
     if (!isValidPortName(e.key)) {
-      c.rep.emitAtKey(
-          "se-endpoint-port-name", kIstSchemaError, Severity::kError, &e,
-          "invalid endpoint port name " + quoted(e.key) + "; expected a DNS-1123 label");
+      c.rep.emitAtKey("se-endpoint-port-name", kIstSchemaError, Severity::kError, &e,
+                      "invalid endpoint port name " + quote(e.key) + "; expected a DNS-1123 label");
     }
     if (e.value != nullptr && e.value->isInt() && !isValidPort(e.value->intValue())) {
       c.rep.error("se-endpoint-port-number", e.value,
@@ -104,7 +89,7 @@ void checkStaticEndpoint(const Node* ep, SeContext& c) {
       return;
     }
     c.rep.warning("se-endpoint-address-unset-network", at,
-                  "endpoint address is unset with network " + quoted(stringField(ep, "network")) +
+                  "endpoint address is unset with network " + quote(stringField(ep, "network")) +
                       "; it is resolved through the network's "
                       "gateway");
   }
@@ -116,11 +101,11 @@ void checkStaticEndpoint(const Node* ep, SeContext& c) {
     }
     if (nonEmpty(ep, "ports")) {
       c.rep.error("se-endpoint-unix-ports", ep->get("ports"),
-                  "unix endpoint " + quoted(address) + " must not declare ports");
+                  "unix endpoint " + quote(address) + " must not declare ports");
     }
   } else if (!address.empty() && !isIpAddress(address)) {
     c.rep.error("se-endpoint-address-invalid", at,
-                "endpoint address " + quoted(address) +
+                "endpoint address " + quote(address) +
                     " is not a valid IP address; STATIC resolution needs IP (or unix://) "
                     "addresses");
   }
@@ -138,7 +123,7 @@ void checkDnsEndpoint(const Node* ep, SeContext& c) {
   std::string_view address = stringField(ep, "address");
   if (!isIpAddress(address) && !checkFqdn(address).empty()) {
     c.rep.error("se-endpoint-address-invalid", isSet(address_node) ? address_node : ep,
-                "endpoint address " + quoted(address) + " is not a valid FQDN or IP address");
+                "endpoint address " + quote(address) + " is not a valid FQDN or IP address");
   }
   checkLabelMap(ep->get("labels"), c.rep, "se-endpoint-labels");
   checkEndpointPorts(ep->get("ports"), c);
@@ -184,7 +169,7 @@ void checkHosts(SeContext& c) {
     // Only a warning for ServiceEntry (an error for Gateway/Sidecar hosts).
     if (c.resolution != kDynamicDns && isPartialWildcard(host)) {
       c.rep.warning("se-host-partial-wildcard", h,
-                    "partial wildcard host " + quoted(host) +
+                    "partial wildcard host " + quote(host) +
                         " is not supported; use \"*\" or a \"*.\" prefix");
     }
   }
@@ -201,7 +186,7 @@ void checkAddresses(SeContext& c) {
     cidr_found = cidr_found || address.find('/') != std::string_view::npos;
     if (!isIpOrCidr(address)) {
       c.rep.error("se-address-invalid", a,
-                  "invalid address " + quoted(address) + "; expected an IP address or CIDR range");
+                  "invalid address " + quote(address) + "; expected an IP address or CIDR range");
     }
   }
   if (cidr_found && c.resolution != kNone && c.resolution != kStatic) {
@@ -217,7 +202,7 @@ bool autoAllocatesAddress(const SeContext& c) {
     return false;  // an allocated IP cannot be honoured without resolution
   }
   auto it = c.r.labels.find("networking.istio.io/enable-autoallocate-ip");
-  if (it != c.r.labels.end() && equalsIgnoreCase(it->second, "false")) {
+  if (it != c.r.labels.end() && ascii::equalsIgnoreCase(it->second, "false")) {
     return false;
   }
   return !nonEmpty(c.spec, "addresses");
@@ -244,7 +229,7 @@ void checkPorts(SeContext& c) {
     const Node* name_at = isSet(name_node) ? name_node : port;
     if (!c.service_ports.insert(std::string(name)).second) {
       c.rep.error("se-port-duplicate-name", name_at,
-                  "port name " + quoted(name) + " is already defined in this service entry");
+                  "port name " + quote(name) + " is already defined in this service entry");
     }
     std::optional<int64_t> number = intField(port, "number");
     const Node* number_node = port->get("number");
@@ -268,7 +253,7 @@ void checkPorts(SeContext& c) {
     }
     if (!isValidPortName(name)) {
       c.rep.error("se-port-name", name_at,
-                  "invalid port name " + quoted(name) + "; expected a DNS-1123 label");
+                  "invalid port name " + quote(name) + "; expected a DNS-1123 label");
     }
     if (std::string reason = checkProtocol(protocol); !reason.empty()) {
       c.rep.error("se-port-protocol", port->get("protocol"), reason);
@@ -336,7 +321,8 @@ void checkDnsResolution(SeContext& c) {
 
 bool usesWaypoint(const Resource& r) {
   auto it = r.labels.find("istio.io/use-waypoint");
-  return it != r.labels.end() && !it->second.empty() && !equalsIgnoreCase(it->second, "none");
+  return it != r.labels.end() && !it->second.empty() &&
+         !ascii::equalsIgnoreCase(it->second, "none");
 }
 
 void checkDynamicDnsResolution(SeContext& c) {
@@ -348,7 +334,7 @@ void checkDynamicDnsResolution(SeContext& c) {
   for (const Node* h : hosts != nullptr ? hosts->items() : std::span<const Node* const>()) {
     if (!scalarOrEmpty(h).starts_with('*')) {
       c.rep.error("se-dynamic-dns-host", h,
-                  "host " + quoted(scalarOrEmpty(h)) +
+                  "host " + quote(scalarOrEmpty(h)) +
                       " must be wildcarded (start with '*') for resolution DYNAMIC_DNS");
     }
   }
@@ -373,7 +359,7 @@ void checkDynamicDnsResolution(SeContext& c) {
       const Node* proto = port->get("protocol");
       c.rep.error("se-dynamic-dns-protocol", isSet(proto) ? proto : port,
                   "resolution DYNAMIC_DNS supports only HTTP, TLS, GRPC and HTTP2 ports; found " +
-                      quoted(stringField(port, "protocol")));
+                      quote(stringField(port, "protocol")));
     }
   }
   int64_t location = enumField(c.spec, "location", {"MESH_EXTERNAL", "MESH_INTERNAL"});
@@ -412,7 +398,7 @@ void checkResolution(SeContext& c) {
       break;
     default:
       c.rep.error("se-resolution-unknown", child(c.spec, "resolution"),
-                  "unsupported resolution " + quoted(scalarOrEmpty(child(c.spec, "resolution"))) +
+                  "unsupported resolution " + quote(scalarOrEmpty(child(c.spec, "resolution"))) +
                       "; expected NONE, STATIC, DNS, DNS_ROUND_ROBIN or DYNAMIC_DNS");
       break;
   }
@@ -451,7 +437,7 @@ void validateServiceEntry(const Resource& r, Reporter& rep) {
     if (const Node* port = firstPort(c, opaque)) {
       rep.error("se-multiple-hosts-non-http", port,
                 "multiple hosts provided with a non-HTTP, non-TLS port (protocol " +
-                    quoted(stringField(port, "protocol")) +
+                    quote(stringField(port, "protocol")) +
                     "); use one host per service entry or an HTTP/TLS protocol");
     }
   }

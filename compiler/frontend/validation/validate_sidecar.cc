@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/quote.h"
 #include "frontend/validation/validate.h"
 #include "frontend/validation/validate_common.h"
 #include "frontend/validation/validate_connection_pool.h"
@@ -16,8 +17,6 @@ namespace meshc::frontend::validation {
 namespace {
 
 constexpr std::string_view kUnixPrefix = "unix://";
-
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 // Protobuf message fields are nil when absent or JSON null (wrong types: the schema's job).
 const Node* message(const Node* parent, std::string_view key) {
@@ -113,7 +112,7 @@ void checkDefaultEndpoint(const Node* node, Reporter& rep) {
     std::string reason = checkUnixAddress(endpoint.substr(kUnixPrefix.size()));
     if (!reason.empty()) {
       rep.error("sidecar-default-endpoint", node,
-                "invalid defaultEndpoint " + quoted(endpoint) + ": " + reason);
+                "invalid defaultEndpoint " + quote(endpoint) + ": " + reason);
     }
     return;
   }
@@ -121,12 +120,12 @@ void checkDefaultEndpoint(const Node* node, Reporter& rep) {
   std::string_view port;
   if (std::string err = splitHostPort(endpoint, &host, &port); !err.empty()) {
     rep.error("sidecar-default-endpoint", node,
-              "invalid defaultEndpoint " + quoted(endpoint) + ": " + err +
+              "invalid defaultEndpoint " + quote(endpoint) + ": " + err +
                   "; expected host:port or unix://path");
   }
   if (!host.empty() && host != "127.0.0.1" && host != "0.0.0.0" && host != "::1" && host != "::") {
     rep.error("sidecar-default-endpoint", node,
-              "defaultEndpoint " + quoted(endpoint) +
+              "defaultEndpoint " + quote(endpoint) +
                   " must be of form 127.0.0.1:<port>, 0.0.0.0:<port>, [::1]:<port>, "
                   "[::]:<port>, :<port> or unix://<path>");
   }
@@ -134,7 +133,7 @@ void checkDefaultEndpoint(const Node* node, Reporter& rep) {
   std::optional<int64_t> number = goAtoi(port);
   if (!number.has_value()) {
     rep.error("sidecar-default-endpoint", node,
-              "defaultEndpoint port " + quoted(port) + " is not a number; expected 1..65535");
+              "defaultEndpoint port " + quote(port) + " is not a number; expected 1..65535");
   } else if (!isValidPort(*number)) {
     rep.error(
         "sidecar-default-endpoint", node,
@@ -146,7 +145,7 @@ void checkPortName(const Node* port, Reporter& rep) {
   std::string_view name = port->str("name");
   if (!name.empty() && !isValidPortName(name)) {
     rep.error("sidecar-port-name", port->get("name"),
-              "invalid port name " + quoted(name) + "; expected a DNS-1123 label");
+              "invalid port name " + quote(name) + "; expected a DNS-1123 label");
   }
 }
 
@@ -169,7 +168,7 @@ void checkIpBind(const Node* listener, Reporter& rep) {
   std::string_view bind = listener->str("bind");
   if (!bind.empty() && !isIpAddress(bind)) {
     rep.error("sidecar-bind-ip", listener->get("bind"),
-              "bind " + quoted(bind) + " is not a valid IP address");
+              "bind " + quote(bind) + " is not a valid IP address");
   }
 }
 
@@ -209,7 +208,7 @@ void checkIngressTls(const Node* tls, const Node* port, Reporter& rep) {
   if (!p.has_value() || !isTlsProtocol(*p)) {
     rep.error("sidecar-ingress-tls-protocol", at(port, "protocol"),
               "ingress listener with tls settings must use protocol HTTPS or TLS; found " +
-                  quoted(port->str("protocol")));
+                  quote(port->str("protocol")));
   }
   validateTLSOptions(tls, rep, "sidecar-tls");
 }
@@ -255,9 +254,9 @@ void checkIngress(const Node* ingress, Reporter& rep) {
       if (!p.has_value() || !isHttpProtocol(*p)) {
         rep.warning("sidecar-http-pool-non-http", pool->get("http"),
                     "connectionPool.http is set for port " +
-                        std::to_string(intField(port, "number")) + " (" +
-                        quoted(port->str("name")) + ") but its protocol is not HTTP (" +
-                        quoted(port->str("protocol")) + "); only tcp settings will apply");
+                        std::to_string(intField(port, "number")) + " (" + quote(port->str("name")) +
+                        ") but its protocol is not HTTP (" + quote(port->str("protocol")) +
+                        "); only tcp settings will apply");
       }
     }
   }
@@ -276,11 +275,11 @@ void checkEgressPort(const Node* listener, const Node* port, Reporter& rep) {
   if (!startsWithUnix(bind)) {
     rep.error("sidecar-bind-unix", at(listener, "bind"),
               "egress port 0 requires a unix domain socket bind (unix://path); found " +
-                  (bind.empty() ? std::string("none") : quoted(bind)));
+                  (bind.empty() ? std::string("none") : quote(bind)));
   } else if (std::string reason = checkUnixAddress(bind.substr(kUnixPrefix.size()));
              !reason.empty()) {
     rep.error("sidecar-bind-unix", listener->get("bind"),
-              "invalid unix socket bind " + quoted(bind) + ": " + reason);
+              "invalid unix socket bind " + quote(bind) + ": " + reason);
   }
   // CaptureMode: DEFAULT=0, IPTABLES=1, NONE=2; absent or null is DEFAULT.
   const Node* capture = listener->get("captureMode");
@@ -290,7 +289,7 @@ void checkEgressPort(const Node* listener, const Node* port, Reporter& rep) {
   if (!ok) {
     rep.error("sidecar-capture-mode", capture,
               "captureMode must be DEFAULT or NONE for unix domain socket listeners; found " +
-                  (capture->isString() ? quoted(capture->text()) : toJson(*capture)));
+                  (capture->isString() ? quote(capture->text()) : toJson(*capture)));
   }
 }
 
@@ -300,38 +299,38 @@ void checkEgressHost(const Node* node, Reporter& rep) {
   size_t slash = host.find('/');
   if (slash == std::string_view::npos) {
     rep.error("sidecar-host-format", node,
-              "egress host " + quoted(host) + " must be of form namespace/dnsName");
+              "egress host " + quote(host) + " must be of form namespace/dnsName");
     return;
   }
   std::string_view ns = host.substr(0, slash);
   std::string_view name = host.substr(slash + 1);
   if (ns.empty() || name.empty()) {
     rep.error("sidecar-host-format", node,
-              "egress host " + quoted(host) +
+              "egress host " + quote(host) +
                   " has an empty namespace or dnsName; expected "
                   "namespace/dnsName");
   }
   std::string_view bare_ns = ns.substr(ns.starts_with("~") ? 1 : 0);
   if (!bare_ns.empty() && bare_ns != "*" && bare_ns != "." && !isDns1123Label(bare_ns)) {
     rep.error("sidecar-host-namespace", node,
-              "invalid namespace " + quoted(ns) +
+              "invalid namespace " + quote(ns) +
                   " in sidecar egress host; expected \"*\", "
                   "\".\" or a DNS-1123 label, optionally prefixed by \"~\"");
   }
   if (name != "*" && name.find('.') == std::string_view::npos) {
     rep.error("sidecar-host-short-name", node,
-              "dnsName " + quoted(name) +
+              "dnsName " + quote(name) +
                   " is a short name; expected a fully qualified domain "
                   "name or \"*\"");
   }
   // Istio appends this error twice for non-IP hosts; one diagnostic is kept (identical text).
   if (std::string reason = checkWildcardDomain(name); !reason.empty()) {
     rep.error("sidecar-host-invalid", node,
-              "invalid dnsName " + quoted(name) + " in egress host: " + reason);
+              "invalid dnsName " + quote(name) + " in egress host: " + reason);
   }
   if (isPartialWildcard(name)) {
     rep.error("sidecar-host-partial-wildcard", node,
-              "partial wildcard " + quoted(name) +
+              "partial wildcard " + quote(name) +
                   " is not allowed; expected \"*\" or a \"*.\" "
                   "prefix");
   }
@@ -364,7 +363,7 @@ void checkEgressHosts(const Node* listener, const std::string& own_namespace, Re
           svc != "*" ? (services.count(svc) != 0 || services.count("*") != 0) : !services.empty();
       if (duplicate) {
         rep.warning("sidecar-egress-host-duplicate", host,
-                    "duplicated egress host " + quoted(text) +
+                    "duplicated egress host " + quote(text) +
                         "; an earlier host of this listener already selects it");
       }
       services.insert(svc);
@@ -421,7 +420,7 @@ void checkEgress(const Node* egress, const std::string& own_namespace, Reporter&
         std::string bind(listener->str("bind"));
         if (!unix_binds.insert(bind).second) {
           rep.error("sidecar-egress-uds-duplicate", at(listener, "bind"),
-                    "unix domain socket bind " + quoted(bind) +
+                    "unix domain socket bind " + quote(bind) +
                         " is used by another egress listener; expected unique binds");
         }
       } else if (!ports.insert(number).second) {
@@ -459,14 +458,14 @@ void checkOutboundTrafficPolicy(const Node* policy, Reporter& rep) {
   if (!enumIs(mode, "ALLOW_ANY", 1)) {
     rep.error("sidecar-egress-proxy", policy->get("egressProxy"),
               "egressProxy may only be set with outboundTrafficPolicy mode ALLOW_ANY; found " +
-                  (mode != nullptr && mode->isString() ? quoted(mode->text())
+                  (mode != nullptr && mode->isString() ? quote(mode->text())
                                                        : std::string("REGISTRY_ONLY")));
     return;
   }
   std::string_view host = proxy->str("host");
   if (std::string reason = checkFqdn(host); !reason.empty()) {
     rep.error("sidecar-egress-proxy", at(proxy, "host"),
-              "invalid egressProxy host " + quoted(host) + ": " + reason +
+              "invalid egressProxy host " + quote(host) + ": " + reason +
                   "; expected a fully qualified domain name");
   }
   if (message(proxy, "port") == nullptr) {

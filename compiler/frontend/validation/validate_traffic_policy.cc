@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/quote.h"
 #include "frontend/validation/validate_common.h"
 #include "frontend/validation/validate_connection_pool.h"
 #include "frontend/validation/validate_proto_fields.h"
@@ -12,8 +13,6 @@
 namespace meshc::frontend::validation {
 
 namespace {
-
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 // agent.ValidateDuration on an optional duration field. A non-string value cannot become a
 // proto Duration; that is the schema check's finding, so it is skipped here.
@@ -87,13 +86,13 @@ void checkClientTls(const Node* tls, const PolicyContext& ctx) {
       } else if (name.empty()) {
         problem = "the name is empty; expected configmap://<namespace>/<name>";
       } else if (ns != ctx.config_namespace || ctx.config_namespace.empty()) {
-        problem = "namespace " + quoted(ns) + " must match the DestinationRule's namespace " +
-                  quoted(ctx.config_namespace);
+        problem = "namespace " + quote(ns) + " must match the DestinationRule's namespace " +
+                  quote(ctx.config_namespace);
       }
     }
     if (!problem.empty()) {
       ctx.error("dr-tls-configmap-credential", tls->get("credentialName"),
-                "invalid configmap:// credentialName " + quoted(credential) + ": " + problem);
+                "invalid configmap:// credentialName " + quote(credential) + ": " + problem);
     }
   }
 
@@ -174,7 +173,7 @@ void checkTunnel(const Node* tunnel, const PolicyContext& ctx) {
   std::string_view protocol = stringField(tunnel, "protocol");
   if (!protocol.empty() && protocol != "CONNECT" && protocol != "POST") {
     ctx.error("dr-tunnel-protocol", tunnel->get("protocol"),
-              "tunnel.protocol is " + quoted(protocol) + "; expected \"CONNECT\" or \"POST\"");
+              "tunnel.protocol is " + quote(protocol) + "; expected \"CONNECT\" or \"POST\"");
   }
   const Node* host_node = tunnel->get("targetHost");
   if (host_node == nullptr || host_node->isString() || host_node->isNull()) {
@@ -182,7 +181,7 @@ void checkTunnel(const Node* tunnel, const PolicyContext& ctx) {
     std::string fqdn_problem = checkFqdn(host);
     if (!fqdn_problem.empty() && !isIpAddress(host)) {
       ctx.error("dr-tunnel-target-host", isSet(host_node) ? host_node : tunnel,
-                "tunnel.targetHost " + quoted(host) +
+                "tunnel.targetHost " + quote(host) +
                     " must be a valid FQDN or IP address: " + fqdn_problem);
     }
   }

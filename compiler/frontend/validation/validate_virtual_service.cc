@@ -4,6 +4,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/quote.h"
 #include "frontend/validation/validate.h"
 #include "frontend/validation/validate_common.h"
 #include "frontend/validation/validate_vs_internal.h"
@@ -12,32 +13,11 @@ namespace meshc::frontend::validation {
 
 namespace vs {
 
-std::string quoted(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20 || u == 0x7f) {
-      static const char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out += kHex[u >> 4];
-      out += kHex[u & 0xf];
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
-  return out;
-}
-
 }  // namespace vs
 
 namespace {
 
 using vs::isSet;
-using vs::quoted;
 using vs::seqSize;
 using vs::textOf;
 
@@ -64,7 +44,7 @@ std::string checkAutoSniDomain(std::string_view domain) {
   }
   const std::string kFormat = "outbound_.<PORT>_._.<HOSTNAME>";
   if (parts.size() < 4) {
-    return "domain name " + quoted(domain) + " is invalid; expected the format " + kFormat;
+    return "domain name " + quote(domain) + " is invalid; expected the format " + kFormat;
   }
   auto trimDots = [](std::string_view s) {
     while (!s.empty() && s.front() == '.') {
@@ -78,7 +58,7 @@ std::string checkAutoSniDomain(std::string_view domain) {
   std::string_view port = trimDots(parts[1]);
   std::string_view hostname = trimDots(parts[3]);
   if (parts[0] != "outbound") {
-    return "domain name " + quoted(domain) + " is invalid: label " + quoted(parts[0]) +
+    return "domain name " + quote(domain) + " is invalid: label " + quote(parts[0]) +
            " is not \"outbound\"";
   }
   bool has_digit = false;
@@ -86,7 +66,7 @@ std::string checkAutoSniDomain(std::string_view domain) {
     has_digit = has_digit || (c >= '0' && c <= '9');
   }
   if (!has_digit) {
-    return "domain name " + quoted(domain) + " is invalid: port part " + quoted(port) +
+    return "domain name " + quote(domain) + " is invalid: port part " + quote(port) +
            " has no digit; expected the format " + kFormat;
   }
   bool has_letter = false;
@@ -94,7 +74,7 @@ std::string checkAutoSniDomain(std::string_view domain) {
     has_letter = has_letter || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
   }
   if (!has_letter) {
-    return "domain name " + quoted(domain) + " is invalid: host part " + quoted(hostname) +
+    return "domain name " + quote(domain) + " is invalid: host part " + quote(hostname) +
            " has no letter; expected the format " + kFormat;
   }
   return "";
@@ -144,7 +124,7 @@ void checkJwtClaimRoutes(const VsContext& ctx, Reporter& rep) {
              headers != nullptr ? headers->entries() : std::span<const MapEntry>()) {
           if (isJwtClaimHeader(e.key)) {
             rep.emitAtKey("vs-jwt-claim-without-gateway", kIstSchemaError, Severity::kError, &e,
-                          "routing on JWT claim " + quoted(e.key) +
+                          "routing on JWT claim " + quote(e.key) +
                               " is only supported for VirtualServices bound to a gateway; this "
                               "one applies to the mesh");
           }
@@ -188,7 +168,7 @@ void checkHosts(const VsContext& ctx, Reporter& rep) {
       std::string_view b = textOf(items[j]);
       if (hostMatches(a, b)) {
         rep.error("vs-duplicate-host", items[j],
-                  "duplicate hosts in VirtualService: " + quoted(a) + " and " + quoted(b) +
+                  "duplicate hosts in VirtualService: " + quote(a) + " and " + quote(b) +
                       " overlap; each host may appear once");
       }
     }
@@ -202,7 +182,7 @@ void checkSniHost(const VsContext& ctx, const Node* item, Reporter& rep) {
   if (!reason.empty()) {
     if (isIpAddress(sni)) {
       rep.warning("vs-sni-host-is-ip", item,
-                  "sniHosts entry " + quoted(sni) +
+                  "sniHosts entry " + quote(sni) +
                       " is an IP address; that goes against the SNI spec and most clients do not "
                       "send it");
       return;
@@ -220,7 +200,7 @@ void checkSniHost(const VsContext& ctx, const Node* item, Reporter& rep) {
     all += (all.empty() ? "" : ", ") + std::string(host);
   }
   rep.error("vs-sni-host-not-in-hosts", item,
-            "sniHosts entry " + quoted(sni) +
+            "sniHosts entry " + quote(sni) +
                 " is not covered by any of the VirtualService hosts [" + all + "]");
 }
 
@@ -231,7 +211,7 @@ void checkL4Match(const Node* match, Reporter& rep, bool keep_gateway_warnings) 
       if (!isIpOrCidr(textOf(s))) {
         rep.error(
             "vs-invalid-destination-subnet", s,
-            "destination subnet " + quoted(textOf(s)) + " is not a valid IP address or CIDR block");
+            "destination subnet " + quote(textOf(s)) + " is not a valid IP address or CIDR block");
       }
     }
   }

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/quote.h"
 #include "frontend/reporter.h"
 #include "frontend/yaml_tree.h"
 
@@ -20,8 +21,6 @@ inline std::string_view textOf(const Node* n) {
 inline size_t seqSize(const Node* n) { return n != nullptr && n->isSeq() ? n->size() : 0; }
 /// Number of entries of a map (0 for anything else).
 inline size_t mapSize(const Node* n) { return n != nullptr && n->isMap() ? n->size() : 0; }
-/// Double-quoted, with control characters escaped (Go's %q, close enough for messages).
-std::string quoted(std::string_view s);
 
 /// What an http[] entry is, as Istio's getHTTPRouteType.
 enum class HttpRouteKind { kIndependent, kRoot, kDelegate };

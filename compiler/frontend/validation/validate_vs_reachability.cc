@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "base/quote.h"
 #include "frontend/validation/validate_vs_internal.h"
 
 namespace meshc::frontend::validation::vs {
@@ -46,7 +47,7 @@ std::vector<const MapEntry*> sortedEntries(const Node* map) {
   return out;
 }
 
-std::string renderKey(std::string_view key) { return quoted(key); }
+std::string renderKey(std::string_view key) { return quote(key); }
 
 std::string renderValue(const Node* n) {
   if (n == nullptr || n->isScalar()) {
@@ -189,7 +190,7 @@ std::map<std::string, std::string, std::less<>> renderMatchMap(const Node* map) 
 std::string routeName(const Node* route, size_t index, bool http) {
   if (http && route != nullptr) {
     if (std::string_view name = textOf(route->get("name")); !name.empty()) {
-      return quoted(name);
+      return quote(name);
     }
   }
   return "#" + std::to_string(index);
@@ -198,7 +199,7 @@ std::string routeName(const Node* route, size_t index, bool http) {
 std::string matchName(const Node* match, size_t index, bool http) {
   if (http && match != nullptr) {
     if (std::string_view name = textOf(match->get("name")); !name.empty()) {
-      return quoted(name);
+      return quote(name);
     }
   }
   return "#" + std::to_string(index);
