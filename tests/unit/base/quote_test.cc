@@ -20,7 +20,7 @@ TEST_CASE("quote escapes quotes, backslashes, newline, tab and carriage return",
   CHECK(quote("a\nb\tc\rd") == R"("a\nb\tc\rd")");
 }
 
-TEST_CASE("quote escapes every other control byte and DEL as \\xNN", "[base][quote]") {
+TEST_CASE("quote escapes every other control byte and DEL as a hex escape", "[base][quote]") {
   CHECK(quote("\x1b[31mred") == R"("\x1b[31mred")");
   CHECK(quote(std::string("a\0b", 3)) == R"("a\x00b")");
   CHECK(quote("\x07\x08\x0b\x0c\x1f\x7f") == R"("\x07\x08\x0b\x0c\x1f\x7f")");

@@ -392,7 +392,7 @@ TEST_CASE("duplicated egress hosts warn", "[validate-sidecar]") {
   CHECK(egressHosts("\"ns/a.com\", \"other/a.com\"").empty());
 }
 
-TEST_CASE("*/* with other namespaces warns", "[validate-sidecar]") {
+TEST_CASE("egress host */* with other namespaces warns", "[validate-sidecar]") {
   auto d = egressHosts("\"*/*\", \"ns/a.com\"");
   INFO(describe(d));
   CHECK(countId(d, "sidecar-egress-wildcard-mixed") == 1);
