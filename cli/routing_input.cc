@@ -156,8 +156,9 @@ Expected<ProxySpec> proxyFromJson(const json& j, const std::string& sidecar_name
   ProxySpec p;
   for (const auto& [k, v] : j.items()) {
     if (k != "kind" && k != "namespace" && k != "labels") {
-      return fieldError(field, "proxy." + k,
-                        "unknown field " + quote("proxy." + k) + "; expected kind, namespace, labels");
+      return fieldError(
+          field, "proxy." + k,
+          "unknown field " + quote("proxy." + k) + "; expected kind, namespace, labels");
     }
   }
   std::string kind;
