@@ -8,6 +8,7 @@
 #include <iostream>
 #include <memory>
 
+#include "base/quote.h"
 #include "cli/commands.h"
 #include "cli/render.h"
 #include "frontend/lint.h"
@@ -59,9 +60,9 @@ int runLintCommand(const LintFlags& flags) {
     std::optional<frontend::Suppression> sup = frontend::parseSuppression(s);
     if (!sup) {
       std::cerr << fmt::format(
-          "meshc lint: invalid --suppress \"{}\"; expected CODE=RESOURCE, e.g. "
+          "meshc lint: invalid --suppress {}; expected CODE=RESOURCE, e.g. "
           "'IST0102=VirtualService default/reviews'\n",
-          s);
+          quote(s));
       return kExitUsage;
     }
     options.suppressions.push_back(*sup);

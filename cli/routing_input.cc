@@ -7,6 +7,7 @@
 #include <iostream>
 #include <set>
 
+#include "base/quote.h"
 #include "codegen/codegen.h"
 #include "lower/proxy_config.h"
 
@@ -71,7 +72,7 @@ Expected<model::StringMap> parseLabels(std::string_view text) {
     size_t eq = kv.find('=');
     if (eq == std::string_view::npos || eq == 0) {
       return Status::error(StatusCode::kInvalidArgument,
-                           "invalid label \"" + std::string(kv) + "\"; expected key=value");
+                           "invalid label " + quote(kv) + "; expected key=value");
     }
     labels[std::string(kv.substr(0, eq))] = std::string(kv.substr(eq + 1));
     if (comma == std::string_view::npos) {
@@ -155,8 +156,9 @@ Expected<ProxySpec> proxyFromJson(const json& j, const std::string& sidecar_name
   ProxySpec p;
   for (const auto& [k, v] : j.items()) {
     if (k != "kind" && k != "namespace" && k != "labels") {
-      return fieldError(field, "proxy." + k,
-                        "unknown field \"proxy." + k + "\"; expected kind, namespace, labels");
+      return fieldError(
+          field, "proxy." + k,
+          "unknown field " + quote("proxy." + k) + "; expected kind, namespace, labels");
     }
   }
   std::string kind;
@@ -176,7 +178,7 @@ Expected<ProxySpec> proxyFromJson(const json& j, const std::string& sidecar_name
     p.identity.name_space = sidecar_namespace;
   } else {
     return fieldError(field, j.contains("kind") ? "proxy.kind" : "proxy",
-                      "proxy.kind must be \"gateway\" or \"sidecar\", found \"" + kind + "\"");
+                      "proxy.kind must be \"gateway\" or \"sidecar\", found " + quote(kind));
   }
   if (j.contains("namespace")) {
     if (!j["namespace"].is_string()) {
@@ -211,7 +213,7 @@ Expected<RequestLine> requestLineFromJson(const json& j, const std::string& side
   RequestLine out;
   for (const auto& [k, v] : j.items()) {
     if (k != "name" && k != "proxy" && k != "request") {
-      return fieldError(field, k, "unknown field \"" + k + "\"; expected name, proxy, request");
+      return fieldError(field, k, "unknown field " + quote(k) + "; expected name, proxy, request");
     }
   }
   if (j.contains("name")) {
@@ -341,8 +343,8 @@ Expected<sim::SimRequest> requestFromJson(const json& j, std::string* field) {
   for (const auto& [k, v] : j.items()) {
     if (kKeys.count(k) == 0) {
       return fieldError(field, "request." + k,
-                        "unknown field \"request." + k +
-                            "\"; expected authority, host, path, method, scheme, port, headers, "
+                        "unknown field " + quote("request." + k) +
+                            "; expected authority, host, path, method, scheme, port, headers, "
                             "tls, protocol, address");
     }
   }
@@ -376,7 +378,7 @@ Expected<sim::SimRequest> requestFromJson(const json& j, std::string* field) {
     r.protocol = sim::SimRequest::Protocol::kTcp;
   } else if (protocol != "http") {
     return fieldError(field, "request.protocol",
-                      "request.protocol must be \"http\" or \"tcp\", found \"" + protocol + "\"");
+                      "request.protocol must be \"http\" or \"tcp\", found " + quote(protocol));
   }
   if (j.contains("port")) {
     if (!j["port"].is_number_unsigned() || j["port"].get<uint64_t>() == 0 ||
@@ -421,7 +423,7 @@ Expected<sim::SimRequest> requestFromJson(const json& j, std::string* field) {
     for (const auto& [k, v] : j["tls"].items()) {
       if (k != "sni") {
         return fieldError(field, "request.tls." + k,
-                          "unknown field \"request.tls." + k + "\"; expected sni");
+                          "unknown field " + quote("request.tls." + k) + "; expected sni");
       }
     }
     if (j["tls"].contains("sni")) {
@@ -442,7 +444,7 @@ Expected<sim::SimRequest> requestFromJson(const json& j, std::string* field) {
       auto [ptr, ec] = std::from_chars(a.data() + colon + 1, a.data() + a.size(), p);
       if (ec != std::errc() || ptr != a.data() + a.size() || p == 0 || p > 65535) {
         return fieldError(field, "request.authority",
-                          "invalid port in request.authority \"" + a + "\"");
+                          "invalid port in request.authority " + quote(a));
       }
       r.port = p;
     }
@@ -452,11 +454,11 @@ Expected<sim::SimRequest> requestFromJson(const json& j, std::string* field) {
   }
   if (r.http.path.front() != '/') {
     return fieldError(field, "request.path",
-                      "request.path must start with '/', found \"" + r.http.path + "\"");
+                      "request.path must start with '/', found " + quote(r.http.path));
   }
   if (r.http.scheme != "http" && r.http.scheme != "https") {
     return fieldError(field, "request.scheme",
-                      "request.scheme must be http or https, found \"" + r.http.scheme + "\"");
+                      "request.scheme must be http or https, found " + quote(r.http.scheme));
   }
   return r;
 }
@@ -648,8 +650,7 @@ Expected<sim::EngineKind> parseEngine(std::string_view name) {
     return sim::EngineKind::kReference;
   }
   return Status::error(StatusCode::kInvalidArgument,
-                       "unknown engine \"" + std::string(name) +
-                           "\"; expected native, interpreter or reference");
+                       "unknown engine " + quote(name) + "; expected native, interpreter or reference");
 }
 
 Status attachNativeCode(sim::Simulator& simulator) {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/ascii.h"
+#include "base/quote.h"
 #include "cli/commands.h"
 #include "frontend/schema_check.h"
 
@@ -45,16 +46,16 @@ int runSchema(const SchemaFlags& flags) {
     std::string version = flags.version.empty() ? e.versions.back() : flags.version;
     std::string_view text = frontend::schemaFor(e.kind, version);
     if (text.empty()) {
-      std::cerr << fmt::format("meshc schema: {} has no version \"{}\"; known versions: {}\n",
-                               e.kind, version, fmt::join(e.versions, ", "));
+      std::cerr << fmt::format("meshc schema: {} has no version {}; known versions: {}\n",
+                               e.kind, quote(version), fmt::join(e.versions, ", "));
       return kExitUsage;
     }
     nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
     std::cout << (j.is_discarded() ? std::string(text) : j.dump(2)) << "\n";
     return kExitClean;
   }
-  std::cerr << fmt::format("meshc schema: unknown kind \"{}\"; see meshc schema --list\n",
-                           flags.kind);
+  std::cerr << fmt::format("meshc schema: unknown kind {}; see meshc schema --list\n",
+                           quote(flags.kind));
   return kExitUsage;
 }
 

@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "base/quote.h"
 #include "cli/commands.h"
 #include "cli/routing_flags.h"
 #include "cli/routing_input.h"
@@ -95,8 +96,8 @@ std::vector<TestCase> readTests(const std::string& path, SourceManager& sources,
     if (list->isMap()) {
       for (const frontend::MapEntry& e : list->entries()) {
         if (e.key != "proxy" && e.key != "tests") {
-          errors.push_back(fmt::format("{}:{}: unknown field \"{}\"; expected proxy, tests", path,
-                                       e.key_loc.line, e.key));
+          errors.push_back(fmt::format("{}:{}: unknown field {}; expected proxy, tests", path,
+                                       e.key_loc.line, quote(e.key)));
         }
       }
       if (const frontend::Node* p = list->get("proxy")) {
@@ -135,7 +136,7 @@ std::vector<TestCase> readTests(const std::string& path, SourceManager& sources,
       for (const auto& [k, v] : j.items()) {
         if (k != "name" && k != "proxy" && k != "request" && k != "expect") {
           error(k,
-                fmt::format("unknown test field \"{}\"; expected name, proxy, request, expect", k));
+                fmt::format("unknown test field {}; expected name, proxy, request, expect", quote(k)));
         }
       }
       t.name = fmt::format("{}:{}", path, t.line);
@@ -158,9 +159,9 @@ std::vector<TestCase> readTests(const std::string& path, SourceManager& sources,
       } else if (default_proxy) {
         t.proxy = *default_proxy;
       } else {
-        error("", fmt::format("test \"{}\" names no proxy; give \"proxy\" in the test or the "
+        error("", fmt::format("test {} names no proxy; give \"proxy\" in the test or the "
                               "file, or --gateway/--sidecar",
-                              t.name));
+                              quote(t.name)));
       }
       field.clear();
       Expected<sim::SimRequest> request =
@@ -175,13 +176,13 @@ std::vector<TestCase> readTests(const std::string& path, SourceManager& sources,
       }
       if (!t.expect.is_object() || t.expect.empty()) {
         error(t.expect.is_null() ? "" : "expect",
-              fmt::format("test \"{}\" has no expect block", t.name));
+              fmt::format("test {} has no expect block", quote(t.name)));
         continue;
       }
       for (const auto& [k, v] : t.expect.items()) {
         if (expectKeys().count(k) == 0) {
           error("expect." + k,
-                fmt::format("unknown expect field \"{}\" in test \"{}\"", k, t.name));
+                fmt::format("unknown expect field {} in test {}", quote(k), quote(t.name)));
         } else if (k == "noRoute" && !v.is_boolean()) {
           error("expect.noRoute",
                 fmt::format("expect.noRoute must be true or false, found {}", v.dump()));

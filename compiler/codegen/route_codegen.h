@@ -13,6 +13,13 @@
 #include "codegen/codegen.h"
 #include "routing/route_tree.h"
 
+// The design: host selection is a switch on the host's length and then on 8/4/2/1-byte words of
+// it (one compare chain per distinct word, never a byte loop; host_switch.cc, word_switch.cc);
+// the path trie is a switch on the next path byte per node with the rest of each edge label
+// compared a word at a time (trie_codegen.cc); every way out of the trie ends in a block that
+// tries the candidates valid there in route order (statically merged from the sets of the nodes
+// on the way; candidate_codegen.cc), each with its residual predicates inline or in a per-route
+// function (residual_codegen.cc, string_test_codegen.cc).
 namespace meshc::codegen::detail {
 
 /// One candidate of a trie exit, in route order, with what must hold before its residual

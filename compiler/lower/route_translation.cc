@@ -8,8 +8,8 @@
 #include <limits>
 
 #include "base/ascii.h"
+#include "frontend/istio/grpc_status.h"
 #include "frontend/istio/labels.h"
-#include "frontend/validation/validate_common.h"
 #include "lower/names.h"
 
 namespace meshc::lower {
@@ -536,8 +536,7 @@ std::optional<FaultPolicy> translateFault(const model::HttpFaultInjection& in) {
     } else if (!in.abort->grpc_status.empty()) {
       has_abort = true;
       // An unknown name cannot pass validation; Istio's map lookup would give 0.
-      out.abort_grpc_status =
-          frontend::validation::grpcStatusCode(in.abort->grpc_status).value_or(0);
+      out.abort_grpc_status = istio::grpcStatusCode(in.abort->grpc_status).value_or(0);
     }
     if (has_abort && in.abort->percentage) {
       out.abort_per_million = percentToPerMillion(*in.abort->percentage);

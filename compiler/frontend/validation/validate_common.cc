@@ -6,7 +6,6 @@
 #include <re2/re2.h>
 
 #include <algorithm>
-#include <array>
 #include <limits>
 #include <set>
 #include <string>
@@ -554,33 +553,6 @@ std::string checkHeaderOperationName(std::string_view name) {
     return "invalid header " + quote(name) + ": header names cannot start with ':'";
   }
   return "";
-}
-
-// The 17 canonical names; the code is the index (pkg/util/grpc SupportedGRPCStatus).
-std::optional<uint32_t> grpcStatusCode(std::string_view name) {
-  static constexpr std::array<std::string_view, 17> kNames = {"OK",
-                                                              "CANCELLED",
-                                                              "UNKNOWN",
-                                                              "INVALID_ARGUMENT",
-                                                              "DEADLINE_EXCEEDED",
-                                                              "NOT_FOUND",
-                                                              "ALREADY_EXISTS",
-                                                              "PERMISSION_DENIED",
-                                                              "RESOURCE_EXHAUSTED",
-                                                              "FAILED_PRECONDITION",
-                                                              "ABORTED",
-                                                              "OUT_OF_RANGE",
-                                                              "UNIMPLEMENTED",
-                                                              "INTERNAL",
-                                                              "UNAVAILABLE",
-                                                              "DATA_LOSS",
-                                                              "UNAUTHENTICATED"};
-  for (size_t i = 0; i < kNames.size(); ++i) {
-    if (kNames[i] == name) {
-      return static_cast<uint32_t>(i);
-    }
-  }
-  return std::nullopt;
 }
 
 std::string checkCorsHeaderName(std::string_view name) {

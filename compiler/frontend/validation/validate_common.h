@@ -64,10 +64,6 @@ std::string checkRequestHeaderAddSetName(std::string_view name);   // #27
 std::string checkHeaderOperationName(std::string_view name);       // #28
 std::string checkCorsHeaderName(std::string_view name);            // #29
 
-/// The canonical gRPC status code for a name ("UNAVAILABLE" → 14), nullopt for any other text.
-/// Validation (V36) and fault translation (SEMANTICS 6.5) share this one table.
-std::optional<uint32_t> grpcStatusCode(std::string_view name);
-
 // --- Selectors, destinations, gateway names --------------------------------------------------
 /// #30 (DR). Errors (at the offending key/value) and the no-matchLabels warning all use id.
 void checkWorkloadSelector(const Node* selector, Reporter& rep, std::string_view id);

@@ -7,6 +7,7 @@
 
 #include "base/ascii.h"
 #include "base/quote.h"
+#include "frontend/istio/grpc_status.h"
 #include "frontend/validation/validate_common.h"
 #include "frontend/validation/validate_vs_internal.h"
 
@@ -230,7 +231,7 @@ void checkFault(const Node* fault, Reporter& rep) {
     const Node* http2 = abort->get("http2Error");
     const Node* http = abort->get("httpStatus");
     if (isSet(grpc)) {
-      if (!grpcStatusCode(textOf(grpc)).has_value()) {
+      if (!istio::grpcStatusCode(textOf(grpc)).has_value()) {
         rep.error("vs-invalid-grpc-status", grpc,
                   "gRPC status " + quote(textOf(grpc)) +
                       " is not supported; expected a canonical code name such as NOT_FOUND or "
