@@ -4,7 +4,7 @@
 1. Every meshc_runtime source compiles with only runtime/ and base/ as project include roots
    (read from compile_commands.json), and only the ORC loader has LLVM on its include path.
 2. A file that includes a compiler header fails to compile with exactly those flags, with the
-   compiler's "No such file" for that header (not some other error), while a runtime header and
+   compiler's "No such file" / "file not found" for that header (not some other error), while a runtime header and
    base/status.h compile with the same flags (the control).
 Usage: boundary_test.py SOURCE_DIR BUILD_DIR PROBE_DIR"""
 import json
@@ -100,7 +100,8 @@ def main() -> int:
         rc, err = compile_probe(text)
         if rc == 0:
             problems.append(f"{name}: compiler header {header} compiles with runtime flags")
-        elif f"{header}: No such file or directory" not in err:
+        elif (f"{header}: No such file or directory" not in err  # GCC
+              and f"'{header}' file not found" not in err):  # clang
             problems.append(f"{name}: failed for another reason than the missing {header}:\n{err}")
     if problems:
         print("\n".join(problems))
