@@ -172,7 +172,6 @@ class RouteCodegen {
   std::map<std::string, llvm::Constant*, std::less<>> strings_;
   const ir::RouteProgram* program_ = nullptr;              // the route configuration being emitted
   std::map<std::string, llvm::Function*> simple_regexes_;  // by pattern; null = not simple
-  llvm::AllocaInst* scratch_str_ = nullptr;  // a MeshcStr in the current function's entry
 };
 
 }  // namespace meshc::codegen::detail
