@@ -35,43 +35,33 @@ struct DiffRequest {
 // all. Fails (after reporting) when any line is bad or the file cannot be read.
 bool readDiffRequests(const DiffFlags& flags, const std::optional<ProxySpec>& default_proxy,
                       std::vector<DiffRequest>& out) {
-  std::ifstream in(flags.requests_file);
-  if (!in) {
-    std::cerr << "meshc diff: cannot read " << flags.requests_file << "\n";
-    return false;
-  }
-  std::string line;
-  int line_no = 0;
   bool ok = true;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) {
-      continue;
-    }
-    auto fail = [&](const std::string& msg) {
-      ok = false;
-      std::cerr << fmt::format("{}:{}: error: {}\n", flags.requests_file, line_no, msg);
-    };
-    nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded()) {
-      fail("not valid JSON; expected one JSON object per line");
-      continue;
-    }
-    Expected<RequestLine> parsed = requestLineFromJson(j, flags.routing.default_namespace);
-    if (!parsed) {
-      fail(parsed.status().message());
-      continue;
-    }
-    const std::optional<ProxySpec>& proxy = parsed->proxy ? parsed->proxy : default_proxy;
-    if (!proxy) {
-      fail(
-          "this request names no proxy; give \"proxy\" on the line or --gateway/--sidecar on "
-          "the command line");
-      continue;
-    }
-    std::string name =
-        parsed->name.empty() ? fmt::format("{}:{}", flags.requests_file, line_no) : parsed->name;
-    out.push_back(DiffRequest{line_no, std::move(name), *proxy, std::move(parsed->request)});
+  Status read = forEachRequestLine(
+      flags.requests_file, flags.routing.default_namespace,
+      [&](int line_no, Expected<RequestLine> parsed) {
+        auto fail = [&](const std::string& msg) {
+          ok = false;
+          std::cerr << fmt::format("{}:{}: error: {}\n", flags.requests_file, line_no, msg);
+        };
+        if (!parsed) {
+          fail(parsed.status().message());
+          return;
+        }
+        const std::optional<ProxySpec>& proxy = parsed->proxy ? parsed->proxy : default_proxy;
+        if (!proxy) {
+          fail(
+              "this request names no proxy; give \"proxy\" on the line or --gateway/--sidecar on "
+              "the command line");
+          return;
+        }
+        std::string name = parsed->name.empty()
+                               ? fmt::format("{}:{}", flags.requests_file, line_no)
+                               : parsed->name;
+        out.push_back(DiffRequest{line_no, std::move(name), *proxy, std::move(parsed->request)});
+      });
+  if (!read) {
+    std::cerr << "meshc diff: " << read.message() << "\n";
+    return false;
   }
   return ok;
 }

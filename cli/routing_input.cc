@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <fstream>
 #include <iostream>
 #include <set>
 
@@ -237,6 +238,30 @@ Expected<RequestLine> requestLineFromJson(const json& j, const std::string& side
   out.request = std::move(*r);
   out.request.name = out.name;
   return out;
+}
+
+Status forEachRequestLine(const std::string& path, const std::string& sidecar_namespace,
+                          const std::function<void(int, Expected<RequestLine>)>& on_line) {
+  std::ifstream in(path);
+  if (!in) {
+    return Status::error(StatusCode::kIoError, "cannot read " + path);
+  }
+  std::string line;
+  int line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) {
+      continue;
+    }
+    json j = json::parse(line, nullptr, false);
+    if (j.is_discarded()) {
+      on_line(line_no, Status::error(StatusCode::kInvalidArgument,
+                                     "not valid JSON; expected one JSON object per line"));
+      continue;
+    }
+    on_line(line_no, requestLineFromJson(j, sidecar_namespace));
+  }
+  return Status::ok();
 }
 
 Expected<const sim::Simulator*> SimulatorCache::get(const ProxySpec& proxy) {

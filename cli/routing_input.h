@@ -3,6 +3,7 @@
 // Entry points: loadRouting(), ProxySpec, parseLabels(), resultToJson().
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -71,6 +72,12 @@ struct RequestLine {
 Expected<RequestLine> requestLineFromJson(const nlohmann::json& j,
                                           const std::string& sidecar_namespace = "default",
                                           std::string* field = nullptr);
+
+/// Reads a JSONL request file: skips blank lines and calls on_line(line_no, parsed) for each other
+/// line, `parsed` holding the request or why the line is not one (not JSON, a wrongly typed
+/// field, ...). Fails with kIoError ("cannot read PATH") when the file cannot be opened.
+Status forEachRequestLine(const std::string& path, const std::string& sidecar_namespace,
+                          const std::function<void(int, Expected<RequestLine>)>& on_line);
 
 /// Builds simulators per proxy on demand and keeps them.
 class SimulatorCache {

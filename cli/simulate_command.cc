@@ -33,46 +33,35 @@ using SimulatorFor =
 // Runs the requests of a JSONL file; one JSON object per input line, in order.
 int runRequestsFile(const SimulateFlags& flags, const SimulatorFor& simulator_for,
                     const SourceManager& sources, sim::EngineKind engine) {
-  std::ifstream in(flags.requests_file);
-  if (!in) {
-    std::cerr << "meshc simulate: cannot read " << flags.requests_file << "\n";
-    return kExitUsage;
-  }
-  std::string line;
-  int line_no = 0;
   int errors = 0;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) {
-      continue;
-    }
-    auto fail = [&](const std::string& msg) {
-      ++errors;
-      nlohmann::json err = {{"line", line_no}, {"error", msg}};
-      std::cout << err.dump() << "\n";
-      std::cerr << fmt::format("{}:{}: error: {}\n", flags.requests_file, line_no, msg);
-    };
-    nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded()) {
-      fail("not valid JSON; expected one JSON object per line");
-      continue;
-    }
-    Expected<RequestLine> parsed = requestLineFromJson(j, flags.routing.default_namespace);
-    if (!parsed) {
-      fail(parsed.status().message());
-      continue;
-    }
-    Expected<const sim::Simulator*> s = simulator_for(parsed->proxy);
-    if (!s) {
-      fail(s.status().message());
-      continue;
-    }
-    const sim::SimRequest* req = &parsed->request;
-    nlohmann::json out = resultToJson((*s)->run(*req, engine), sources);
-    if (!req->name.empty()) {
-      out["name"] = req->name;
-    }
-    std::cout << out.dump() << "\n";
+  Status read = forEachRequestLine(
+      flags.requests_file, flags.routing.default_namespace,
+      [&](int line_no, Expected<RequestLine> parsed) {
+        auto fail = [&](const std::string& msg) {
+          ++errors;
+          nlohmann::json err = {{"line", line_no}, {"error", msg}};
+          std::cout << err.dump() << "\n";
+          std::cerr << fmt::format("{}:{}: error: {}\n", flags.requests_file, line_no, msg);
+        };
+        if (!parsed) {
+          fail(parsed.status().message());
+          return;
+        }
+        Expected<const sim::Simulator*> s = simulator_for(parsed->proxy);
+        if (!s) {
+          fail(s.status().message());
+          return;
+        }
+        const sim::SimRequest* req = &parsed->request;
+        nlohmann::json out = resultToJson((*s)->run(*req, engine), sources);
+        if (!req->name.empty()) {
+          out["name"] = req->name;
+        }
+        std::cout << out.dump() << "\n";
+      });
+  if (!read) {
+    std::cerr << "meshc simulate: " << read.message() << "\n";
+    return kExitUsage;
   }
   return errors > 0 ? kExitUsage : kExitClean;
 }
