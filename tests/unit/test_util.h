@@ -44,6 +44,13 @@ inline bool hasId(const std::vector<Diagnostic>& diags, std::string_view id) {
   return std::any_of(diags.begin(), diags.end(), [&](const Diagnostic& d) { return d.id == id; });
 }
 
+/// The first diagnostic with `id`, or null.
+inline const Diagnostic* findId(const std::vector<Diagnostic>& diags, std::string_view id) {
+  auto it =
+      std::find_if(diags.begin(), diags.end(), [&](const Diagnostic& d) { return d.id == id; });
+  return it == diags.end() ? nullptr : &*it;
+}
+
 inline int countId(const std::vector<Diagnostic>& diags, std::string_view id) {
   return static_cast<int>(
       std::count_if(diags.begin(), diags.end(), [&](const Diagnostic& d) { return d.id == id; }));

@@ -13,6 +13,7 @@ using meshc::Diagnostic;
 using meshc::Severity;
 using meshc::testing::countId;
 using meshc::testing::describe;
+using meshc::testing::findId;
 using meshc::testing::hasId;
 using meshc::testing::validateYaml;
 
@@ -37,15 +38,6 @@ int celCount(const std::vector<Diagnostic>& diags) {
     n += d.id.rfind("cel-", 0) == 0 ? 1 : 0;
   }
   return n;
-}
-
-const Diagnostic* find(const std::vector<Diagnostic>& diags, std::string_view id) {
-  for (const Diagnostic& d : diags) {
-    if (d.id == id) {
-      return &d;
-    }
-  }
-  return nullptr;
 }
 
 // A Gateway with one HTTPS server whose tls block is the given fields (indented six spaces).
@@ -85,7 +77,7 @@ TEST_CASE("warmupDurationSecs below 1ms is a CEL error at every policy level", "
 )");
   INFO(describe(d));
   CHECK(countId(d, "cel-duration-min") == 3);
-  const Diagnostic* first = find(d, "cel-duration-min");
+  const Diagnostic* first = findId(d, "cel-duration-min");
   REQUIRE(first != nullptr);
   CHECK(first->istio_code == "IST0106");
   CHECK(first->loc.line == 10);
@@ -213,7 +205,7 @@ TEST_CASE("an empty credentialNames still conflicts with tlsCertificates in CEL"
         privateKey: /k.pem
 )");
   INFO(describe(d));
-  const Diagnostic* diag = find(d, "cel-tls-credential-names-and-certificates");
+  const Diagnostic* diag = findId(d, "cel-tls-credential-names-and-certificates");
   REQUIRE(diag != nullptr);
   CHECK(diag->loc.line == 18);  // the tlsCertificates key
   CHECK(diag->loc.column == 7);
@@ -274,7 +266,7 @@ TEST_CASE("targetPort 0 is a CEL error the webhook ignores", "[validate-cel]") {
                   "  hosts: [a.example.com]\n  resolution: DNS\n  ports:\n  - number: 80\n"
                   "    name: http\n    protocol: HTTP\n    targetPort: 0\n");
   INFO(describe(d));
-  const Diagnostic* diag = find(d, "cel-se-port-range");
+  const Diagnostic* diag = findId(d, "cel-se-port-range");
   REQUIRE(diag != nullptr);
   CHECK(diag->loc.line == 13);
   CHECK(diag->loc.column == 17);

@@ -13,6 +13,7 @@ using meshc::Diagnostic;
 using meshc::Severity;
 using meshc::testing::countId;
 using meshc::testing::describe;
+using meshc::testing::findId;
 using meshc::testing::hasId;
 using meshc::testing::validateYaml;
 
@@ -42,15 +43,6 @@ std::vector<Diagnostic> subsetPolicy(const std::string& fields) {
       "  - name: v1\n"
       "    trafficPolicy:\n" +
       fields);
-}
-
-const Diagnostic* find(const std::vector<Diagnostic>& diags, std::string_view id) {
-  for (const Diagnostic& d : diags) {
-    if (d.id == id) {
-      return &d;
-    }
-  }
-  return nullptr;
 }
 
 }  // namespace
@@ -109,7 +101,7 @@ TEST_CASE("destination rule with every section filled in correctly is clean", "[
 TEST_CASE("destination rule host with an invalid label is rejected at the host", "[validate-dr]") {
   auto d = dr("  host: bad_host.example.com\n");
   INFO(describe(d));
-  const Diagnostic* diag = find(d, "dr-host-invalid");
+  const Diagnostic* diag = findId(d, "dr-host-invalid");
   REQUIRE(diag != nullptr);
   CHECK(diag->severity == Severity::kError);
   CHECK(diag->istio_code == "IST0106");
@@ -151,7 +143,7 @@ TEST_CASE("tunnel together with proxyProtocol short-circuits the policy", "[vali
       maxEjectionPercent: 500
 )");
   INFO(describe(d));
-  const Diagnostic* diag = find(d, "dr-tunnel-with-proxy-protocol");
+  const Diagnostic* diag = findId(d, "dr-tunnel-with-proxy-protocol");
   REQUIRE(diag != nullptr);
   CHECK(diag->loc.line == 12);  // the proxyProtocol key
   CHECK(diag->loc.column == 5);
@@ -174,7 +166,7 @@ TEST_CASE("outlier detection durations must be whole milliseconds", "[validate-d
 TEST_CASE("deprecated consecutiveErrors warns only in the top-level policy", "[validate-dr]") {
   auto top = policy("    outlierDetection:\n      consecutiveErrors: 5\n");
   INFO(describe(top));
-  const Diagnostic* diag = find(top, "dr-outlier-consecutive-errors-deprecated");
+  const Diagnostic* diag = findId(top, "dr-outlier-consecutive-errors-deprecated");
   REQUIRE(diag != nullptr);
   CHECK(diag->severity == Severity::kWarning);
   CHECK(diag->istio_code == "IST0133");
@@ -391,7 +383,7 @@ TEST_CASE("failover without outlier detection warns only at the top level", "[va
       "loadBalancer:\n      localityLbSetting:\n        failover:\n        - from: us-east\n"
       "          to: us-west\n";
   auto top = policy("    " + lb);
-  const Diagnostic* diag = find(top, "dr-failover-without-outlier");
+  const Diagnostic* diag = findId(top, "dr-failover-without-outlier");
   REQUIRE(diag != nullptr);
   CHECK(diag->severity == Severity::kWarning);
   auto with_outlier = policy("    outlierDetection:\n      interval: 1s\n    " + lb);
@@ -516,7 +508,7 @@ TEST_CASE("port-level settings need a port and at least one field", "[validate-d
   INFO(describe(d));
   CHECK(hasId(d, "dr-port-policy-null"));
   CHECK(hasId(d, "dr-port-policy-missing-port"));
-  const Diagnostic* empty = find(d, "dr-port-policy-empty");
+  const Diagnostic* empty = findId(d, "dr-port-policy-empty");
   REQUIRE(empty != nullptr);
   CHECK(empty->loc.line == 13);
 }
@@ -566,7 +558,7 @@ TEST_CASE("subsets may not be null or share a name", "[validate-dr]") {
   auto d = dr("  host: reviews\n  subsets:\n  - null\n  - name: v1\n  - name: v1\n");
   INFO(describe(d));
   CHECK(hasId(d, "dr-subset-null"));
-  const Diagnostic* dup = find(d, "dr-subset-duplicate");
+  const Diagnostic* dup = findId(d, "dr-subset-duplicate");
   REQUIRE(dup != nullptr);
   CHECK(dup->loc.line == 11);
   CHECK(dup->loc.column == 11);
@@ -617,13 +609,13 @@ TEST_CASE("with a workload selector exportTo may only name the own namespace", "
 TEST_CASE("workload selector rejects wildcards and warns when empty", "[validate-dr]") {
   auto bad = dr("  host: reviews\n  workloadSelector:\n    matchLabels:\n      app: \"*\"\n");
   INFO(describe(bad));
-  const Diagnostic* diag = find(bad, "dr-workload-selector");
+  const Diagnostic* diag = findId(bad, "dr-workload-selector");
   REQUIRE(diag != nullptr);
   CHECK(diag->severity == Severity::kError);
   // The CRD's CEL copy of this rule is not reported a second time.
   CHECK(bad.size() == 1);
   auto empty = dr("  host: reviews\n  workloadSelector: {}\n");
-  const Diagnostic* warn = find(empty, "dr-workload-selector");
+  const Diagnostic* warn = findId(empty, "dr-workload-selector");
   REQUIRE(warn != nullptr);
   CHECK(warn->severity == Severity::kWarning);
 }

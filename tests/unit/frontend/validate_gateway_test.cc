@@ -12,6 +12,7 @@ using meshc::Diagnostic;
 using meshc::Severity;
 using meshc::testing::countId;
 using meshc::testing::describe;
+using meshc::testing::findId;
 using meshc::testing::hasId;
 using meshc::testing::validateYaml;
 
@@ -54,15 +55,6 @@ std::vector<Diagnostic> httpsTls(const std::string& tls_fields) {
   return gateway(server("HTTPS", "    tls:\n" + tls_fields));
 }
 
-const Diagnostic* find(const std::vector<Diagnostic>& diags, std::string_view id) {
-  for (const Diagnostic& d : diags) {
-    if (d.id == id) {
-      return &d;
-    }
-  }
-  return nullptr;
-}
-
 const std::string kSimpleFiles =
     "      mode: SIMPLE\n"
     "      serverCertificate: /etc/certs/cert.pem\n"
@@ -79,7 +71,7 @@ TEST_CASE("gateway with a plain HTTP server is clean", "[validate-gateway]") {
 TEST_CASE("gateway name with a dot is rejected at the name", "[validate-gateway]") {
   auto d = gateway(server("HTTP"), "my.gw");
   INFO(describe(d));
-  const Diagnostic* diag = find(d, "gw-name-invalid");
+  const Diagnostic* diag = findId(d, "gw-name-invalid");
   REQUIRE(diag != nullptr);
   CHECK(diag->severity == Severity::kError);
   CHECK(diag->istio_code == "IST0106");
@@ -183,7 +175,7 @@ TEST_CASE("gateway host namespace part is checked", "[validate-gateway]") {
 
 TEST_CASE("gateway host error points at the host", "[validate-gateway]") {
   auto d = gatewayHost("reviews");
-  const Diagnostic* diag = find(d, "gw-host-short-name");
+  const Diagnostic* diag = findId(d, "gw-host-short-name");
   REQUIRE(diag != nullptr);
   CHECK(diag->loc.line == 12);
   CHECK(diag->loc.column == 7);
@@ -261,7 +253,7 @@ TEST_CASE("gateway port names must be unique across servers", "[validate-gateway
   auto d = gateway(server("HTTP", "", "", "a") + server("HTTP", "", "", "a"));
   INFO(describe(d));
   REQUIRE(countId(d, "gw-port-name-duplicate") == 1);
-  CHECK(find(d, "gw-port-name-duplicate")->loc.line == 18);
+  CHECK(findId(d, "gw-port-name-duplicate")->loc.line == 18);
 }
 
 TEST_CASE("gateway ports without names collide with each other", "[validate-gateway]") {
@@ -275,7 +267,7 @@ TEST_CASE("gateway ports without names collide with each other", "[validate-gate
 TEST_CASE("httpsRedirect on a non-HTTP server warns", "[validate-gateway]") {
   auto d = httpsTls("      httpsRedirect: true\n      mode: SIMPLE\n      credentialName: cert\n");
   INFO(describe(d));
-  const Diagnostic* diag = find(d, "gw-https-redirect-non-http");
+  const Diagnostic* diag = findId(d, "gw-https-redirect-non-http");
   REQUIRE(diag != nullptr);
   CHECK(diag->severity == Severity::kWarning);
   CHECK(diag->istio_code == "IST0133");
@@ -337,7 +329,7 @@ TEST_CASE("unknown cipher suites warn once, sorted", "[validate-gateway]") {
                     "\"-X\", ALL, FOO]\n");
   INFO(describe(d));
   REQUIRE(countId(d, "gw-tls-invalid-cipher") == 1);
-  CHECK(find(d, "gw-tls-invalid-cipher")->message.find("[BAR FOO]") != std::string::npos);
+  CHECK(findId(d, "gw-tls-invalid-cipher")->message.find("[BAR FOO]") != std::string::npos);
   CHECK_FALSE(hasId(d, "gw-tls-duplicate-cipher"));  // invalid names are not duplicates
 }
 
@@ -380,7 +372,7 @@ TEST_CASE("passthrough modes warn about certificates", "[validate-gateway]") {
   auto d = httpsTls("      mode: AUTO_PASSTHROUGH\n      credentialName: cert\n");
   INFO(describe(d));
   CHECK(countId(d, "gw-tls-passthrough-certs") == 1);
-  CHECK(find(d, "gw-tls-passthrough-certs")->message.find("AUTO_PASSTHROUGH") == 0);
+  CHECK(findId(d, "gw-tls-passthrough-certs")->message.find("AUTO_PASSTHROUGH") == 0);
 }
 
 TEST_CASE("more than one certificate source is rejected", "[validate-gateway]") {
@@ -433,8 +425,8 @@ TEST_CASE("terminating TLS needs a certificate and a key", "[validate-gateway]")
       "      - {serverCertificate: /c.pem}\n");
   INFO(describe(entry));
   REQUIRE(countId(entry, "gw-tls-cert-missing") == 1);
-  CHECK(find(entry, "gw-tls-cert-missing")->message.find("privateKey") != std::string::npos);
-  CHECK(find(entry, "gw-tls-cert-missing")->loc.line == 19);
+  CHECK(findId(entry, "gw-tls-cert-missing")->message.find("privateKey") != std::string::npos);
+  CHECK(findId(entry, "gw-tls-cert-missing")->loc.line == 19);
 }
 
 TEST_CASE("caCrl with credentialName is rejected where reachable", "[validate-gateway]") {

@@ -12,6 +12,7 @@ using meshc::Diagnostic;
 using meshc::Severity;
 using meshc::testing::countId;
 using meshc::testing::describe;
+using meshc::testing::findId;
 using meshc::testing::hasId;
 using meshc::testing::validateYaml;
 
@@ -36,15 +37,6 @@ std::vector<Diagnostic> httpSe(const std::string& fields) {
       "    name: https\n"
       "    protocol: TLS\n" +
       fields);
-}
-
-const Diagnostic* find(const std::vector<Diagnostic>& diags, std::string_view id) {
-  for (const Diagnostic& d : diags) {
-    if (d.id == id) {
-      return &d;
-    }
-  }
-  return nullptr;
 }
 
 }  // namespace
@@ -72,7 +64,7 @@ TEST_CASE("selector errors stop the service entry validation", "[validate-se]") 
 
 TEST_CASE("empty selector labels warn that the entry applies namespace-wide", "[validate-se]") {
   auto d = httpSe("  resolution: STATIC\n  workloadSelector: {}\n");
-  const Diagnostic* diag = find(d, "se-workload-selector");
+  const Diagnostic* diag = findId(d, "se-workload-selector");
   REQUIRE(diag != nullptr);
   CHECK(diag->severity == Severity::kWarning);
   CHECK(diag->message.find("namespace") != std::string::npos);
@@ -98,7 +90,7 @@ TEST_CASE("host '*' and malformed hosts are rejected", "[validate-se]") {
       se("  hosts: [\"*\", \"bad_host.com\"]\n  ports:\n  - number: 80\n    name: http\n"
          "    protocol: HTTP\n  resolution: DNS\n");
   INFO(describe(d));
-  const Diagnostic* star = find(d, "se-host-invalid");
+  const Diagnostic* star = findId(d, "se-host-invalid");
   REQUIRE(star != nullptr);
   CHECK(star->loc.line == 7);
   CHECK(star->loc.column == 11);
@@ -111,7 +103,7 @@ TEST_CASE("partial wildcard host is only a warning, and none for DYNAMIC_DNS", "
   auto d =
       se("  hosts: [\"*foo.com\"]\n  ports:\n  - number: 80\n    name: http\n    protocol: HTTP\n"
          "  resolution: STATIC\n");
-  const Diagnostic* diag = find(d, "se-host-partial-wildcard");
+  const Diagnostic* diag = findId(d, "se-host-partial-wildcard");
   REQUIRE(diag != nullptr);
   CHECK(diag->severity == Severity::kWarning);
   CHECK(diag->istio_code == "IST0133");
@@ -165,7 +157,7 @@ TEST_CASE("TCP ports without addresses warn only when no IP is auto-allocated", 
   const std::string tcp =
       "  hosts: [db.example.com]\n  ports:\n  - number: 5432\n    name: pg\n    protocol: TCP\n";
   auto none = se(tcp + "  resolution: NONE\n");
-  const Diagnostic* diag = find(none, "se-addresses-required");
+  const Diagnostic* diag = findId(none, "se-addresses-required");
   REQUIRE(diag != nullptr);
   CHECK(diag->severity == Severity::kWarning);
   // DNS resolution gets an auto-allocated address...
@@ -184,7 +176,7 @@ TEST_CASE("resolution NONE rejects endpoints and warns about a selector", "[vali
   auto eps = httpSe("  endpoints:\n  - address: 10.0.0.1\n");
   CHECK(hasId(eps, "se-none-endpoints"));
   auto sel = httpSe("  workloadSelector:\n    labels:\n      app: db\n");
-  const Diagnostic* diag = find(sel, "se-none-workload-selector");
+  const Diagnostic* diag = findId(sel, "se-none-workload-selector");
   REQUIRE(diag != nullptr);
   CHECK(diag->severity == Severity::kWarning);
   CHECK(httpSe("  resolution: NONE\n").empty());
@@ -206,7 +198,7 @@ TEST_CASE("STATIC endpoints need IP addresses", "[validate-se]") {
   CHECK(hasId(d, "se-endpoint-null"));
   CHECK(hasId(d, "se-endpoint-address-missing"));
   CHECK(hasId(d, "se-endpoint-address-invalid"));
-  const Diagnostic* warn = find(d, "se-endpoint-address-unset-network");
+  const Diagnostic* warn = findId(d, "se-endpoint-address-unset-network");
   REQUIRE(warn != nullptr);
   CHECK(warn->severity == Severity::kWarning);
   CHECK(hasId(d, "se-endpoint-labels"));
@@ -298,7 +290,7 @@ TEST_CASE("DNS entry with addresses, several hosts and a TCP port warns", "[vali
         protocol + "\n  resolution: DNS\n");
   };
   auto d = make("TLS");  // TLS is "TCP-ish" for this rule
-  const Diagnostic* diag = find(d, "se-dns-multiple-hosts-tcp");
+  const Diagnostic* diag = findId(d, "se-dns-multiple-hosts-tcp");
   REQUIRE(diag != nullptr);
   CHECK(diag->severity == Severity::kWarning);
   CHECK_FALSE(hasId(make("HTTP"), "se-dns-multiple-hosts-tcp"));

@@ -13,6 +13,7 @@ using meshc::Diagnostic;
 using meshc::Severity;
 using meshc::testing::countId;
 using meshc::testing::describe;
+using meshc::testing::findId;
 using meshc::testing::hasId;
 using meshc::testing::validateYaml;
 
@@ -49,15 +50,6 @@ std::vector<Diagnostic> inboundPool(const std::string& pool) {
   return sidecar("  inboundConnectionPool:\n" + pool);
 }
 
-const Diagnostic* find(const std::vector<Diagnostic>& diags, std::string_view id) {
-  for (const Diagnostic& d : diags) {
-    if (d.id == id) {
-      return &d;
-    }
-  }
-  return nullptr;
-}
-
 const std::string kHttpsPort = "number: 8443, name: https, protocol: HTTPS";
 
 }  // namespace
@@ -81,7 +73,7 @@ TEST_CASE("sidecar selector with a wildcard stops validation", "[validate-sideca
 TEST_CASE("sidecar selector without labels warns", "[validate-sidecar]") {
   auto d = sidecar("  workloadSelector: {}\n  egress:\n  - hosts: [\"./*\"]\n");
   INFO(describe(d));
-  const Diagnostic* diag = find(d, "sidecar-workload-selector");
+  const Diagnostic* diag = findId(d, "sidecar-workload-selector");
   REQUIRE(diag != nullptr);
   CHECK(diag->severity == Severity::kWarning);
   CHECK(diag->istio_code == "IST0133");
@@ -128,7 +120,7 @@ TEST_CASE("ingress port numbers must be unique", "[validate-sidecar]") {
   auto d = sidecar("  ingress:\n  - port: {number: 9080}\n  - port: {number: 9080}\n");
   INFO(describe(d));
   REQUIRE(countId(d, "sidecar-ingress-port-duplicate") == 1);
-  CHECK(find(d, "sidecar-ingress-port-duplicate")->loc.line == 9);
+  CHECK(findId(d, "sidecar-ingress-port-duplicate")->loc.line == 9);
   CHECK(sidecar("  ingress:\n  - port: {number: 9080}\n  - port: {number: 9081}\n").empty());
 }
 
@@ -214,7 +206,7 @@ TEST_CASE("HTTP pool settings on a non-HTTP ingress port warn", "[validate-sidec
   auto d = ingress("number: 9080, name: db, protocol: TCP",
                    "    connectionPool:\n      http: {maxRetries: 3}\n");
   INFO(describe(d));
-  const Diagnostic* diag = find(d, "sidecar-http-pool-non-http");
+  const Diagnostic* diag = findId(d, "sidecar-http-pool-non-http");
   REQUIRE(diag != nullptr);
   CHECK(diag->severity == Severity::kWarning);
   CHECK(diag->loc.line == 10);
@@ -236,7 +228,7 @@ TEST_CASE("connection pool limits must be non-negative", "[validate-sidecar]") {
       "      maxConcurrentStreams: -1\n    tcp:\n      maxConnections: -1\n");
   INFO(describe(d));
   CHECK(countId(d, "conn-pool-negative") == 6);
-  CHECK(find(d, "conn-pool-negative")->loc.line == 9);
+  CHECK(findId(d, "conn-pool-negative")->loc.line == 9);
   CHECK(inboundPool("    http: {maxRetries: 0}\n    tcp: {maxConnections: 0}\n").empty());
 }
 
@@ -355,7 +347,7 @@ TEST_CASE("egress hosts must be namespace/dnsName", "[validate-sidecar]") {
   auto bare = egressHosts("\"reviews.default.svc.cluster.local\"");
   INFO(describe(bare));
   CHECK(hasId(bare, "sidecar-host-format"));
-  const Diagnostic* diag = find(bare, "sidecar-host-format");
+  const Diagnostic* diag = findId(bare, "sidecar-host-format");
   REQUIRE(diag != nullptr);
   CHECK(diag->loc.line == 8);
   CHECK(diag->loc.column == 13);
@@ -384,7 +376,7 @@ TEST_CASE("duplicated egress hosts warn", "[validate-sidecar]") {
   auto same = egressHosts("\"ns/a.com\", \"ns/a.com\"");
   INFO(describe(same));
   CHECK(countId(same, "sidecar-egress-host-duplicate") == 1);
-  CHECK(find(same, "sidecar-egress-host-duplicate")->severity == Severity::kWarning);
+  CHECK(findId(same, "sidecar-egress-host-duplicate")->severity == Severity::kWarning);
   CHECK(hasId(egressHosts("\"ns/*\", \"ns/a.com\""), "sidecar-egress-host-duplicate"));
   CHECK(hasId(egressHosts("\"ns/a.com\", \"ns/*\""), "sidecar-egress-host-duplicate"));
   CHECK(hasId(egressHosts("\"./*\", \"default/a.com\""), "sidecar-egress-host-duplicate"));

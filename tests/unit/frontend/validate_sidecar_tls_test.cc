@@ -12,6 +12,7 @@ using meshc::Diagnostic;
 using meshc::Severity;
 using meshc::testing::countId;
 using meshc::testing::describe;
+using meshc::testing::findId;
 using meshc::testing::hasId;
 using meshc::testing::validateYaml;
 
@@ -31,15 +32,6 @@ std::vector<Diagnostic> ingressTls(const std::string& tls) {
       tls);
 }
 
-const Diagnostic* find(const std::vector<Diagnostic>& diags, std::string_view id) {
-  for (const Diagnostic& d : diags) {
-    if (d.id == id) {
-      return &d;
-    }
-  }
-  return nullptr;
-}
-
 const std::string kFileCerts =
     "      serverCertificate: /etc/c.pem\n      privateKey: /etc/k.pem\n";
 
@@ -56,7 +48,7 @@ TEST_CASE("sidecar tls: an unknown cipher suite is a warning at the first unknow
                       "      - ALSO-BAD\n");
   INFO(describe(d));
   REQUIRE(countId(d, "sidecar-tls-invalid-cipher") == 1);  // reported once, listing all
-  const Diagnostic* w = find(d, "sidecar-tls-invalid-cipher");
+  const Diagnostic* w = findId(d, "sidecar-tls-invalid-cipher");
   CHECK(w->severity == Severity::kWarning);
   CHECK(w->istio_code == "IST0133");
   CHECK(w->loc.line == 14);
@@ -118,7 +110,7 @@ TEST_CASE("sidecar tls: two certificate sources are an error at the second (G22)
   INFO(describe(d));
   CHECK(countId(d, "sidecar-ingress-tls-unsupported") == 1);
   REQUIRE(countId(d, "sidecar-tls-multiple-cert-sources") == 1);
-  const Diagnostic* e = find(d, "sidecar-tls-multiple-cert-sources");
+  const Diagnostic* e = findId(d, "sidecar-tls-multiple-cert-sources");
   CHECK(e->severity == Severity::kError);
   CHECK(e->istio_code == "IST0106");
   CHECK(e->loc.line == 13);  // the tlsCertificates key (a list is reported at its key)
@@ -149,7 +141,7 @@ TEST_CASE("sidecar tls: more than two tlsCertificates is a warning (G25)",
   INFO(describe(d));
   CHECK(countId(d, "sidecar-ingress-tls-unsupported") == 1);  // S8
   REQUIRE(countId(d, "sidecar-tls-too-many-certs") == 1);
-  const Diagnostic* w = find(d, "sidecar-tls-too-many-certs");
+  const Diagnostic* w = findId(d, "sidecar-tls-too-many-certs");
   CHECK(w->severity == Severity::kWarning);
   CHECK(w->istio_code == "IST0133");
   CHECK(w->loc.line == 11);  // the tlsCertificates key (a list is reported at its key)
@@ -177,7 +169,7 @@ TEST_CASE("sidecar tls: caCrl with credentialName is an error where G23 does not
   CHECK(countId(d, "sidecar-ingress-tls-unsupported") == 1);  // credentialName, S8
   CHECK(countId(d, "sidecar-tls-passthrough-certs") == 1);
   REQUIRE(countId(d, "sidecar-tls-crl-credential") == 1);
-  const Diagnostic* e = find(d, "sidecar-tls-crl-credential");
+  const Diagnostic* e = findId(d, "sidecar-tls-crl-credential");
   CHECK(e->severity == Severity::kError);
   CHECK(e->istio_code == "IST0106");
   CHECK(e->loc.line == 12);

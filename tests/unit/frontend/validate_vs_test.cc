@@ -14,6 +14,7 @@ using meshc::Diagnostic;
 using meshc::Severity;
 using meshc::testing::countId;
 using meshc::testing::describe;
+using meshc::testing::findId;
 using meshc::testing::hasId;
 using meshc::testing::validateYaml;
 
@@ -38,15 +39,6 @@ constexpr const char* kDest =
     "route:\n"
     "    - destination:\n"
     "        host: reviews\n";
-
-const Diagnostic* find(const std::vector<Diagnostic>& diags, std::string_view id) {
-  for (const Diagnostic& d : diags) {
-    if (d.id == id) {
-      return &d;
-    }
-  }
-  return nullptr;
-}
 
 }  // namespace
 
@@ -128,7 +120,7 @@ TEST_CASE("dry-run annotation is rejected on networking kinds and hides other er
           "[validate-vs]") {
   auto d = vs("\n  hosts: [\"*\"]", "  annotations:\n    istio.io/dry-run: \"true\"\n");
   INFO(describe(d));
-  const Diagnostic* diag = find(d, "meta-dry-run-annotation");
+  const Diagnostic* diag = findId(d, "meta-dry-run-annotation");
   REQUIRE(diag != nullptr);
   CHECK(diag->loc.line == 7);
   CHECK(diag->loc.column == 5);
@@ -181,7 +173,7 @@ TEST_CASE("delegate VirtualService must not set gateways, tls or tcp", "[validat
 TEST_CASE("gateway references are checked, legacy form warns", "[validate-vs]") {
   auto legacy = vs("\n  hosts: [a.example.com]\n  gateways: [gw.istio-system]\n  http:\n  - " +
                    std::string(kDest));
-  const Diagnostic* w = find(legacy, "vs-gateway-legacy-name");
+  const Diagnostic* w = findId(legacy, "vs-gateway-legacy-name");
   REQUIRE(w != nullptr);
   CHECK(w->severity == Severity::kWarning);
   CHECK(w->istio_code == "IST0133");
@@ -190,7 +182,7 @@ TEST_CASE("gateway references are checked, legacy form warns", "[validate-vs]") 
   auto bad =
       vs("\n  hosts: [a.example.com]\n  gateways: [\"istio-system/Bad_Name\"]\n  http:\n  - " +
          std::string(kDest));
-  const Diagnostic* e = find(bad, "vs-invalid-gateway");
+  const Diagnostic* e = findId(bad, "vs-invalid-gateway");
   REQUIRE(e != nullptr);
   CHECK(e->loc.line == 8);
   CHECK(e->loc.column == 14);
@@ -220,7 +212,7 @@ TEST_CASE("hosts must be domains, IPs accepted", "[validate-vs]") {
   INFO(describe(ok));
   CHECK(ok.empty());
   auto bad = vs("\n  hosts: [\"foo_bar.com\"]\n  http:\n  - " + std::string(kDest));
-  const Diagnostic* e = find(bad, "vs-invalid-host");
+  const Diagnostic* e = findId(bad, "vs-invalid-host");
   REQUIRE(e != nullptr);
   CHECK(e->loc.line == 7);
   CHECK(e->loc.column == 11);
@@ -363,7 +355,7 @@ TEST_CASE("directResponse conflicts with route, fault and rewrite", "[validate-v
 
 TEST_CASE("an http route needs an action", "[validate-vs]") {
   auto d = route("timeout: 1s");
-  const Diagnostic* e = find(d, "vs-no-action");
+  const Diagnostic* e = findId(d, "vs-no-action");
   REQUIRE(e != nullptr);
   CHECK(e->loc.line == 9);
   CHECK(e->loc.column == 5);
@@ -613,7 +605,7 @@ TEST_CASE("mirrorPercent is deprecated and bounded, mirrorPercentage is 0..100",
   auto old =
       route(std::string(kDest) + "    mirror:\n      host: shadow\n    mirrorPercent: 150\n");
   CHECK(hasId(old, "vs-invalid-mirror-percent"));
-  const Diagnostic* w = find(old, "vs-mirror-percent-deprecated");
+  const Diagnostic* w = findId(old, "vs-mirror-percent-deprecated");
   REQUIRE(w != nullptr);
   CHECK(w->severity == Severity::kWarning);
   CHECK(hasId(route(std::string(kDest) +
@@ -683,7 +675,7 @@ TEST_CASE("direct response body size and status are checked", "[validate-vs]") {
   };
   CHECK(body(100 * 1024).empty());
   auto large = body(100 * 1024 + 1);
-  const Diagnostic* w = find(large, "vs-direct-response-large");
+  const Diagnostic* w = findId(large, "vs-direct-response-large");
   REQUIRE(w != nullptr);
   CHECK(w->severity == Severity::kWarning);
   CHECK(hasId(body(1024 * 1024 + 1), "vs-direct-response-too-large"));
@@ -767,7 +759,7 @@ TEST_CASE("weights: negative rejected, all-zero rejected, sum need not be 100", 
 
 TEST_CASE("timeout must be a millisecond duration", "[validate-vs]") {
   auto bad = route(std::string(kDest) + "    timeout: 1.0001s\n");
-  const Diagnostic* e = find(bad, "vs-invalid-duration");
+  const Diagnostic* e = findId(bad, "vs-invalid-duration");
   REQUIRE(e != nullptr);
   CHECK(e->loc.line == 12);
   CHECK(e->loc.column == 14);
@@ -885,7 +877,7 @@ TEST_CASE("rules after a catch-all rule are unreachable (IST0130)", "[validate-v
 )");
   INFO(describe(d));
   REQUIRE(countId(d, "IST0130") == 3);
-  const Diagnostic* first = find(d, "IST0130");
+  const Diagnostic* first = findId(d, "IST0130");
   CHECK(first->severity == Severity::kWarning);
   CHECK(first->istio_code == "IST0130");
   CHECK(first->message ==
@@ -922,7 +914,7 @@ TEST_CASE("duplicate matches are ineffective, all-duplicate rules unreachable", 
         host: reviews
 )");
   INFO(describe(d));
-  const Diagnostic* info = find(d, "IST0131");
+  const Diagnostic* info = findId(d, "IST0131");
   REQUIRE(info != nullptr);
   CHECK(info->severity == Severity::kInfo);
   CHECK(info->message ==
@@ -967,7 +959,7 @@ TEST_CASE("an earlier shorter prefix shadows a later longer one (IST0131)", "[va
 )");
   INFO(describe(d));
   REQUIRE(countId(d, "IST0131") == 1);
-  CHECK(find(d, "IST0131")->message ==
+  CHECK(findId(d, "IST0131")->message ==
         "virtualService rule #1 match #0 of prefix /debugs is not used (duplicate/overlapping "
         "match in rule #0 of prefix /debug on #0)");
   CHECK_FALSE(hasId(d, "IST0130"));
@@ -1020,7 +1012,7 @@ TEST_CASE("duplicate tcp and tls matches are reported with #index names", "[vali
   INFO(describe(tcp));
   CHECK(countId(tcp, "IST0131") == 1);
   CHECK(countId(tcp, "IST0130") == 2);
-  CHECK(find(tcp, "IST0131")->message ==
+  CHECK(findId(tcp, "IST0131")->message ==
         "virtualService rule #1 match #0 is not used (duplicate/overlapping match in rule #0)");
 }
 
