@@ -128,6 +128,7 @@ int runCompile(const CompileFlags& flags) {
   for (uint32_t f = 0; f < sources.size(); ++f) {
     in.source_files.push_back(emit::bundleSourcePath(sources.path(f)));
   }
+  // A second pass: `hashed` holds views into source_files, which must be done growing.
   for (uint32_t f = 0; f < sources.size(); ++f) {
     hashed.push_back(in.source_files[f]);
     hashed.push_back(sources.file(f).content);
