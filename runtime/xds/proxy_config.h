@@ -24,6 +24,8 @@ struct ProxyIdentity {
   std::string name_space = "default";
   StringMap labels;
   std::string ip = "10.0.0.1";  // the proxy's own address (sidecar inbound, listener choice)
+  /// Mesh settings that change proxy behaviour: gatewayTopology.numTrustedProxies (R2.4).
+  uint32_t num_trusted_proxies = 0;
 };
 
 // --- Route matching (Envoy RouteMatch) -----------------------------------------------------------
@@ -126,6 +128,10 @@ struct HashPolicy {
   std::string cookie_name;
   bool source_ip = false;
   std::string query_parameter_name;
+  /// httpCookie.ttl: set ⇒ a missing cookie is generated (R5.5); 0 s omits Max-Age.
+  std::optional<int64_t> cookie_ttl_ns;
+  std::string cookie_path;
+  std::vector<std::pair<std::string, std::string>> cookie_attributes;  // name, value ("" = bare)
 };
 
 struct CorsPolicy {
@@ -267,6 +273,11 @@ struct Cluster {
   DiscoveryType type = DiscoveryType::kEds;
   std::vector<Endpoint> endpoints;
   std::string lb_policy;  // ROUND_ROBIN, LEAST_REQUEST, RANDOM, RING_HASH, MAGLEV, CLUSTER_PROVIDED
+  /// The DestinationRule subset's labels: an endpoint list given for the service's plain cluster
+  /// (`--endpoints`) is filtered with them for this subset cluster (R4.5).
+  StringMap subset_labels;
+  uint64_t ring_hash_minimum_ring_size = 1024;  // R5.5 (Istio's default when unspecified)
+  uint64_t maglev_table_size = 65537;           // R5.5
 };
 
 struct ProxyConfig {
