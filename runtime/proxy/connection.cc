@@ -1,0 +1,842 @@
+// The request path of one downstream connection (DESIGN.md §1, PROXY-SEMANTICS §0.1): codec →
+// connection manager → route → router actions → upstream → response, one request at a time.
+// Local replies carry Envoy's status, body, flags and details (§11.1).
+#include "proxy/connection.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/error.hpp>
+#include <charconv>
+#include <chrono>
+#include <sys/socket.h>
+
+#include "base/ascii.h"
+#include "proxy/codec.h"
+#include "proxy/connection_manager.h"
+#include "proxy/worker.h"
+#include "router/route_actions.h"
+#include "routing/request.h"
+#include "upstream/hash_policy.h"
+
+namespace meshc::proxy {
+namespace {
+
+using namespace boost::asio::experimental::awaitable_operators;
+constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+using Clock = std::chrono::steady_clock;
+using boost::system::error_code;
+
+constexpr size_t kReadChunk = 16 * 1024;
+constexpr std::string_view kResetPrefix =
+    "upstream connect error or disconnect/reset before headers. ";
+
+std::string endpointText(const tcp::endpoint& ep) {
+  std::string addr = ep.address().to_string();
+  if (ep.address().is_v6()) {
+    addr = "[" + addr + "]";
+  }
+  return addr + ":" + std::to_string(ep.port());
+}
+
+// The port a request's authority names (R: sidecar explicit proxy picks the route
+// configuration by it); the scheme's default when absent.
+uint32_t authorityPort(std::string_view authority, std::string_view scheme) {
+  size_t colon = authority.rfind(':');
+  size_t bracket = authority.rfind(']');
+  if (colon != std::string_view::npos && (bracket == std::string_view::npos || bracket < colon)) {
+    uint32_t port = 0;
+    std::string_view digits = authority.substr(colon + 1);
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+    if (ec == std::errc() && end == digits.data() + digits.size()) {
+      return port;
+    }
+  }
+  return scheme == "https" ? 443 : 80;
+}
+
+// R13.3: methods whose header-only requests get `content-length: 0` upstream.
+bool methodMayHaveBody(std::string_view method) {
+  return method != "GET" && method != "HEAD" && method != "DELETE" && method != "TRACE" &&
+         method != "CONNECT";
+}
+
+bool statusHasNoBody(unsigned status) {
+  return (status >= 100 && status < 200) || status == 204 || status == 304;
+}
+
+// A pooled keep-alive connection the upstream closed while it sat idle reads as EOF (or has
+// stray bytes); either way it is not reused.
+bool idleConnectionUsable(tcp::socket& socket) {
+  char byte;
+  ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+class DownstreamConnection {
+ public:
+  DownstreamConnection(Worker& worker, tcp::socket socket, ListenerContext listener)
+      : worker_(worker), socket_(std::move(socket)), listener_(std::move(listener)) {}
+
+  asio::awaitable<void> run();
+
+ private:
+  // Per-request state the helpers share.
+  struct Exchange {
+    std::shared_ptr<const Snapshot> snapshot;
+    AccessLogEntry log;
+    Clock::time_point started;
+    http::ProxyRequest request;
+    PreparedRequest prepared;
+    const xds::Route* route = nullptr;
+    const xds::WeightedCluster* destination = nullptr;
+    std::string flags = "-";
+    bool request_complete = false;
+    Clock::time_point request_completed_at;
+    bool close_after = false;
+    std::string set_cookie;
+  };
+
+  asio::awaitable<bool> readMore();
+  asio::awaitable<bool> handleRequest();
+  asio::awaitable<bool> sendLocalReply(Exchange& ex, const LocalReply& reply,
+                                       const xds::Route* route_for_headers,
+                                       const std::string* location = nullptr,
+                                       const std::string* content_type = nullptr);
+  asio::awaitable<bool> forward(Exchange& ex, RequestParser& parser, int32_t cluster_index,
+                                const std::string& cluster_name);
+  void finish(Exchange& ex, uint32_t status, std::string_view details);
+  router::FormatContext formatContext(const Exchange& ex) const;
+
+  Worker& worker_;
+  tcp::socket socket_;
+  ListenerContext listener_;
+  boost::beast::flat_buffer in_;
+  std::string remote_ip_, remote_address_;
+  std::list<Worker::ConnectionHandle>::iterator handle_;
+};
+
+asio::awaitable<bool> DownstreamConnection::readMore() {
+  auto [ec, n] = co_await socket_.async_read_some(in_.prepare(kReadChunk), kAwait);
+  if (ec || n == 0) {
+    co_return false;
+  }
+  in_.commit(n);
+  co_return true;
+}
+
+router::FormatContext DownstreamConnection::formatContext(const Exchange& ex) const {
+  router::FormatContext ctx;
+  ctx.downstream_remote_address = remote_address_;
+  ctx.downstream_local_address = listener_.local_address;
+  ctx.request_headers = &ex.request.headers;
+  return ctx;
+}
+
+void DownstreamConnection::finish(Exchange& ex, uint32_t status, std::string_view details) {
+  ex.log.response_code = status;
+  ex.log.response_flags = ex.flags;
+  ex.log.response_code_details = std::string(details);
+  ex.log.duration_ms = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - ex.started).count());
+  RequestKey key;
+  key.listener = listener_.listener_name;
+  key.route = ex.log.route_name.empty() ? "-" : ex.log.route_name;
+  key.cluster = ex.log.upstream_cluster.empty() ? "-" : ex.log.upstream_cluster;
+  key.response_code = status;
+  key.response_flags = ex.flags;
+  worker_.stats().requests[key] += 1;
+  worker_.accessLog().append(ex.log);
+}
+
+asio::awaitable<bool> DownstreamConnection::sendLocalReply(Exchange& ex, const LocalReply& reply,
+                                                           const xds::Route* route_for_headers,
+                                                           const std::string* location,
+                                                           const std::string* content_type) {
+  http::HeaderMap headers(http::HeaderMap::Side::kResponse);
+  if (location != nullptr) {
+    headers.set("location", *location);
+  }
+  if (!reply.body.empty()) {
+    headers.set("content-type", content_type != nullptr ? *content_type : "text/plain");
+  }
+  if (route_for_headers != nullptr) {
+    router::finalizeResponseHeaders(*route_for_headers, ex.destination, headers,
+                                    formatContext(ex));
+  }
+  // R3.19: a route response op may set content-type; R1.20: content-length always.
+  headers.set("content-length", std::to_string(reply.body.size()));
+  headers.set("date", worker_.date());
+  headers.set("server", worker_.snapshot()->isGateway() ? "istio-envoy" : "envoy");
+  bool close = reply.close_connection || ex.close_after || ex.prepared.connection_close ||
+               !ex.request_complete || worker_.draining();
+  if (close) {
+    headers.set("connection", "close");
+  }
+  std::string out;
+  appendResponseHead(out, reply.status, headers);
+  bool head_request = ex.request.method == "HEAD";
+  if (!head_request) {
+    out += reply.body;
+    ex.log.bytes_sent = reply.body.size();
+  }
+  ex.flags = std::string(reply.flags);
+  finish(ex, reply.status, reply.details);
+  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out), kAwait);
+  co_return !ec && !close;
+}
+
+asio::awaitable<void> DownstreamConnection::run() {
+  error_code ec;
+  tcp::endpoint remote = socket_.remote_endpoint(ec);
+  remote_ip_ = remote.address().to_string();
+  remote_address_ = endpointText(remote);
+  socket_.set_option(tcp::no_delay(true), ec);
+  handle_ = worker_.registerConnection(&socket_);
+  WorkerStats& stats = worker_.stats();
+  stats.downstream_cx_total += 1;
+  stats.downstream_cx_active += 1;
+  while (co_await handleRequest()) {
+  }
+  socket_.shutdown(tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+  stats.downstream_cx_active -= 1;
+  worker_.unregisterConnection(handle_);
+}
+
+asio::awaitable<bool> DownstreamConnection::handleRequest() {
+  RequestParser parser;
+  handle_->idle = in_.size() == 0;
+  handle_->since = Clock::now();
+  // Read until the request head is complete (Beast needs the head in one buffer).
+  while (true) {
+    if (in_.size() > 0) {
+      handle_->idle = false;
+      error_code ec;
+      size_t used = parser.put(in_.data(), ec);
+      in_.consume(used);
+      if (ec == boost::beast::http::error::need_more) {
+        ec = {};
+      } else if (ec) {
+        Exchange ex;
+        ex.snapshot = worker_.snapshot();
+        ex.started = Clock::now();
+        ex.log.start = std::chrono::system_clock::now();
+        ex.log.downstream_remote_address = remote_address_;
+        ex.log.downstream_local_address = listener_.local_address;
+        CodecError error = parser.classify(ec);
+        worker_.stats().codec_errors += 1;
+        LocalReply reply;
+        reply.status = error.status;
+        reply.body = std::string(reasonPhrase(error.status));  // R1.4: the reason phrase
+        reply.flags = "DPE";
+        reply.details = error.details;
+        reply.close_connection = true;
+        co_await sendLocalReply(ex, reply, nullptr);
+        co_return false;
+      }
+      if (parser.is_header_done()) {
+        break;
+      }
+    }
+    if (in_.size() == 0 && worker_.draining()) {
+      co_return false;
+    }
+    if (!co_await readMore()) {
+      co_return false;
+    }
+  }
+  handle_->idle = false;
+  worker_.stats().downstream_rq_active += 1;
+  struct ActiveGuard {
+    WorkerStats& stats;
+    ~ActiveGuard() { stats.downstream_rq_active -= 1; }
+  } active_guard{worker_.stats()};
+
+  Exchange ex;
+  ex.snapshot = worker_.snapshot();  // R0.3/R16.3: this request's routes, whatever reloads do
+  ex.started = Clock::now();
+  ex.log.start = std::chrono::system_clock::now();
+  ex.log.method = parser.method;
+  ex.log.downstream_remote_address = remote_address_;
+  ex.log.downstream_local_address = listener_.local_address;
+  ex.request_complete = parser.is_done();
+  const Snapshot& snap = *ex.snapshot;
+  DownstreamInfo downstream;
+  downstream.gateway = snap.isGateway();
+  downstream.remote_ip = remote_ip_;
+  downstream.node_ip = worker_.settings().node_ip.empty() ? std::string_view(snap.config().proxy.ip)
+                                                          : worker_.settings().node_ip;
+  downstream.num_trusted_proxies = snap.config().proxy.num_trusted_proxies;
+  std::optional<LocalReply> refused =
+      prepareRequest(parser.method, parser.target, parser.version, std::move(parser.headers),
+                     downstream, worker_.random(), ex.request, ex.prepared);
+  ex.log.path = ex.request.path.empty() ? parser.target : ex.request.path;
+  ex.log.authority = ex.request.authority;
+  if (refused) {
+    if (refused->flags == "DPE") {
+      worker_.stats().codec_errors += 1;
+      refused->body = std::string(reasonPhrase(refused->status));
+    }
+    co_return co_await sendLocalReply(ex, *refused, nullptr);
+  }
+  const http::HeaderMap& rh = ex.request.headers;
+  auto header_or_empty = [&](std::string_view name) {
+    std::optional<std::string_view> v = rh.get(name);
+    return v ? std::string(*v) : std::string();
+  };
+  ex.log.request_id = header_or_empty("x-request-id");
+  ex.log.user_agent = header_or_empty("user-agent");
+  ex.log.x_forwarded_for = header_or_empty("x-forwarded-for");
+
+  // Route configuration: the listener's, or by the authority's port (sidecar explicit proxy).
+  int32_t rc = listener_.route_config;
+  if (rc < 0) {
+    rc = snap.sidecarRouteConfig(authorityPort(ex.request.authority, ex.request.scheme));
+  }
+  LocalReply not_found;
+  not_found.status = 404;
+  not_found.flags = "NR";
+  not_found.details = "route_not_found";
+  if (rc < 0) {
+    co_return co_await sendLocalReply(ex, not_found, nullptr);
+  }
+  ir::HttpRequest routing_request;
+  routing_request.method = ex.request.method;
+  routing_request.scheme = ex.request.scheme;
+  routing_request.authority = ex.request.authority;
+  routing_request.path = ex.request.path;
+  routing_request.headers.reserve(rh.size());
+  for (const http::Header& h : rh.entries()) {
+    routing_request.headers.emplace_back(h.name, h.value);
+  }
+  ir::RequestView view = ir::RequestView::create(routing_request);
+  ir::RouteDecision decision = snap.route(static_cast<size_t>(rc), view);
+  const xds::RouteConfiguration& route_config = snap.config().route_configs[rc];
+  if (decision.virtual_host >= 0) {
+    const xds::VirtualHost& vh = route_config.virtual_hosts[decision.virtual_host];
+    // R14.7: require_tls answers before any route when x-forwarded-proto is not https.
+    std::optional<std::string_view> xfp = rh.get("x-forwarded-proto");
+    if (vh.require_tls && !(xfp && ascii::equalsIgnoreCase(*xfp, "https"))) {
+      router::RedirectRequest rr;
+      rr.scheme = ex.request.scheme;
+      rr.authority = ex.request.authority;
+      rr.path_with_query = ex.request.path;
+      rr.forwarded_proto = xfp ? *xfp : std::string_view();
+      std::string location = router::httpsRedirectLocation(rr);
+      LocalReply reply;
+      reply.status = 301;
+      reply.details = "direct_response";
+      co_return co_await sendLocalReply(ex, reply, nullptr, &location);
+    }
+  }
+  if (decision.kind != ir::RouteDecision::Kind::kRoute) {
+    co_return co_await sendLocalReply(ex, not_found, nullptr);
+  }
+  const xds::Route& route =
+      route_config.virtual_hosts[decision.virtual_host].routes[decision.route];
+  ex.route = &route;
+  ex.log.route_name = route.name;
+  switch (route.action) {
+    case xds::Route::ActionKind::kRedirect: {  // R3.15–R3.17
+      router::RedirectRequest rr;
+      rr.scheme = ex.request.scheme;
+      rr.authority = ex.request.authority;
+      rr.path_with_query = ex.request.path;
+      std::optional<std::string_view> xfp = rh.get("x-forwarded-proto");
+      rr.forwarded_proto = xfp ? *xfp : std::string_view();
+      std::string location = router::redirectLocation(route, rr);
+      LocalReply reply;
+      reply.status = route.redirect.response_code;
+      reply.details = "direct_response";
+      co_return co_await sendLocalReply(ex, reply, &route, &location);
+    }
+    case xds::Route::ActionKind::kDirectResponse: {  // R3.19, R11.12
+      LocalReply reply;
+      reply.status = route.direct_response.status;
+      reply.body = route.direct_response.body;
+      reply.details = "direct_response";
+      co_return co_await sendLocalReply(ex, reply, &route);
+    }
+    case xds::Route::ActionKind::kNone:
+      co_return co_await sendLocalReply(ex, not_found, nullptr);
+    case xds::Route::ActionKind::kRoute:
+      break;
+  }
+  if (ex.prepared.other_upgrade) {  // R1.19, R11.14
+    LocalReply reply;
+    reply.status = 403;
+    reply.details = "upgrade_failed";
+    reply.close_connection = true;
+    co_return co_await sendLocalReply(ex, reply, nullptr);
+  }
+  std::string cluster_name;
+  if (!route.route.weighted.empty()) {  // R4.1, R4.2
+    size_t pick = router::pickWeightedCluster(route.route.weighted, worker_.random()());
+    ex.destination = &route.route.weighted[pick];
+    cluster_name = ex.destination->name;
+  } else {
+    cluster_name = route.route.cluster;
+  }
+  ex.log.upstream_cluster = cluster_name;
+  int32_t cluster_index = snap.clusterIndex(cluster_name);
+  if (cluster_index < 0) {  // R4.4, R11.2
+    LocalReply reply;
+    reply.status = 503;
+    reply.flags = "NC";
+    reply.details = "cluster_not_found";
+    co_return co_await sendLocalReply(ex, reply, nullptr);
+  }
+  co_return co_await forward(ex, parser, cluster_index, cluster_name);
+}
+
+asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser& parser,
+                                                    int32_t cluster_index,
+                                                    const std::string& cluster_name) {
+  const xds::Route& route = *ex.route;
+  http::ProxyRequest& request = ex.request;
+  std::string original_path = request.path;
+  router::FormatContext ctx = formatContext(ex);
+  router::finalizeRequest(route, ex.destination, request, ctx);  // R3.1 steps 3–6
+  if (std::optional<std::string_view> op = request.headers.get("x-envoy-original-path")) {
+    ex.log.path = std::string(*op);
+  }
+  ex.log.authority = request.authority;
+  request.headers.set("x-envoy-attempt-count", "1");  // R2.9
+  if (route.route.timeout_ns > 0) {                   // R2.10
+    request.headers.set("x-envoy-expected-rq-timeout-ms",
+                        std::to_string(route.route.timeout_ns / 1'000'000));
+  }
+  upstream::PickContext pick;
+  if (!route.route.hash_policy.empty()) {  // R5.5, R5.6: after the header ops
+    upstream::HashInputs inputs;
+    inputs.request = &request;
+    size_t q = request.path.find('?');
+    inputs.query = q == std::string::npos ? std::string_view() : std::string_view(request.path).substr(q + 1);
+    inputs.downstream_remote_ip = ex.prepared.client_ip;
+    inputs.downstream_remote_address = remote_address_;
+    inputs.downstream_local_address = listener_.local_address;
+    upstream::HashResult hash = upstream::computeRequestHash(route.route.hash_policy, inputs);
+    pick.hash = hash.hash;
+    ex.set_cookie = std::move(hash.set_cookie);
+  }
+  std::shared_ptr<ClusterState> cluster = worker_.pool().cluster(*ex.snapshot, cluster_index);
+  int32_t host_index = cluster && cluster->lb ? cluster->lb->pick(cluster->states, pick) : -1;
+  if (host_index < 0 || !cluster->hosts[host_index].resolved) {  // R11.3
+    LocalReply reply;
+    reply.status = 503;
+    reply.body = "no healthy upstream";
+    reply.flags = "UH";
+    reply.details = "no_healthy_upstream";
+    co_return co_await sendLocalReply(ex, reply, nullptr);
+  }
+  UpstreamHost& host = cluster->hosts[host_index];
+  ex.log.upstream_host = host.address;
+  ClusterCounters& counters = worker_.stats().clusters[cluster_name];
+  counters.upstream_rq_total += 1;
+  host.rq_total += 1;
+  cluster->states[host_index].active_requests += 1;
+  struct ActiveRequest {
+    std::shared_ptr<ClusterState> cluster;
+    int32_t index;
+    ~ActiveRequest() { cluster->states[index].active_requests -= 1; }
+  } active_request{cluster, host_index};
+
+  // An idle keep-alive connection, or a new one within the connect timeout (R6.8).
+  tcp::socket upstream(worker_.io());
+  bool have_connection = false;
+  while (!host.idle.empty()) {
+    tcp::socket candidate = std::move(host.idle.back());
+    host.idle.pop_back();
+    if (idleConnectionUsable(candidate)) {
+      upstream = std::move(candidate);
+      have_connection = true;
+      break;
+    }
+    error_code ignored;
+    candidate.close(ignored);
+    worker_.stats().upstream_cx_active -= 1;
+  }
+  if (!have_connection) {
+    asio::steady_timer timer(worker_.io());
+    timer.expires_after(worker_.settings().connect_timeout);
+    auto result = co_await (upstream.async_connect(host.endpoint, kAwait) ||
+                            timer.async_wait(kAwait));
+    host.cx_total += 1;
+    counters.upstream_cx_total += 1;
+    std::string failure;
+    if (result.index() == 1) {
+      failure = "reset reason: connection timeout";
+    } else {
+      auto [ec] = std::get<0>(result);
+      if (ec) {
+        failure = "reset reason: remote connection failure, transport failure reason: "
+                  "delayed connect error: " +
+                  std::string(ec == asio::error::connection_refused ? "Connection refused"
+                                                                    : ec.message());
+        ex.log.upstream_transport_failure_reason = "delayed_connect_error:_" + ec.message();
+      }
+    }
+    if (!failure.empty()) {  // R11.4
+      host.cx_connect_fail += 1;
+      host.rq_error += 1;
+      counters.upstream_cx_connect_fail += 1;
+      LocalReply reply;
+      reply.status = 503;
+      reply.body = std::string(kResetPrefix) + failure;
+      reply.flags = "UF";
+      reply.details = "upstream_reset_before_response_started{remote_connection_failure}";
+      co_return co_await sendLocalReply(ex, reply, nullptr);
+    }
+    error_code ignored;
+    upstream.set_option(tcp::no_delay(true), ignored);
+    worker_.stats().upstream_cx_active += 1;
+  }
+  error_code local_ec;
+  ex.log.upstream_local_address = endpointText(upstream.local_endpoint(local_ec));
+
+  // Request framing towards the upstream (R13.3).
+  bool chunked_up = parser.chunked();
+  if (chunked_up) {
+    request.headers.set("transfer-encoding", "chunked");
+  } else if (!parser.content_length() && methodMayHaveBody(request.method) &&
+             !ex.prepared.upgrade_websocket) {
+    request.headers.set("content-length", "0");
+  }
+  std::string head;
+  head.reserve(512);
+  appendRequestHead(head, request);
+  auto append_body = [&](std::string& out, BodyPieces& body) {
+    for (std::string_view piece : body.pieces) {
+      if (chunked_up) {
+        appendChunkHeader(out, piece.size());
+        out.append(piece).append("\r\n");
+      } else {
+        out.append(piece);
+      }
+    }
+    body.clear();
+  };
+  append_body(head, parser.body);
+  if (parser.is_done() && chunked_up) {
+    head.append(kLastChunk);
+  }
+  ex.request_complete = parser.is_done();
+  if (ex.request_complete) {
+    ex.request_completed_at = Clock::now();
+  }
+  ex.log.bytes_received = parser.body_bytes;
+  bool upstream_failed = false;
+  {
+    auto [ec, n] = co_await asio::async_write(upstream, asio::buffer(head), kAwait);
+    upstream_failed = static_cast<bool>(ec);
+  }
+
+  // The rest of the request body streams up while the response is read (100-continue, R1.18;
+  // early responses, R13.6).
+  bool upload_failed = false;
+  bool response_done = false;
+  auto upload = [&]() -> asio::awaitable<void> {
+    std::string chunk;
+    while (!parser.is_done() && !upstream_failed && !response_done) {
+      if (in_.size() == 0) {
+        if (!co_await readMore()) {
+          upload_failed = true;
+          error_code ignored;
+          upstream.cancel(ignored);
+          co_return;
+        }
+      }
+      error_code ec;
+      size_t used = parser.put(in_.data(), ec);
+      if (ec && ec != boost::beast::http::error::need_more) {
+        upload_failed = true;  // a malformed body: the request cannot be completed
+        error_code ignored;
+        upstream.cancel(ignored);
+        co_return;
+      }
+      chunk.clear();
+      append_body(chunk, parser.body);
+      in_.consume(used);
+      if (parser.is_done() && chunked_up) {
+        chunk.append(kLastChunk);
+      }
+      if (!chunk.empty()) {
+        auto [wec, n] = co_await asio::async_write(upstream, asio::buffer(chunk), kAwait);
+        if (wec) {
+          upstream_failed = true;
+          co_return;
+        }
+      }
+    }
+    ex.log.bytes_received = parser.body_bytes;
+    if (parser.is_done()) {
+      ex.request_complete = true;
+      ex.request_completed_at = Clock::now();
+    }
+  };
+
+  // Reads the response and relays it; returns the status sent (0 = nothing sent).
+  bool upstream_reusable = false;
+  uint32_t sent_status = 0;
+  std::string details = "via_upstream";
+  bool downstream_broken = false;
+  auto download = [&]() -> asio::awaitable<void> {
+    boost::beast::flat_buffer upin;
+    std::optional<ResponseParser> rp;
+    bool head_done = false;
+    while (true) {  // 1xx responses come before the final one (R13.5)
+      rp.emplace();
+      if (request.method == "HEAD") {
+        rp->skip(true);
+      }
+      while (!rp->is_header_done()) {
+        if (upin.size() > 0) {
+          error_code ec;
+          size_t used = rp->put(upin.data(), ec);
+          upin.consume(used);
+          if (ec == boost::beast::http::error::need_more) {
+            ec = {};
+          } else if (ec) {
+            LocalReply reply;  // R11.7, R13.7
+            reply.status = rp->error ? rp->error->status : 502;
+            reply.body = std::string(kResetPrefix) + "reset reason: protocol error";
+            reply.flags = "UPE";
+            reply.details = "upstream_reset_before_response_started{protocol_error}";
+            ex.close_after = true;
+            co_await sendLocalReply(ex, reply, nullptr);
+            sent_status = reply.status;
+            co_return;
+          }
+          if (rp->is_header_done()) {
+            break;
+          }
+        }
+        auto [ec, n] = co_await upstream.async_read_some(upin.prepare(kReadChunk), kAwait);
+        if (ec || n == 0) {
+          if (upload_failed) {
+            co_return;  // the client went away; nothing to answer
+          }
+          LocalReply reply;  // R11.5
+          reply.status = 503;
+          reply.body = std::string(kResetPrefix) + "reset reason: connection termination";
+          reply.flags = "UC";
+          reply.details = "upstream_reset_before_response_started{connection_termination}";
+          co_await sendLocalReply(ex, reply, nullptr);
+          sent_status = reply.status;
+          co_return;
+        }
+        upin.commit(n);
+      }
+      unsigned status = rp->status;
+      if (status >= 100 && status < 200 && status != 101) {
+        if (status == 100 || status == 102 || status == 103 || status == 104) {
+          http::HeaderMap h1 = std::move(rp->headers);
+          bool ignored = false;
+          prepareResponseHeaders(h1, "", worker_.date(), false, &ignored);
+          h1.remove("server");
+          h1.remove("date");
+          std::string out;
+          appendResponseHead(out, status, h1);
+          auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out), kAwait);
+          if (ec) {
+            downstream_broken = true;
+            co_return;
+          }
+        }
+        continue;
+      }
+      head_done = true;
+      break;
+    }
+    (void)head_done;
+    ResponseParser& r = *rp;
+    bool upgraded = r.status == 101 && ex.prepared.upgrade_websocket;
+    bool upstream_close = false;
+    prepareResponseHeaders(r.headers, ex.snapshot->isGateway() ? "istio-envoy" : "envoy",
+                           worker_.date(), upgraded, &upstream_close);
+    if (ex.request_complete) {  // R2.11
+      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() -
+                                                                      ex.request_completed_at);
+      ex.log.upstream_service_time = std::to_string(ms.count());
+      r.headers.set("x-envoy-upstream-service-time", ex.log.upstream_service_time);
+    }
+    router::finalizeResponseHeaders(*ex.route, ex.destination, r.headers, ctx);  // R3.9
+    if (!ex.set_cookie.empty()) {
+      r.headers.addRaw("set-cookie", ex.set_cookie);  // R5.5
+    }
+    bool no_body = statusHasNoBody(r.status) || request.method == "HEAD";
+    bool chunked_down = false;
+    if (!no_body && !upgraded) {
+      if (r.content_length()) {
+        r.headers.set("content-length", std::to_string(*r.content_length()));
+      } else {
+        chunked_down = true;  // R1.20: chunked and close-delimited bodies go out chunked
+        r.headers.set("transfer-encoding", "chunked");
+      }
+    }
+    bool close = ex.prepared.connection_close || worker_.draining() || !ex.request_complete;
+    if (close && !upgraded) {
+      r.headers.set("connection", "close");
+      ex.close_after = true;
+    }
+    std::string out;
+    appendResponseHead(out, r.status, r.headers);
+    sent_status = r.status;
+    uint64_t body_sent = 0;
+    auto append_response_body = [&](std::string& buf) {
+      for (std::string_view piece : r.body.pieces) {
+        body_sent += piece.size();
+        if (chunked_down) {
+          appendChunkHeader(buf, piece.size());
+          buf.append(piece).append("\r\n");
+        } else {
+          buf.append(piece);
+        }
+      }
+      r.body.clear();
+    };
+    append_response_body(out);
+    upin.consume(0);
+    if (r.is_done() && chunked_down) {
+      out.append(kLastChunk);
+    }
+    if (upgraded) {  // R1.19: from here on a byte pipe both ways
+      auto rest = upin.data();
+      out.append(static_cast<const char*>(rest.data()), rest.size());
+      upin.consume(upin.size());
+    }
+    {
+      auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out), kAwait);
+      if (ec) {
+        downstream_broken = true;
+        co_return;
+      }
+    }
+    if (upgraded) {
+      ex.close_after = true;
+      std::string up_bytes;
+      auto rest = in_.data();
+      up_bytes.append(static_cast<const char*>(rest.data()), rest.size());
+      in_.consume(in_.size());
+      if (!up_bytes.empty()) {
+        co_await asio::async_write(upstream, asio::buffer(up_bytes), kAwait);
+      }
+      auto pipe = [](tcp::socket& from, tcp::socket& to) -> asio::awaitable<void> {
+        std::array<char, kReadChunk> buf;
+        while (true) {
+          auto [ec, n] = co_await from.async_read_some(asio::buffer(buf), kAwait);
+          if (ec || n == 0) {
+            break;
+          }
+          auto [wec, w] = co_await asio::async_write(to, asio::buffer(buf.data(), n), kAwait);
+          if (wec) {
+            break;
+          }
+        }
+        error_code ignored;
+        to.shutdown(tcp::socket::shutdown_send, ignored);
+      };
+      co_await (pipe(socket_, upstream) && pipe(upstream, socket_));
+      co_return;
+    }
+    while (!r.is_done()) {
+      if (upin.size() == 0) {
+        auto [ec, n] = co_await upstream.async_read_some(upin.prepare(kReadChunk), kAwait);
+        if (ec == asio::error::eof && r.need_eof()) {
+          error_code fec;
+          r.put_eof(fec);
+          break;
+        }
+        if (ec || n == 0) {
+          ex.close_after = true;  // R11.15: reset after headers: the client connection closes
+          ex.flags = "UC";
+          downstream_broken = true;
+          co_return;
+        }
+        upin.commit(n);
+      }
+      error_code ec;
+      size_t used = r.put(upin.data(), ec);
+      if (ec && ec != boost::beast::http::error::need_more) {
+        ex.close_after = true;
+        ex.flags = "UPE";
+        downstream_broken = true;
+        co_return;
+      }
+      std::string chunk;
+      append_response_body(chunk);
+      upin.consume(used);
+      if (r.is_done() && chunked_down) {
+        chunk.append(kLastChunk);
+      }
+      if (!chunk.empty()) {
+        auto [wec, n] = co_await asio::async_write(socket_, asio::buffer(chunk), kAwait);
+        if (wec) {
+          downstream_broken = true;
+          co_return;
+        }
+      }
+    }
+    ex.log.bytes_sent = body_sent;
+    upstream_reusable = !upstream_close && r.keep_alive() && upin.size() == 0 && r.is_done();
+    response_done = true;
+    if (!parser.is_done()) {  // R13.6: answered before the request body ended
+      ex.close_after = true;
+      error_code ignored;
+      socket_.cancel(ignored);
+    }
+  };
+
+  if (!upstream_failed) {
+    if (ex.request_complete) {
+      co_await download();
+    } else {
+      co_await (upload() && download());
+    }
+  }
+  bool reusable = upstream_reusable && ex.request_complete && !upload_failed && !upstream_failed;
+  if (reusable && !worker_.draining()) {
+    host.idle.push_back(std::move(upstream));
+  } else {
+    error_code ignored;
+    upstream.close(ignored);
+    worker_.stats().upstream_cx_active -= 1;
+  }
+  if (upstream_failed && sent_status == 0) {
+    LocalReply reply;  // R11.5: the upstream closed while we wrote the request
+    reply.status = 503;
+    reply.body = std::string(kResetPrefix) + "reset reason: connection termination";
+    reply.flags = "UC";
+    reply.details = "upstream_reset_before_response_started{connection_termination}";
+    host.rq_error += 1;
+    co_return co_await sendLocalReply(ex, reply, nullptr);
+  }
+  if (sent_status == 0 || ex.log.response_code != 0) {
+    // A local reply was sent (already logged), or nothing could be sent at all.
+    if (sent_status == 0) {
+      finish(ex, 0, upload_failed ? "downstream_remote_disconnect" : "upstream_reset");
+    }
+    co_return false;
+  }
+  if (sent_status >= 500) {
+    host.rq_error += 1;
+  } else {
+    host.rq_success += 1;
+  }
+  finish(ex, sent_status, details);
+  co_return !downstream_broken && !ex.close_after && !upload_failed;
+}
+
+}  // namespace
+
+asio::awaitable<void> serveDownstream(Worker& worker, tcp::socket socket,
+                                      ListenerContext listener) {
+  DownstreamConnection connection(worker, std::move(socket), std::move(listener));
+  co_await connection.run();
+}
+
+}  // namespace meshc::proxy

@@ -1,0 +1,407 @@
+// Server: workers, admin endpoints, reload (SIGHUP, --watch) and drain (SIGTERM).
+#include "proxy/server.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sys/stat.h>
+#include <thread>
+
+#include "bundle/format.h"
+#include "native/native_router.h"
+
+namespace meshc::proxy {
+namespace {
+
+int levelRank(std::string_view level) {
+  if (level == "debug") {
+    return 0;
+  }
+  if (level == "info") {
+    return 1;
+  }
+  if (level == "warning") {
+    return 2;
+  }
+  return 3;
+}
+
+// The bundle file's identity: --watch reloads when a rename replaces it (new inode) or it is
+// rewritten in place (new mtime or size).
+struct FileId {
+  ino_t inode = 0;
+  int64_t mtime_ns = 0;
+  off_t size = 0;
+  bool operator==(const FileId&) const = default;
+};
+
+FileId fileId(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return {};
+  }
+  return FileId{st.st_ino, int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec,
+                st.st_size};
+}
+
+}  // namespace
+
+struct Server::Admin {
+  asio::io_context io{1};
+  std::unique_ptr<tcp::acceptor> acceptor;
+  std::thread thread;
+};
+
+Server::Server(ServerOptions options) : options_(std::move(options)) {}
+
+Server::~Server() {
+  if (admin_) {
+    admin_->io.stop();
+    if (admin_->thread.joinable()) {
+      admin_->thread.join();
+    }
+  }
+}
+
+void Server::log(std::string_view level, std::string_view message) {
+  if (levelRank(level) < levelRank(options_.log_level)) {
+    return;
+  }
+  std::string line = "meshproxy: " + std::string(level) + ": " + std::string(message) + "\n";
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+std::string Server::reload() {
+  std::lock_guard<std::mutex> lock(snapshot_mutex_);
+  std::string warning;
+  Expected<std::shared_ptr<const Snapshot>> next =
+      Snapshot::load(options_.bundle_path, options_.endpoints_path, &warning);
+  if (!next) {
+    std::lock_guard<std::mutex> stats_lock(stats_mutex_);
+    server_stats_.reloads_failed += 1;
+    return next.status().message();
+  }
+  if (!warning.empty()) {
+    log("warning", warning);
+  }
+  // Listeners are bound once: a bundle whose listeners differ is refused rather than served
+  // half-applied (the old one keeps serving).
+  auto listenerPorts = [](const Snapshot& s) {
+    std::vector<uint32_t> ports;
+    for (const ListenerPlan& p : s.gatewayListeners()) {
+      ports.push_back(p.port);
+    }
+    return std::make_pair(s.isGateway(), ports);
+  };
+  if (listenerPorts(**next) != listenerPorts(*snapshot_)) {
+    std::lock_guard<std::mutex> stats_lock(stats_mutex_);
+    server_stats_.reloads_failed += 1;
+    return options_.bundle_path +
+           ": the new bundle's listeners differ from the running ones; restart meshproxy to "
+           "change listeners";
+  }
+  snapshot_ = *next;
+  for (auto& w : workers_) {
+    asio::post(w->io(), [worker = w.get(), s = snapshot_] { worker->installSnapshot(s); });
+  }
+  std::lock_guard<std::mutex> stats_lock(stats_mutex_);
+  server_stats_.reloads_ok += 1;
+  server_stats_.bundle_generation = snapshot_->generation();
+  server_stats_.native_in_use = snapshot_->usesNative();
+  return {};
+}
+
+std::string Server::renderStats() {
+  WorkerStats merged;
+  for (auto& w : workers_) {
+    merged.merge(w->collectStats());
+  }
+  ServerStats s;
+  {
+    std::lock_guard<std::mutex> lock(stats_mutex_);
+    s = server_stats_;
+  }
+  s.native_fallbacks = native::nativeFallbackCount();
+  s.state = draining_.load() ? "DRAINING" : "LIVE";
+  return renderPrometheus(merged, s, snapshot_->isGateway());
+}
+
+std::string Server::renderClusters() {
+  std::string out;
+  for (auto& w : workers_) {
+    out += w->collectClusters();
+  }
+  return out;
+}
+
+std::string Server::renderConfig() {
+  std::shared_ptr<const Snapshot> s;
+  {
+    std::lock_guard<std::mutex> lock(snapshot_mutex_);
+    s = snapshot_;
+  }
+  const bundle::BundleHeader& h = s->bundle().header;
+  nlohmann::json j;
+  j["bundle"] = s->path();
+  j["format_version"] = h.format_version;
+  j["compiler_version"] = h.compiler_version;
+  char hash[24];
+  std::snprintf(hash, sizeof(hash), "%016llx", static_cast<unsigned long long>(h.input_hash));
+  j["input_hash"] = hash;
+  j["proxy_kind"] = s->isGateway() ? "gateway" : "sidecar";
+  j["engine"] = s->usesNative() ? "native" : "tree";
+  j["generation"] = s->generation();
+  nlohmann::json listeners = nlohmann::json::array();
+  if (s->isGateway()) {
+    for (const ListenerPlan& p : s->gatewayListeners()) {
+      listeners.push_back({{"name", p.name},
+                           {"address", options_.worker.listen_address + ":" + std::to_string(p.port)},
+                           {"route_config", s->config().route_configs[p.route_config].name}});
+    }
+  } else {
+    listeners.push_back({{"name", "outbound_proxy"}, {"address", options_.worker.sidecar_listen}});
+  }
+  j["listeners"] = listeners;
+  nlohmann::json clusters = nlohmann::json::array();
+  for (const xds::Cluster& c : s->config().clusters) {
+    clusters.push_back({{"name", c.name}, {"endpoints", c.endpoints.size()}, {"lb_policy", c.lb_policy}});
+  }
+  j["clusters"] = clusters;
+  return j.dump(2) + "\n";
+}
+
+void Server::runAdmin() {
+  admin_->thread = std::thread([this] {
+    auto serve = [this](tcp::socket socket) -> asio::awaitable<void> {
+      namespace bhttp = boost::beast::http;
+      boost::beast::flat_buffer buffer;
+      constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+      for (int served = 0; served < 10'000; ++served) {
+        bhttp::request<bhttp::string_body> request;
+        auto [ec, n] = co_await bhttp::async_read(socket, buffer, request, kAwait);
+        if (ec) {
+          break;
+        }
+        std::string target(request.target());
+        std::string path = target.substr(0, target.find('?'));
+        bhttp::response<bhttp::string_body> response;
+        response.version(11);
+        response.set(bhttp::field::content_type, "text/plain; charset=UTF-8");
+        response.result(bhttp::status::ok);
+        if (path == "/ready") {  // R17.1
+          bool live = ready();
+          response.result(live ? bhttp::status::ok : bhttp::status::service_unavailable);
+          response.body() = draining() ? "DRAINING\n" : (live ? "LIVE\n" : "INITIALIZING\n");
+        } else if (path == "/stats/prometheus") {
+          response.body() = renderStats();
+        } else if (path == "/config" || path == "/config_dump") {
+          response.set(bhttp::field::content_type, "application/json");
+          response.body() = renderConfig();
+        } else if (path == "/clusters") {
+          response.body() = renderClusters();
+        } else if (path == "/reload" && request.method() == bhttp::verb::post) {
+          std::string error = reload();
+          if (!error.empty()) {
+            response.result(bhttp::status::internal_server_error);
+            response.body() = error + "\n";
+          } else {
+            response.body() = "OK\n";
+          }
+        } else {
+          response.result(bhttp::status::not_found);
+          response.body() = "unknown admin path " + path +
+                            "; try /ready, /stats/prometheus, /config, /clusters\n";
+        }
+        response.keep_alive(request.keep_alive());
+        response.prepare_payload();
+        auto [wec, w] = co_await bhttp::async_write(socket, response, kAwait);
+        if (wec || !request.keep_alive()) {
+          break;
+        }
+      }
+      boost::system::error_code ignored;
+      socket.shutdown(tcp::socket::shutdown_both, ignored);
+    };
+    std::function<void()> accept = [&]() {
+      admin_->acceptor->async_accept([&](boost::system::error_code ec, tcp::socket socket) {
+        if (ec == asio::error::operation_aborted) {
+          return;
+        }
+        if (!ec) {
+          asio::co_spawn(admin_->io, serve(std::move(socket)), asio::detached);
+        }
+        accept();
+      });
+    };
+    accept();
+    admin_->io.run();
+  });
+}
+
+int Server::run() {
+  // Signals go to this thread only: every thread started below inherits the blocked mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGHUP);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  std::string warning;
+  Expected<std::shared_ptr<const Snapshot>> loaded =
+      Snapshot::load(options_.bundle_path, options_.endpoints_path, &warning);
+  if (!loaded) {
+    log("error", loaded.status().message());
+    return 1;
+  }
+  if (!warning.empty()) {
+    log("warning", warning);
+  }
+  snapshot_ = *loaded;
+  if (snapshot_->isGateway() && snapshot_->gatewayListeners().empty()) {
+    log("error", options_.bundle_path + ": the gateway bundle holds no plaintext HTTP listener");
+    return 1;
+  }
+  server_stats_.bundle_generation = snapshot_->generation();
+  server_stats_.native_in_use = snapshot_->usesNative();
+  server_stats_.workers = options_.workers;
+  for (uint32_t i = 0; i < options_.workers; ++i) {
+    auto worker = std::make_unique<Worker>(*this, i, options_.worker);
+    std::string error = worker->bind(*snapshot_);
+    if (!error.empty()) {
+      log("error", error);
+      return 1;
+    }
+    worker->installSnapshot(snapshot_);
+    workers_.push_back(std::move(worker));
+  }
+  if (!options_.admin_address.empty()) {
+    admin_ = std::make_unique<Admin>();
+    size_t colon = options_.admin_address.rfind(':');
+    boost::system::error_code ec;
+    asio::ip::address addr = asio::ip::make_address(options_.admin_address.substr(0, colon), ec);
+    unsigned long port = 0;
+    if (!ec && colon != std::string::npos) {
+      port = std::strtoul(options_.admin_address.c_str() + colon + 1, nullptr, 10);
+    }
+    if (ec || colon == std::string::npos || port > 65535) {
+      log("error", "--admin " + options_.admin_address + ": expected IP:PORT");
+      return 2;
+    }
+    admin_->acceptor = std::make_unique<tcp::acceptor>(admin_->io);
+    tcp::endpoint ep(addr, static_cast<unsigned short>(port));
+    admin_->acceptor->open(ep.protocol(), ec);
+    if (!ec) {
+      admin_->acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+      admin_->acceptor->bind(ep, ec);
+    }
+    if (!ec) {
+      admin_->acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    }
+    if (ec) {
+      log("error", "cannot listen on admin address " + options_.admin_address + ": " + ec.message());
+      return 1;
+    }
+    runAdmin();
+  }
+  for (auto& w : workers_) {
+    w->start();
+  }
+  ready_ = true;
+  {
+    std::string listeners;
+    if (snapshot_->isGateway()) {
+      for (const ListenerPlan& p : snapshot_->gatewayListeners()) {
+        listeners += " " + options_.worker.listen_address + ":" + std::to_string(p.port);
+      }
+    } else {
+      listeners = " " + options_.worker.sidecar_listen + " (sidecar, explicit proxy)";
+    }
+    log("info", "serving " + options_.bundle_path + " (" +
+                    (snapshot_->usesNative() ? "native code" : "portable tree") + ", " +
+                    std::to_string(options_.workers) + " worker" +
+                    (options_.workers == 1 ? "" : "s") + ") on" + listeners);
+  }
+
+  FileId watched = fileId(options_.bundle_path);
+  while (true) {
+    timespec wait{0, 200'000'000};
+    int sig = sigtimedwait(&signals, nullptr, &wait);
+    if (sig == SIGTERM || sig == SIGINT) {
+      break;
+    }
+    bool want_reload = sig == SIGHUP;
+    if (options_.watch) {
+      FileId now = fileId(options_.bundle_path);
+      if (!(now == watched) && now.inode != 0) {
+        watched = now;
+        want_reload = true;
+      }
+    }
+    if (want_reload) {
+      std::string error = reload();
+      if (error.empty()) {
+        log("info", "reloaded " + options_.bundle_path);
+      } else {
+        log("error", "reload refused, still serving the previous bundle: " + error);
+      }
+    }
+  }
+
+  // Drain (R16.2, R16.4): stop accepting, /ready 503, finish in-flight requests, then close.
+  draining_ = true;
+  log("info", "draining");
+  for (auto& w : workers_) {
+    asio::post(w->io(), [worker = w.get()] { worker->beginDrain(); });
+  }
+  auto deadline = std::chrono::steady_clock::now() + options_.drain_timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    size_t open = 0;
+    for (auto& w : workers_) {
+      open += w->activeConnections();
+    }
+    if (open == 0) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  for (auto& w : workers_) {
+    asio::post(w->io(), [worker = w.get()] {
+      worker->closeAll();
+    });
+  }
+  // Give the close handlers a moment to run, then stop the loops.
+  auto stop_deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+  while (std::chrono::steady_clock::now() < stop_deadline) {
+    size_t open = 0;
+    for (auto& w : workers_) {
+      open += w->activeConnections();
+    }
+    if (open == 0) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  for (auto& w : workers_) {
+    w->io().stop();
+    w->join();
+  }
+  log("info", "drained; exiting");
+  return 0;
+}
+
+}  // namespace meshc::proxy

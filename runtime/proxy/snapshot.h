@@ -1,0 +1,68 @@
+// One loaded, verified bundle as meshproxy serves it: immutable, shared by every worker and held
+// by each request until it finishes (DESIGN.md §1, PROXY-SEMANTICS R0.3, R16.3).
+// Entry points: Snapshot::load(), Snapshot::route().
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "base/status.h"
+#include "bundle/bundle_reader.h"
+#include "native/native_router.h"
+#include "routing/request.h"
+#include "routing/route_decision.h"
+#include "xds/proxy_config.h"
+
+namespace meshc::proxy {
+
+/// Where a downstream listener sends requests: one route configuration per gateway port; in
+/// sidecar mode the route configuration is chosen per request by the authority's port.
+struct ListenerPlan {
+  std::string name;       // the bundle listener's name ("0.0.0.0_8080") or "outbound_proxy"
+  uint32_t port = 0;      // the port meshproxy binds (0 with --listen-port-base? no: as given)
+  int32_t route_config = -1;  // gateway mode: index into config.route_configs; -1 sidecar
+};
+
+class Snapshot {
+ public:
+  /// Reads and verifies `bundle_path` (and applies `endpoints_path` when non-empty). Fails with
+  /// the reader's specific error. `warning` receives a native-code fallback notice, if any.
+  static Expected<std::shared_ptr<const Snapshot>> load(const std::string& bundle_path,
+                                                        const std::string& endpoints_path,
+                                                        std::string* warning);
+
+  const bundle::Bundle& bundle() const { return bundle_; }
+  const xds::ProxyConfig& config() const { return bundle_.config; }
+  bool isGateway() const { return bundle_.config.proxy.kind == xds::ProxyIdentity::Kind::kGateway; }
+  bool usesNative() const { return native_ != nullptr; }
+  const std::string& path() const { return path_; }
+  uint64_t generation() const { return generation_; }
+
+  /// Gateway listeners: one per HTTP listener in the bundle (Gateway server port).
+  const std::vector<ListenerPlan>& gatewayListeners() const { return gateway_listeners_; }
+  /// Sidecar explicit-proxy mode: the route configuration Istio's listener for `port` would use
+  /// (the HTTP listener 0.0.0.0_<port>, or the route configuration named "<port>"); -1 = none.
+  int32_t sidecarRouteConfig(uint32_t port) const;
+
+  /// Route selection with the bundle's native code (the portable tree when it has none).
+  ir::RouteDecision route(size_t route_config, const ir::RequestView& request) const;
+
+  /// Index of a cluster by name, -1 when the bundle has none (R4.4 → 503 NC).
+  int32_t clusterIndex(std::string_view name) const;
+
+ private:
+  Snapshot() = default;
+  std::string path_;
+  uint64_t generation_ = 0;
+  bundle::Bundle bundle_;
+  std::unique_ptr<native::NativeRouter> native_;
+  std::vector<ListenerPlan> gateway_listeners_;
+  std::unordered_map<uint32_t, int32_t> sidecar_ports_;
+  std::unordered_map<std::string, int32_t> cluster_index_;
+};
+
+}  // namespace meshc::proxy

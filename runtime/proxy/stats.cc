@@ -1,0 +1,114 @@
+// Prometheus rendering: Istio's istio_requests_total labels (R17.4) and Envoy-style names
+// (`envoy_` + dotted stat name with '.' → '_', tags as labels, R17.3).
+#include "proxy/stats.h"
+
+namespace meshc::proxy {
+namespace {
+
+std::string escapeLabel(std::string_view v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string statusClass(uint32_t code) {
+  if (code == 0) {
+    return "0xx";
+  }
+  return std::to_string(code / 100) + "xx";
+}
+
+// "outbound|9080|v1|reviews.default.svc.cluster.local" → host part, or the name itself.
+std::string serviceOf(const std::string& cluster) {
+  size_t bar = cluster.rfind('|');
+  return bar == std::string::npos ? cluster : cluster.substr(bar + 1);
+}
+
+}  // namespace
+
+void WorkerStats::merge(const WorkerStats& o) {
+  for (const auto& [k, v] : o.requests) {
+    requests[k] += v;
+  }
+  for (const auto& [k, v] : o.clusters) {
+    ClusterCounters& c = clusters[k];
+    c.upstream_rq_total += v.upstream_rq_total;
+    c.upstream_cx_total += v.upstream_cx_total;
+    c.upstream_cx_connect_fail += v.upstream_cx_connect_fail;
+    c.upstream_rq_pending_total += v.upstream_rq_pending_total;
+  }
+  downstream_cx_total += o.downstream_cx_total;
+  downstream_cx_active += o.downstream_cx_active;
+  downstream_rq_active += o.downstream_rq_active;
+  upstream_cx_active += o.upstream_cx_active;
+  upstream_rq_pending_active += o.upstream_rq_pending_active;
+  codec_errors += o.codec_errors;
+}
+
+std::string renderPrometheus(const WorkerStats& m, const ServerStats& s, bool gateway) {
+  std::string out;
+  out += "# TYPE istio_requests_total counter\n";
+  for (const auto& [k, v] : m.requests) {
+    out += "istio_requests_total{reporter=\"source\",destination_service=\"" +
+           escapeLabel(k.cluster == "-" ? "unknown" : serviceOf(k.cluster)) +
+           "\",destination_cluster_name=\"" + escapeLabel(k.cluster) + "\",route_name=\"" +
+           escapeLabel(k.route) + "\",listener=\"" + escapeLabel(k.listener) +
+           "\",request_protocol=\"http\",response_code=\"" + std::to_string(k.response_code) +
+           "\",response_code_class=\"" + statusClass(k.response_code) + "\",response_flags=\"" +
+           escapeLabel(k.response_flags) + "\"} " + std::to_string(v) + "\n";
+  }
+  // Envoy-style per-listener request totals by status class (R17.3 naming).
+  std::map<std::pair<std::string, std::string>, uint64_t> by_class;
+  for (const auto& [k, v] : m.requests) {
+    by_class[{k.listener, statusClass(k.response_code)}] += v;
+  }
+  out += "# TYPE envoy_http_downstream_rq counter\n";
+  for (const auto& [k, v] : by_class) {
+    out += "envoy_http_downstream_rq{http_conn_manager_prefix=\"" + escapeLabel(k.first) +
+           "\",response_code_class=\"" + k.second + "\"} " + std::to_string(v) + "\n";
+  }
+  auto cluster_metric = [&](const char* name, const char* type, auto field) {
+    out += std::string("# TYPE envoy_cluster_") + name + " " + type + "\n";
+    for (const auto& [cluster, c] : m.clusters) {
+      out += std::string("envoy_cluster_") + name + "{cluster_name=\"" + escapeLabel(cluster) +
+             "\"} " + std::to_string(c.*field) + "\n";
+    }
+  };
+  cluster_metric("upstream_rq_total", "counter", &ClusterCounters::upstream_rq_total);
+  cluster_metric("upstream_cx_total", "counter", &ClusterCounters::upstream_cx_total);
+  cluster_metric("upstream_cx_connect_fail", "counter", &ClusterCounters::upstream_cx_connect_fail);
+  auto gauge = [&](const char* name, uint64_t v, const char* type = "gauge") {
+    out += std::string("# TYPE ") + name + " " + type + "\n" + name + " " + std::to_string(v) + "\n";
+  };
+  gauge("envoy_http_downstream_cx_total", m.downstream_cx_total, "counter");
+  gauge("envoy_http_downstream_cx_active", m.downstream_cx_active);
+  gauge("envoy_http_downstream_rq_active", m.downstream_rq_active);
+  gauge("envoy_cluster_manager_upstream_cx_active", m.upstream_cx_active);
+  gauge("envoy_cluster_manager_upstream_rq_pending_active", m.upstream_rq_pending_active);
+  gauge("envoy_http_downstream_cx_protocol_error", m.codec_errors, "counter");
+  out += "# TYPE meshproxy_reloads_total counter\nmeshproxy_reloads_total{result=\"ok\"} " +
+         std::to_string(s.reloads_ok) + "\nmeshproxy_reloads_total{result=\"failed\"} " +
+         std::to_string(s.reloads_failed) + "\n";
+  gauge("meshproxy_bundle_generation", s.bundle_generation);
+  out += "# TYPE meshproxy_routing_engine gauge\nmeshproxy_routing_engine{engine=\"native\"} " +
+         std::string(s.native_in_use ? "1" : "0") +
+         "\nmeshproxy_routing_engine{engine=\"tree\"} " + std::string(s.native_in_use ? "0" : "1") +
+         "\n";
+  gauge("meshproxy_native_fallbacks_total", s.native_fallbacks, "counter");
+  gauge("envoy_server_concurrency", s.workers);
+  out += "# TYPE envoy_server_state gauge\nenvoy_server_state " +
+         std::string(s.state == "LIVE" ? "0" : "1") + "\n";
+  (void)gateway;
+  return out;
+}
+
+}  // namespace meshc::proxy

@@ -1,0 +1,57 @@
+// Per-worker counters (shared-nothing: only the worker thread writes them; the admin thread
+// asks each worker for a copy through its event loop) and their Prometheus rendering
+// (PROXY-SEMANTICS R17.3, R17.4). Entry points: WorkerStats, renderPrometheus().
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace meshc::proxy {
+
+/// One request outcome bucket (istio_requests_total's labels that apply here).
+struct RequestKey {
+  std::string listener;
+  std::string route;     // route name, "-" when none
+  std::string cluster;   // "-" when none
+  uint32_t response_code = 0;
+  std::string response_flags;  // "-" or "UH", "NR,..." (R11.18)
+  friend auto operator<=>(const RequestKey&, const RequestKey&) = default;
+};
+
+struct ClusterCounters {
+  uint64_t upstream_rq_total = 0;
+  uint64_t upstream_cx_total = 0;
+  uint64_t upstream_cx_connect_fail = 0;
+  uint64_t upstream_rq_pending_total = 0;
+};
+
+struct WorkerStats {
+  std::map<RequestKey, uint64_t> requests;
+  std::map<std::string, ClusterCounters> clusters;
+  uint64_t downstream_cx_total = 0;
+  uint64_t downstream_cx_active = 0;
+  uint64_t downstream_rq_active = 0;
+  uint64_t upstream_cx_active = 0;
+  uint64_t upstream_rq_pending_active = 0;
+  uint64_t codec_errors = 0;
+  void merge(const WorkerStats& other);
+};
+
+/// Process-wide values the main thread owns.
+struct ServerStats {
+  uint64_t reloads_ok = 0;
+  uint64_t reloads_failed = 0;
+  uint64_t bundle_generation = 0;
+  bool native_in_use = false;
+  uint64_t native_fallbacks = 0;
+  uint32_t workers = 0;
+  std::string state = "LIVE";  // LIVE, DRAINING (R17.1)
+};
+
+/// Prometheus text exposition of the merged worker stats and the server stats.
+std::string renderPrometheus(const WorkerStats& merged, const ServerStats& server, bool gateway);
+
+}  // namespace meshc::proxy

@@ -1,0 +1,314 @@
+// Worker: an io_context on its own thread with SO_REUSEPORT acceptors, connection tracking for
+// drain and idle timeouts, the per-worker upstream pool, counters and access log.
+#include "proxy/worker.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <future>
+#include <sys/socket.h>
+
+#include "proxy/connection.h"
+#include "proxy/connection_manager.h"
+
+namespace meshc::proxy {
+namespace {
+
+// "0.0.0.0" / "::" / "127.0.0.1" → address; false when unparsable.
+bool parseAddress(const std::string& text, asio::ip::address* out) {
+  boost::system::error_code ec;
+  *out = asio::ip::make_address(text, ec);
+  return !ec;
+}
+
+std::string hostKey(const xds::Endpoint& e) { return e.address + ":" + std::to_string(e.port); }
+
+}  // namespace
+
+void UpstreamPool::rebuild(const Snapshot& snapshot, asio::io_context& io, uint64_t seed) {
+  // Keep the keep-alive connections of endpoints that survive the reload (R16.3: EDS updates
+  // apply at the next host selection; existing connections are not reset by an update).
+  std::unordered_map<std::string, std::vector<tcp::socket>> kept;
+  for (const std::shared_ptr<ClusterState>& c : clusters_) {
+    for (UpstreamHost& h : c->hosts) {
+      auto& list = kept[c->name + "\n" + h.address];
+      for (tcp::socket& s : h.idle) {
+        list.push_back(std::move(s));
+      }
+      h.idle.clear();
+    }
+  }
+  std::vector<std::shared_ptr<ClusterState>> fresh;
+  std::unordered_map<std::string, size_t> by_name;
+  const std::vector<xds::Cluster>& clusters = snapshot.config().clusters;
+  fresh.reserve(clusters.size());
+  for (size_t i = 0; i < clusters.size(); ++i) {
+    const xds::Cluster& cluster = clusters[i];
+    auto state = std::make_shared<ClusterState>();
+    state->name = cluster.name;
+    state->lb_policy = cluster.lb_policy;
+    for (const xds::Endpoint& e : cluster.endpoints) {
+      UpstreamHost host;
+      host.address = hostKey(e);
+      asio::ip::address addr;
+      if (parseAddress(e.address, &addr)) {
+        host.endpoint = tcp::endpoint(addr, static_cast<unsigned short>(e.port));
+        host.resolved = true;
+      }
+      auto it = kept.find(cluster.name + "\n" + host.address);
+      if (it != kept.end()) {
+        host.idle = std::move(it->second);
+        kept.erase(it);
+      }
+      upstream::HostState hs;
+      hs.weight = e.weight == 0 ? 1 : e.weight;
+      hs.healthy = host.resolved;
+      state->states.push_back(hs);
+      state->hosts.push_back(std::move(host));
+    }
+    state->lb = upstream::createLoadBalancer(cluster.lb_policy, state->states, seed + i, &cluster);
+    by_name.emplace(cluster.name, fresh.size());
+    fresh.push_back(std::move(state));
+  }
+  (void)io;
+  clusters_ = std::move(fresh);
+  by_name_ = std::move(by_name);
+  generation_ = snapshot.generation();
+  // Connections of endpoints that went away close here (their sockets are destroyed).
+}
+
+std::shared_ptr<ClusterState> UpstreamPool::cluster(const Snapshot& snapshot, int32_t index) {
+  if (snapshot.generation() == generation_) {
+    if (index < 0 || static_cast<size_t>(index) >= clusters_.size()) {
+      return nullptr;
+    }
+    return clusters_[index];
+  }
+  const xds::Cluster& c = snapshot.config().clusters[index];
+  auto it = by_name_.find(c.name);
+  return it == by_name_.end() ? nullptr : clusters_[it->second];
+}
+
+void UpstreamPool::closeIdle() {
+  for (const std::shared_ptr<ClusterState>& c : clusters_) {
+    for (UpstreamHost& h : c->hosts) {
+      h.idle.clear();
+    }
+  }
+}
+
+Worker::Worker(Server& server, uint32_t index, const WorkerSettings& settings)
+    : server_(server),
+      index_(index),
+      settings_(settings),
+      io_(1),
+      flush_timer_(io_),
+      random_(std::random_device{}() ^ (uint64_t{index} << 32)),
+      sweep_timer_(io_) {}
+
+Worker::~Worker() { join(); }
+
+std::string Worker::bind(const Snapshot& snapshot) {
+  std::vector<std::tuple<std::string, uint32_t, std::string, int32_t>> wanted;
+  if (snapshot.isGateway()) {
+    for (const ListenerPlan& plan : snapshot.gatewayListeners()) {
+      wanted.emplace_back(settings_.listen_address, plan.port, plan.name, plan.route_config);
+    }
+  } else {
+    std::string text = settings_.sidecar_listen;
+    size_t colon = text.rfind(':');
+    std::string host = text.substr(0, colon);
+    uint32_t port = static_cast<uint32_t>(std::stoul(text.substr(colon + 1)));
+    wanted.emplace_back(host, port, "outbound_proxy", -1);
+  }
+  for (auto& [host, port, name, rc] : wanted) {
+    asio::ip::address addr;
+    if (!parseAddress(host, &addr)) {
+      return "cannot listen on " + host + ": not an IP address";
+    }
+    tcp::endpoint ep(addr, static_cast<unsigned short>(port));
+    auto acceptor = std::make_unique<tcp::acceptor>(io_);
+    boost::system::error_code ec;
+    acceptor->open(ep.protocol(), ec);
+    if (!ec) {
+      acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+      int one = 1;
+      ::setsockopt(acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+      acceptor->bind(ep, ec);
+    }
+    if (!ec) {
+      acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    }
+    if (ec) {
+      return "cannot listen on " + host + ":" + std::to_string(port) + " (" + name +
+             "): " + ec.message();
+    }
+    Acceptor a;
+    a.local_address = host + ":" + std::to_string(port);
+    a.acceptor = std::move(acceptor);
+    a.listener_name = name;
+    a.route_config = rc;
+    acceptors_.push_back(std::move(a));
+  }
+  return {};
+}
+
+void Worker::start() {
+  access_log_.open(settings_.access_log_path);
+  for (Acceptor& a : acceptors_) {
+    accept(a);
+  }
+  scheduleFlush();
+  scheduleSweep();
+  thread_ = std::thread([this] { io_.run(); });
+}
+
+void Worker::join() {
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+void Worker::accept(Acceptor& a) {
+  a.acceptor->async_accept([this, &a](boost::system::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !a.acceptor->is_open()) {
+      return;
+    }
+    if (!ec) {
+      if (settings_.max_connections != 0 &&
+          active_connections_.load() >= settings_.max_connections) {
+        boost::system::error_code ignored;
+        socket.close(ignored);  // over the cap: refused at once, as Envoy's overload manager
+      } else {
+        ListenerContext ctx{a.listener_name, a.route_config, a.local_address};
+        asio::co_spawn(io_, serveDownstream(*this, std::move(socket), std::move(ctx)),
+                       asio::detached);
+      }
+    }
+    accept(a);
+  });
+}
+
+void Worker::installSnapshot(std::shared_ptr<const Snapshot> snapshot) {
+  snapshot_ = std::move(snapshot);
+  pool_.rebuild(*snapshot_, io_, random_());
+}
+
+void Worker::beginDrain() {
+  draining_ = true;
+  for (Acceptor& a : acceptors_) {
+    boost::system::error_code ignored;
+    a.acceptor->close(ignored);
+  }
+  for (ConnectionHandle& c : connections_) {
+    if (c.idle) {
+      boost::system::error_code ignored;
+      c.socket->cancel(ignored);
+      c.socket->shutdown(tcp::socket::shutdown_both, ignored);
+    }
+  }
+  pool_.closeIdle();
+}
+
+void Worker::closeAll() {
+  for (ConnectionHandle& c : connections_) {
+    boost::system::error_code ignored;
+    c.socket->cancel(ignored);
+    c.socket->shutdown(tcp::socket::shutdown_both, ignored);
+  }
+  pool_.closeIdle();
+  access_log_.flush();
+  flush_timer_.cancel();
+  sweep_timer_.cancel();
+}
+
+WorkerStats Worker::collectStats() {
+  std::promise<WorkerStats> done;
+  std::future<WorkerStats> result = done.get_future();
+  asio::post(io_, [this, &done] { done.set_value(stats_); });
+  if (result.wait_for(std::chrono::seconds(2)) != std::future_status::ready) {
+    return WorkerStats{};  // the worker is stuck or gone; report what is known (nothing)
+  }
+  return result.get();
+}
+
+std::string Worker::collectClusters() {
+  std::promise<std::string> done;
+  std::future<std::string> result = done.get_future();
+  asio::post(io_, [this, &done] {
+    std::string out;
+    for (const std::shared_ptr<ClusterState>& c : pool_.clusters()) {
+      for (const UpstreamHost& h : c->hosts) {
+        std::string prefix = c->name + "::" + h.address + "::";
+        out += prefix + "rq_total::" + std::to_string(h.rq_total) + "\n";
+        out += prefix + "rq_success::" + std::to_string(h.rq_success) + "\n";
+        out += prefix + "rq_error::" + std::to_string(h.rq_error) + "\n";
+        out += prefix + "cx_total::" + std::to_string(h.cx_total) + "\n";
+        out += prefix + "cx_connect_fail::" + std::to_string(h.cx_connect_fail) + "\n";
+        out += prefix + "cx_idle::" + std::to_string(h.idle.size()) + "\n";
+      }
+    }
+    done.set_value(std::move(out));
+  });
+  if (result.wait_for(std::chrono::seconds(2)) != std::future_status::ready) {
+    return {};
+  }
+  return result.get();
+}
+
+const std::string& Worker::date() {
+  auto now = std::chrono::steady_clock::now();
+  if (date_.empty() || now - date_at_ >= std::chrono::milliseconds(500)) {
+    date_ = httpDate(std::time(nullptr));
+    date_at_ = now;
+  }
+  return date_;
+}
+
+std::list<Worker::ConnectionHandle>::iterator Worker::registerConnection(tcp::socket* socket) {
+  active_connections_.fetch_add(1, std::memory_order_relaxed);
+  connections_.push_front(ConnectionHandle{socket, true, std::chrono::steady_clock::now()});
+  return connections_.begin();
+}
+
+void Worker::unregisterConnection(std::list<ConnectionHandle>::iterator it) {
+  connections_.erase(it);
+  active_connections_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void Worker::scheduleFlush() {
+  flush_timer_.expires_after(std::chrono::milliseconds(100));
+  flush_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) {
+      return;
+    }
+    access_log_.flush();
+    scheduleFlush();
+  });
+}
+
+// Idle connections (R1.24) and, when configured, slow request heads (R1.23) are found by a
+// once-a-second sweep rather than a timer per request: no timer work on the request path.
+void Worker::scheduleSweep() {
+  sweep_timer_.expires_after(std::chrono::seconds(1));
+  sweep_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) {
+      return;
+    }
+    auto now = std::chrono::steady_clock::now();
+    for (ConnectionHandle& c : connections_) {
+      bool expired = false;
+      if (c.idle && settings_.idle_timeout.count() > 0) {
+        expired = now - c.since >= settings_.idle_timeout;
+      }
+      if (expired) {
+        boost::system::error_code ignored;
+        c.socket->cancel(ignored);
+        c.socket->shutdown(tcp::socket::shutdown_both, ignored);
+      }
+    }
+    scheduleSweep();
+  });
+}
+
+}  // namespace meshc::proxy

@@ -1,0 +1,154 @@
+// One event loop on one thread: its own acceptors (SO_REUSEPORT), connections, upstream pools,
+// counters and access log — nothing shared with other workers on the request path (DESIGN.md §1).
+// Entry points: Worker, UpstreamPool.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <atomic>
+#include <vector>
+
+#include "proxy/access_log.h"
+#include "proxy/snapshot.h"
+#include "proxy/stats.h"
+#include "upstream/load_balancer.h"
+
+namespace meshc::proxy {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+/// Flags and limits every worker applies.
+struct WorkerSettings {
+  std::string listen_address = "0.0.0.0";
+  std::string sidecar_listen = "127.0.0.1:15001";
+  std::string access_log_path;
+  std::string node_ip;  // appended to XFF for loopback peers on gateways (R2.4)
+  std::chrono::milliseconds connect_timeout{10'000};     // R6.8 mesh default
+  std::chrono::milliseconds idle_timeout{3'600'000};     // R1.24: 1 h without a request
+  std::chrono::milliseconds request_headers_timeout{0};  // R1.22: Istio sets none (0 = off)
+  uint64_t max_connections = 0;                          // 0 = unlimited (per worker)
+};
+
+/// One endpoint of one cluster in this worker.
+struct UpstreamHost {
+  tcp::endpoint endpoint;
+  std::string address;  // "ip:port" (UPSTREAM_HOST, /clusters)
+  bool resolved = false;
+  std::vector<tcp::socket> idle;  // keep-alive connections ready for reuse (R13.4)
+  uint64_t rq_total = 0, rq_success = 0, rq_error = 0, cx_total = 0, cx_connect_fail = 0;
+};
+
+/// A cluster's endpoints and balancer in this worker.
+struct ClusterState {
+  std::string name;
+  std::string lb_policy;
+  std::vector<UpstreamHost> hosts;
+  std::vector<upstream::HostState> states;  // parallel to hosts, read by the balancer
+  std::unique_ptr<upstream::LoadBalancer> lb;
+};
+
+/// Per-worker upstream state, rebuilt (keeping live keep-alive connections of unchanged
+/// endpoints) when a new snapshot arrives.
+class UpstreamPool {
+ public:
+  void rebuild(const Snapshot& snapshot, asio::io_context& io, uint64_t seed);
+  /// The state of cluster `index` of `snapshot` (by name when the pool was built from another
+  /// snapshot generation); null when this pool has no such cluster.
+  std::shared_ptr<ClusterState> cluster(const Snapshot& snapshot, int32_t index);
+  const std::vector<std::shared_ptr<ClusterState>>& clusters() const { return clusters_; }
+  void closeIdle();
+
+ private:
+  std::vector<std::shared_ptr<ClusterState>> clusters_;
+  std::unordered_map<std::string, size_t> by_name_;
+  uint64_t generation_ = 0;
+};
+
+class Server;
+
+class Worker {
+ public:
+  Worker(Server& server, uint32_t index, const WorkerSettings& settings);
+  ~Worker();
+  asio::io_context& io() { return io_; }
+  uint32_t index() const { return index_; }
+  const WorkerSettings& settings() const { return settings_; }
+
+  /// Binds this worker's acceptors (SO_REUSEPORT) for the snapshot's listeners. Called on the
+  /// main thread before start(); returns an error text naming the address on failure.
+  std::string bind(const Snapshot& snapshot);
+  void start();
+  void join();
+
+  /// Runs on the worker thread: swap in a new snapshot (requests in flight keep theirs).
+  void installSnapshot(std::shared_ptr<const Snapshot> snapshot);
+  /// Runs on the worker thread: stop accepting, close idle keep-alive connections, mark every
+  /// further response `connection: close` (R16.2).
+  void beginDrain();
+  /// Runs on the worker thread: close every remaining connection (drain timeout expired).
+  void closeAll();
+  /// Thread-safe: a copy of the counters, taken on the worker thread.
+  WorkerStats collectStats();
+  /// Thread-safe: "/clusters" lines for this worker's hosts.
+  std::string collectClusters();
+  size_t activeConnections() const { return active_connections_.load(); }
+
+  // Used by connections (worker thread only).
+  const std::shared_ptr<const Snapshot>& snapshot() const { return snapshot_; }
+  UpstreamPool& pool() { return pool_; }
+  WorkerStats& stats() { return stats_; }
+  AccessLogWriter& accessLog() { return access_log_; }
+  std::mt19937_64& random() { return random_; }
+  bool draining() const { return draining_; }
+  const std::string& date();  // cached RFC 1123 date, refreshed every 500 ms (R1.21)
+  struct ConnectionHandle {
+    tcp::socket* socket = nullptr;
+    bool idle = true;  // between requests (no byte of the next one yet): closed at once on drain
+    std::chrono::steady_clock::time_point since{};  // when the idle or header-reading phase began
+  };
+  std::list<ConnectionHandle>::iterator registerConnection(tcp::socket* socket);
+  void unregisterConnection(std::list<ConnectionHandle>::iterator it);
+
+ private:
+  struct Acceptor {
+    std::unique_ptr<tcp::acceptor> acceptor;
+    std::string listener_name;
+    int32_t route_config = -1;  // -1: sidecar explicit proxy
+    std::string local_address;
+  };
+  void accept(Acceptor& acceptor);
+
+  Server& server_;
+  uint32_t index_;
+  WorkerSettings settings_;
+  asio::io_context io_;
+  std::thread thread_;
+  std::vector<Acceptor> acceptors_;
+  std::shared_ptr<const Snapshot> snapshot_;
+  UpstreamPool pool_;
+  WorkerStats stats_;
+  AccessLogWriter access_log_;
+  asio::steady_timer flush_timer_;
+  std::mt19937_64 random_;
+  bool draining_ = false;
+  std::list<ConnectionHandle> connections_;
+  std::atomic<size_t> active_connections_{0};
+  std::string date_;
+  std::chrono::steady_clock::time_point date_at_{};
+  void scheduleFlush();
+  void scheduleSweep();
+  asio::steady_timer sweep_timer_;
+};
+
+}  // namespace meshc::proxy

@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""A loopback upstream for meshproxy's end-to-end tests: answers every request with JSON saying
+what it received (backend name, method, path, headers in order, body size and SHA-256).
+
+Usage: echo_server.py --name NAME [--port 0] [--ready-file F]
+Prints "PORT <n>" on stdout once listening (and writes it to --ready-file). Special paths:
+  /status/<code>          answers with that status
+  /slow/<ms>              waits that long before answering
+  /bytes/<n>              answers with n bytes of body (content-length)
+  /chunked/<n>            answers with n bytes in chunks of 1000 (transfer-encoding: chunked)
+  /close                  answers with `connection: close` and closes
+  /drop                   closes the connection without answering
+Request bodies are read as content-length or chunked; `expect: 100-continue` is honoured.
+"""
+import argparse
+import hashlib
+import json
+import socket
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "echo"
+    sys_version = ""
+
+    def log_message(self, *args):
+        pass
+
+    def _read_body(self):
+        digest = hashlib.sha256()
+        size = 0
+        if self.headers.get("transfer-encoding", "").lower() == "chunked":
+            while True:
+                line = self.rfile.readline(1024)
+                n = int(line.split(b";")[0].strip() or b"0", 16)
+                if n == 0:
+                    while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                        pass
+                    break
+                data = self.rfile.read(n)
+                digest.update(data)
+                size += len(data)
+                self.rfile.readline(8)
+        else:
+            remaining = int(self.headers.get("content-length", "0") or 0)
+            while remaining > 0:
+                data = self.rfile.read(min(remaining, 65536))
+                if not data:
+                    break
+                digest.update(data)
+                size += len(data)
+                remaining -= len(data)
+        return size, digest.hexdigest()
+
+    def handle_expect_100(self):
+        self.send_response_only(100)
+        self.end_headers()
+        return True
+
+    def _any(self):
+        path = self.path
+        if path == "/drop":
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
+        size, sha = self._read_body()
+        status = 200
+        body = None
+        chunked = False
+        close = False
+        parts = path.split("?")[0].split("/")
+        if len(parts) >= 3 and parts[1] == "status" and parts[2].isdigit():
+            status = int(parts[2])
+        elif len(parts) >= 3 and parts[1] == "slow" and parts[2].isdigit():
+            time.sleep(min(int(parts[2]), 30000) / 1000.0)
+        elif len(parts) >= 3 and parts[1] == "bytes" and parts[2].isdigit():
+            body = b"x" * min(int(parts[2]), 64 << 20)
+        elif len(parts) >= 3 and parts[1] == "chunked" and parts[2].isdigit():
+            body = b"y" * min(int(parts[2]), 64 << 20)
+            chunked = True
+        elif parts[1:2] == ["close"]:
+            close = True
+        if body is None:
+            report = {
+                "backend": self.server.name,
+                "method": self.command,
+                "path": self.path,
+                "version": self.request_version,
+                "headers": [[k.lower(), v] for k, v in self.headers.items()],
+                "body_size": size,
+                "body_sha256": sha,
+                "peer": self.client_address[0],
+            }
+            body = (json.dumps(report) + "\n").encode()
+        self.send_response(status)
+        self.send_header("x-backend", self.server.name)
+        if self.command == "HEAD":
+            self.send_header("content-length", str(len(body)))
+            body = b""
+        elif chunked:
+            self.send_header("transfer-encoding", "chunked")
+        else:
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+        if close:
+            self.send_header("connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        if chunked:
+            for i in range(0, len(body), 1000):
+                piece = body[i:i + 1000]
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            self.wfile.write(b"0\r\n\r\n")
+        elif body:
+            self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _any
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--name", required=True)
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--ready-file")
+    args = ap.parse_args()
+    ThreadingHTTPServer.daemon_threads = True
+    ThreadingHTTPServer.allow_reuse_address = True
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    server.name = args.name
+    port = server.server_address[1]
+    print(f"PORT {port}", flush=True)
+    if args.ready_file:
+        with open(args.ready_file, "w") as f:
+            f.write(str(port))
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
