@@ -107,8 +107,9 @@ CodecError RequestParser::classify(const boost::system::error_code& ec) const {
   if (ec == beast_http::error::header_limit) {
     return CodecError{431, "http1.headers_too_large"};
   }
-  if (ec == beast_http::error::bad_content_length &&
-      headers.has("transfer-encoding")) {
+  // R1.5: Beast rejects the second framing header before our hook sees it.
+  if ((ec == beast_http::error::bad_content_length && headers.has("transfer-encoding")) ||
+      (ec == beast_http::error::bad_transfer_encoding && headers.has("content-length"))) {
     return CodecError{400, "http1.content_length_and_chunked_not_allowed"};
   }
   if (ec == beast_http::error::bad_value || ec == beast_http::error::bad_field) {

@@ -194,6 +194,11 @@ asio::awaitable<void> DownstreamConnection::run() {
   tcp::endpoint remote = socket_.remote_endpoint(ec);
   remote_ip_ = remote.address().to_string();
   remote_address_ = endpointText(remote);
+  // R11.20 DOWNSTREAM_LOCAL_ADDRESS: the connection's own address, not the wildcard bound.
+  tcp::endpoint local = socket_.local_endpoint(ec);
+  if (!ec) {
+    listener_.local_address = endpointText(local);
+  }
   socket_.set_option(tcp::no_delay(true), ec);
   handle_ = worker_.registerConnection(&socket_);
   WorkerStats& stats = worker_.stats();

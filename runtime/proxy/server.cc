@@ -114,13 +114,16 @@ std::string Server::reload() {
            "change listeners";
   }
   snapshot_ = *next;
+  {
+    // Counted before the workers switch, so whoever sees the new routes sees the count too.
+    std::lock_guard<std::mutex> stats_lock(stats_mutex_);
+    server_stats_.reloads_ok += 1;
+    server_stats_.bundle_generation = snapshot_->generation();
+    server_stats_.native_in_use = snapshot_->usesNative();
+  }
   for (auto& w : workers_) {
     asio::post(w->io(), [worker = w.get(), s = snapshot_] { worker->installSnapshot(s); });
   }
-  std::lock_guard<std::mutex> stats_lock(stats_mutex_);
-  server_stats_.reloads_ok += 1;
-  server_stats_.bundle_generation = snapshot_->generation();
-  server_stats_.native_in_use = snapshot_->usesNative();
   return {};
 }
 

@@ -10,10 +10,12 @@ Prints "PORT <n>" on stdout once listening (and writes it to --ready-file). Spec
   /chunked/<n>            answers with n bytes in chunks of 1000 (transfer-encoding: chunked)
   /close                  answers with `connection: close` and closes
   /drop                   closes the connection without answering
+A request with `upgrade: websocket` gets 101 and then every byte echoed back upper-cased.
 Request bodies are read as content-length or chunked; `expect: 100-continue` is honoured.
 """
 import argparse
 import hashlib
+import http.client
 import json
 import socket
 import sys
@@ -70,6 +72,9 @@ class Handler(BaseHTTPRequestHandler):
             except OSError:
                 pass
             return
+        if self.headers.get("upgrade", "").lower() == "websocket":
+            self._websocket()
+            return
         size, sha = self._read_body()
         status = 200
         body = None
@@ -121,10 +126,33 @@ class Handler(BaseHTTPRequestHandler):
         elif body:
             self.wfile.write(body)
 
+    def _websocket(self):
+        """Answers 101 and then echoes every byte back in upper case until the peer closes."""
+        self.send_response(101)
+        self.send_header("upgrade", "websocket")
+        self.send_header("connection", "Upgrade")
+        self.send_header("x-backend", self.server.name)
+        self.end_headers()
+        self.wfile.flush()
+        self.close_connection = True
+        while True:
+            data = self.rfile.read1(65536)
+            if not data:
+                break
+            self.wfile.write(data.upper())
+            self.wfile.flush()
+
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _any
+
+    def __getattr__(self, name):
+        # Every other method Envoy accepts (R1.6: PROPFIND, PURGE, ...) is echoed too.
+        if name.startswith("do_"):
+            return self._any
+        raise AttributeError(name)
 
 
 def main():
+    http.client._MAXHEADERS = 10000  # the proxy enforces the header limits, not this server
     ap = argparse.ArgumentParser()
     ap.add_argument("--name", required=True)
     ap.add_argument("--port", type=int, default=0)
