@@ -32,6 +32,12 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def setup(self):
+        super().setup()
+        # Head and body leave in separate writes: without NODELAY, Nagle holds the body back
+        # until the proxy's delayed ACK and every answer takes tens of milliseconds.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def _read_body(self):
         digest = hashlib.sha256()
         size = 0
