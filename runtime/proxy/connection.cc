@@ -10,6 +10,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <sys/socket.h>
@@ -55,6 +56,9 @@ uint32_t authorityPort(std::string_view authority, std::string_view scheme) {
       return port;
     }
   }
+  if (scheme.empty()) {
+    return 0;  // no port in the authority
+  }
   return scheme == "https" ? 443 : 80;
 }
 
@@ -98,6 +102,7 @@ class DownstreamConnection {
     Clock::time_point request_completed_at;
     bool close_after = false;
     std::string set_cookie;
+    std::string original_authority;  // before any rewrite: ORIGINAL_DST's destination
   };
 
   asio::awaitable<bool> readMore();
@@ -281,6 +286,10 @@ asio::awaitable<bool> DownstreamConnection::handleRequest() {
                      downstream, worker_.random(), ex.request, ex.prepared);
   ex.log.path = ex.request.path.empty() ? parser.target : ex.request.path;
   ex.log.authority = ex.request.authority;
+  ex.original_authority = ex.request.authority;
+  if (authorityPort(ex.request.authority, "") == 0) {
+    ex.original_authority += ex.request.scheme == "https" ? ":443" : ":80";
+  }
   if (refused) {
     if (refused->flags == "DPE") {
       worker_.stats().codec_errors += 1;
@@ -306,6 +315,29 @@ asio::awaitable<bool> DownstreamConnection::handleRequest() {
   not_found.status = 404;
   not_found.flags = "NR";
   not_found.details = "route_not_found";
+  if (rc < 0 && listener_.route_config < 0) {
+    // No HTTP listener for this port: Istio sends the connection to virtualOutbound's catch-all
+    // (R11.16). Explicit-proxy mode forwards the request to the authority's address (the
+    // original destination) for PassthroughCluster, and closes for BlackHoleCluster.
+    const std::string& catch_all = snap.sidecarCatchAllCluster();
+    if (catch_all == "PassthroughCluster" && snap.clusterIndex(catch_all) >= 0) {
+      static const xds::Route kPassthrough = [] {
+        xds::Route r;
+        r.action = xds::Route::ActionKind::kRoute;
+        r.route.cluster = "PassthroughCluster";
+        return r;
+      }();
+      ex.route = &kPassthrough;
+      ex.log.upstream_cluster = catch_all;
+      co_return co_await forward(ex, parser, snap.clusterIndex(catch_all), catch_all);
+    }
+    if (catch_all == "BlackHoleCluster") {
+      ex.flags = "UH";
+      ex.log.upstream_cluster = catch_all;
+      finish(ex, 0, "-");
+      co_return false;
+    }
+  }
   if (rc < 0) {
     co_return co_await sendLocalReply(ex, not_found, nullptr);
   }
@@ -429,7 +461,12 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
     ex.set_cookie = std::move(hash.set_cookie);
   }
   std::shared_ptr<ClusterState> cluster = worker_.pool().cluster(*ex.snapshot, cluster_index);
-  int32_t host_index = cluster && cluster->lb ? cluster->lb->pick(cluster->states, pick) : -1;
+  int32_t host_index = -1;
+  if (cluster && cluster->original_dst) {  // R11.16: the destination the client asked for
+    host_index = cluster->originalDstHost(ex.original_authority);
+  } else if (cluster && cluster->lb) {
+    host_index = cluster->lb->pick(cluster->states, pick);
+  }
   if (host_index < 0 || !cluster->hosts[host_index].resolved) {  // R11.3
     LocalReply reply;
     reply.status = 503;
@@ -443,11 +480,19 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
   ClusterCounters& counters = worker_.stats().clusters[cluster_name];
   counters.upstream_rq_total += 1;
   host.rq_total += 1;
-  cluster->states[host_index].active_requests += 1;
-  struct ActiveRequest {
+  struct ActiveRequest {  // read by LEAST_REQUEST
     std::shared_ptr<ClusterState> cluster;
     int32_t index;
-    ~ActiveRequest() { cluster->states[index].active_requests -= 1; }
+    ActiveRequest(std::shared_ptr<ClusterState> c, int32_t i) : cluster(std::move(c)), index(i) {
+      if (static_cast<size_t>(index) < cluster->states.size()) {
+        cluster->states[index].active_requests += 1;
+      }
+    }
+    ~ActiveRequest() {
+      if (static_cast<size_t>(index) < cluster->states.size()) {
+        cluster->states[index].active_requests -= 1;
+      }
+    }
   } active_request{cluster, host_index};
 
   // An idle keep-alive connection, or a new one within the connect timeout (R6.8).
@@ -473,16 +518,23 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
     host.cx_total += 1;
     counters.upstream_cx_total += 1;
     std::string failure;
+    std::string details;
     if (result.index() == 1) {
       failure = "reset reason: connection timeout";
+      details = "upstream_reset_before_response_started{connection_timeout}";
     } else {
       auto [ec] = std::get<0>(result);
       if (ec) {
+        std::string reason =
+            ec == asio::error::connection_refused ? "Connection refused" : ec.message();
         failure = "reset reason: remote connection failure, transport failure reason: "
-                  "delayed connect error: " +
-                  std::string(ec == asio::error::connection_refused ? "Connection refused"
-                                                                    : ec.message());
-        ex.log.upstream_transport_failure_reason = "delayed_connect_error:_" + ec.message();
+                  "delayed connect error: " + reason;
+        // R11.4, R11.20: Envoy writes details and the transport reason with '_' for ' '.
+        std::string transport = "delayed_connect_error:_" + reason;
+        std::replace(transport.begin(), transport.end(), ' ', '_');
+        ex.log.upstream_transport_failure_reason = transport;
+        details = "upstream_reset_before_response_started{remote_connection_failure|" +
+                  transport + "}";
       }
     }
     if (!failure.empty()) {  // R11.4
@@ -493,7 +545,7 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
       reply.status = 503;
       reply.body = std::string(kResetPrefix) + failure;
       reply.flags = "UF";
-      reply.details = "upstream_reset_before_response_started{remote_connection_failure}";
+      reply.details = details;
       co_return co_await sendLocalReply(ex, reply, nullptr);
     }
     error_code ignored;

@@ -2,6 +2,8 @@
 // drain and idle timeouts, the per-worker upstream pool, counters and access log.
 #include "proxy/worker.h"
 
+#include <charconv>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -66,6 +68,7 @@ void UpstreamPool::rebuild(const Snapshot& snapshot, asio::io_context& io, uint6
       state->states.push_back(hs);
       state->hosts.push_back(std::move(host));
     }
+    state->original_dst = cluster.type == xds::Cluster::DiscoveryType::kOriginalDst;
     state->lb = upstream::createLoadBalancer(cluster.lb_policy, state->states, seed + i, &cluster);
     by_name.emplace(cluster.name, fresh.size());
     fresh.push_back(std::move(state));
@@ -75,6 +78,36 @@ void UpstreamPool::rebuild(const Snapshot& snapshot, asio::io_context& io, uint6
   by_name_ = std::move(by_name);
   generation_ = snapshot.generation();
   // Connections of endpoints that went away close here (their sockets are destroyed).
+}
+
+int32_t ClusterState::originalDstHost(std::string_view destination) {
+  auto it = original_dst_hosts.find(std::string(destination));
+  if (it != original_dst_hosts.end()) {
+    return static_cast<int32_t>(it->second);
+  }
+  size_t colon = destination.rfind(':');
+  if (colon == std::string_view::npos || colon + 1 == destination.size()) {
+    return -1;
+  }
+  std::string_view host = destination.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  uint32_t port = 0;
+  std::string_view digits = destination.substr(colon + 1);
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+  asio::ip::address addr;
+  if (ec != std::errc() || end != digits.data() + digits.size() || port == 0 || port > 65535 ||
+      !parseAddress(std::string(host), &addr) || original_dst_hosts.size() >= kMaxOriginalDstHosts) {
+    return -1;
+  }
+  UpstreamHost h;
+  h.endpoint = tcp::endpoint(addr, static_cast<unsigned short>(port));
+  h.address = std::string(destination);
+  h.resolved = true;
+  hosts.push_back(std::move(h));
+  original_dst_hosts.emplace(std::string(destination), hosts.size() - 1);
+  return static_cast<int32_t>(hosts.size() - 1);
 }
 
 std::shared_ptr<ClusterState> UpstreamPool::cluster(const Snapshot& snapshot, int32_t index) {

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <deque>
 #include <list>
 #include <memory>
 #include <random>
@@ -53,9 +54,18 @@ struct UpstreamHost {
 struct ClusterState {
   std::string name;
   std::string lb_policy;
-  std::vector<UpstreamHost> hosts;
-  std::vector<upstream::HostState> states;  // parallel to hosts, read by the balancer
+  /// The cluster's endpoints, then (ORIGINAL_DST clusters) hosts added per destination; a
+  /// deque so that a request holding a host keeps it while others are added.
+  std::deque<UpstreamHost> hosts;
+  std::vector<upstream::HostState> states;  // parallel to the endpoints, read by the balancer
   std::unique_ptr<upstream::LoadBalancer> lb;
+  bool original_dst = false;  // PassthroughCluster: the host is the request's destination
+  std::unordered_map<std::string, size_t> original_dst_hosts;  // "ip:port" → index in hosts
+
+  /// ORIGINAL_DST (R11.16): the host for `destination` ("ip:port", IPv6 in brackets), added on
+  /// first use (at most kMaxOriginalDstHosts); -1 when it is not an IP literal with a port.
+  int32_t originalDstHost(std::string_view destination);
+  static constexpr size_t kMaxOriginalDstHosts = 1024;
 };
 
 /// Per-worker upstream state, rebuilt (keeping live keep-alive connections of unchanged
