@@ -224,7 +224,11 @@ asio::awaitable<bool> DownstreamConnection::handleRequest() {
   // Read until the request head is complete (Beast needs the head in one buffer).
   while (true) {
     if (in_.size() > 0) {
+      if (handle_->idle || !handle_->reading_headers) {
+        handle_->since = Clock::now();  // R1.23: the headers timer starts at the first byte
+      }
       handle_->idle = false;
+      handle_->reading_headers = true;
       error_code ec;
       size_t used = parser.put(in_.data(), ec);
       in_.consume(used);
@@ -256,9 +260,24 @@ asio::awaitable<bool> DownstreamConnection::handleRequest() {
       co_return false;
     }
     if (!co_await readMore()) {
+      if (handle_->headers_timed_out) {  // R1.23: 408, the request was not fully received
+        Exchange ex;
+        ex.snapshot = worker_.snapshot();
+        ex.started = handle_->since;
+        ex.log.start = std::chrono::system_clock::now();
+        ex.log.downstream_remote_address = remote_address_;
+        ex.log.downstream_local_address = listener_.local_address;
+        LocalReply reply;
+        reply.status = 408;
+        reply.body = "request header timeout";
+        reply.details = "request_header_timeout";
+        reply.close_connection = true;
+        co_await sendLocalReply(ex, reply, nullptr);
+      }
       co_return false;
     }
   }
+  handle_->reading_headers = false;
   handle_->idle = false;
   worker_.stats().downstream_rq_active += 1;
   struct ActiveGuard {

@@ -300,7 +300,10 @@ const std::string& Worker::date() {
 
 std::list<Worker::ConnectionHandle>::iterator Worker::registerConnection(tcp::socket* socket) {
   active_connections_.fetch_add(1, std::memory_order_relaxed);
-  connections_.push_front(ConnectionHandle{socket, true, std::chrono::steady_clock::now()});
+  ConnectionHandle handle;
+  handle.socket = socket;
+  handle.since = std::chrono::steady_clock::now();
+  connections_.push_front(handle);
   return connections_.begin();
 }
 
@@ -323,7 +326,14 @@ void Worker::scheduleFlush() {
 // Idle connections (R1.24) and, when configured, slow request heads (R1.23) are found by a
 // once-a-second sweep rather than a timer per request: no timer work on the request path.
 void Worker::scheduleSweep() {
-  sweep_timer_.expires_after(std::chrono::seconds(1));
+  // A quarter of the shortest timeout (at most 1 s), so a timeout fires within 25% of its value.
+  auto period = std::chrono::milliseconds(1000);
+  for (std::chrono::milliseconds t : {settings_.idle_timeout, settings_.request_headers_timeout}) {
+    if (t.count() > 0) {
+      period = std::min(period, std::max(std::chrono::milliseconds(10), t / 4));
+    }
+  }
+  sweep_timer_.expires_after(period);
   sweep_timer_.async_wait([this](boost::system::error_code ec) {
     if (ec) {
       return;
@@ -332,7 +342,14 @@ void Worker::scheduleSweep() {
     for (ConnectionHandle& c : connections_) {
       bool expired = false;
       if (c.idle && settings_.idle_timeout.count() > 0) {
-        expired = now - c.since >= settings_.idle_timeout;
+        expired = now - c.since >= settings_.idle_timeout;  // R1.24: closed silently
+      }
+      if (!c.idle && c.reading_headers && settings_.request_headers_timeout.count() > 0 &&
+          now - c.since >= settings_.request_headers_timeout) {
+        c.headers_timed_out = true;  // R1.23: the connection answers 408 and closes
+        boost::system::error_code ignored;
+        c.socket->cancel(ignored);
+        continue;
       }
       if (expired) {
         boost::system::error_code ignored;

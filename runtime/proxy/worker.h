@@ -125,6 +125,8 @@ class Worker {
   struct ConnectionHandle {
     tcp::socket* socket = nullptr;
     bool idle = true;  // between requests (no byte of the next one yet): closed at once on drain
+    bool reading_headers = false;  // a request's first byte arrived, its head is not complete
+    bool headers_timed_out = false;  // set by the sweep before it cancels the socket
     std::chrono::steady_clock::time_point since{};  // when the idle or header-reading phase began
   };
   std::list<ConnectionHandle>::iterator registerConnection(tcp::socket* socket);

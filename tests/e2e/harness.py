@@ -345,6 +345,8 @@ def main():
     ap.add_argument("--bin", required=True)
     args, rest = ap.parse_known_args()
     BIN = os.path.abspath(args.bin)
+    import warnings
+    warnings.simplefilter("ignore", ResourceWarning)  # sockets the tests drop on purpose
     program = unittest.main(module="__main__", argv=[sys.argv[0], *rest], exit=False,
                             verbosity=2)
     result = program.result
