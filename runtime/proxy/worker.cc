@@ -23,11 +23,11 @@ bool parseAddress(const std::string& text, asio::ip::address* out) {
   return !ec;
 }
 
-std::string hostKey(const xds::Endpoint& e) { return e.address + ":" + std::to_string(e.port); }
 
 }  // namespace
 
-void UpstreamPool::rebuild(const Snapshot& snapshot, asio::io_context& io, uint64_t seed) {
+void UpstreamPool::rebuild(const Snapshot& snapshot, asio::io_context& io, uint64_t seed,
+                           const DnsTable* dns) {
   // Keep the keep-alive connections of endpoints that survive the reload (R16.3: EDS updates
   // apply at the next host selection; existing connections are not reset by an update).
   std::unordered_map<std::string, std::vector<tcp::socket>> kept;
@@ -49,11 +49,11 @@ void UpstreamPool::rebuild(const Snapshot& snapshot, asio::io_context& io, uint6
     auto state = std::make_shared<ClusterState>();
     state->name = cluster.name;
     state->lb_policy = cluster.lb_policy;
-    for (const xds::Endpoint& e : cluster.endpoints) {
+    auto add_host = [&](const xds::Endpoint& e, const std::string& ip) {
       UpstreamHost host;
-      host.address = hostKey(e);
+      host.address = ip + ":" + std::to_string(e.port);
       asio::ip::address addr;
-      if (parseAddress(e.address, &addr)) {
+      if (parseAddress(ip, &addr)) {
         host.endpoint = tcp::endpoint(addr, static_cast<unsigned short>(e.port));
         host.resolved = true;
       }
@@ -67,6 +67,15 @@ void UpstreamPool::rebuild(const Snapshot& snapshot, asio::io_context& io, uint6
       hs.healthy = host.resolved;
       state->states.push_back(hs);
       state->hosts.push_back(std::move(host));
+    };
+    for (const xds::Endpoint& e : cluster.endpoints) {
+      if (isIpLiteral(e.address) || dns == nullptr || !dns->contains(e.address)) {
+        add_host(e, e.address);  // an unanswered name stays unresolved (UH)
+        continue;
+      }
+      for (const std::string& ip : dns->at(e.address)) {  // STRICT_DNS: a host per address
+        add_host(e, ip);
+      }
     }
     state->original_dst = cluster.type == xds::Cluster::DiscoveryType::kOriginalDst;
     state->lb = upstream::createLoadBalancer(cluster.lb_policy, state->states, seed + i, &cluster);
@@ -224,7 +233,14 @@ void Worker::accept(Acceptor& a) {
 
 void Worker::installSnapshot(std::shared_ptr<const Snapshot> snapshot) {
   snapshot_ = std::move(snapshot);
-  pool_.rebuild(*snapshot_, io_, random_());
+  pool_.rebuild(*snapshot_, io_, random_(), dns_.get());
+}
+
+void Worker::installDns(std::shared_ptr<const DnsTable> dns) {
+  dns_ = std::move(dns);
+  if (snapshot_) {
+    pool_.rebuild(*snapshot_, io_, random_(), dns_.get());
+  }
 }
 
 void Worker::beginDrain() {

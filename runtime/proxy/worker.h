@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "proxy/access_log.h"
+#include "proxy/dns.h"
 #include "proxy/snapshot.h"
 #include "proxy/stats.h"
 #include "upstream/load_balancer.h"
@@ -72,7 +73,10 @@ struct ClusterState {
 /// endpoints) when a new snapshot arrives.
 class UpstreamPool {
  public:
-  void rebuild(const Snapshot& snapshot, asio::io_context& io, uint64_t seed);
+  /// `dns` answers the host names of STRICT_DNS endpoints (one host per address); a name it
+  /// lacks gives an unresolved host (never picked: 503 UH).
+  void rebuild(const Snapshot& snapshot, asio::io_context& io, uint64_t seed,
+               const DnsTable* dns);
   /// The state of cluster `index` of `snapshot` (by name when the pool was built from another
   /// snapshot generation); null when this pool has no such cluster.
   std::shared_ptr<ClusterState> cluster(const Snapshot& snapshot, int32_t index);
@@ -103,6 +107,9 @@ class Worker {
 
   /// Runs on the worker thread: swap in a new snapshot (requests in flight keep theirs).
   void installSnapshot(std::shared_ptr<const Snapshot> snapshot);
+  /// Runs on the worker thread: new DNS answers; hosts are rebuilt, keep-alive connections of
+  /// addresses that stay are kept.
+  void installDns(std::shared_ptr<const DnsTable> dns);
   /// Runs on the worker thread: stop accepting, close idle keep-alive connections, mark every
   /// further response `connection: close` (R16.2).
   void beginDrain();
@@ -149,6 +156,7 @@ class Worker {
   std::vector<Acceptor> acceptors_;
   std::shared_ptr<const Snapshot> snapshot_;
   UpstreamPool pool_;
+  std::shared_ptr<const DnsTable> dns_ = std::make_shared<DnsTable>();
   WorkerStats stats_;
   AccessLogWriter access_log_;
   asio::steady_timer flush_timer_;
