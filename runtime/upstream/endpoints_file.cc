@@ -63,16 +63,17 @@ class Checker {
     return true;
   }
 
-  /// `value` as an unsigned integer in [lo, hi]; `what` names the expectation in the message.
-  std::optional<uint64_t> integerIn(const json& value, const std::string& path, uint64_t lo,
-                                    uint64_t hi, const std::string& what) {
+  /// Field `field` of the object at `path` as an unsigned integer in [lo, hi].
+  std::optional<uint64_t> integerIn(const json& value, const std::string& path,
+                                    std::string_view field, uint64_t lo, uint64_t hi) {
     if (value.is_number_unsigned()) {
       const uint64_t v = value.get<uint64_t>();
       if (v >= lo && v <= hi) {
         return v;
       }
     }
-    fail(path, what + ", found " + value.dump());
+    fail(path, std::string(field) + " must be " + std::to_string(lo) + "-" + std::to_string(hi) +
+                   ", found " + value.dump());
     return std::nullopt;
   }
 
@@ -100,14 +101,14 @@ bool parseEndpoint(Checker& c, const json& j, const std::string& path, xds::Endp
     return c.fail(path, "missing \"address\"");
   }
   if (!address->is_string() || address->get_ref<const std::string&>().empty()) {
-    return c.fail(at(path, "address"), "must be a non-empty string, found " + address->dump());
+    return c.fail(path, "address must be a non-empty string, found " + address->dump());
   }
   out.address = address->get<std::string>();
   auto port = j.find("port");
   if (port == j.end()) {
     return c.fail(path, "missing \"port\"");
   }
-  std::optional<uint64_t> p = c.integerIn(*port, at(path, "port"), 1, 65535, "must be 1-65535");
+  std::optional<uint64_t> p = c.integerIn(*port, path, "port", 1, 65535);
   if (!p) {
     return false;
   }
@@ -115,8 +116,7 @@ bool parseEndpoint(Checker& c, const json& j, const std::string& path, xds::Endp
   out.weight = 1;
   if (auto weight = j.find("weight"); weight != j.end()) {
     // EDS load_balancing_weight: at least 1, and the weights of a cluster fit in 32 bits.
-    std::optional<uint64_t> w =
-        c.integerIn(*weight, at(path, "weight"), 1, UINT32_MAX, "must be 1-4294967295");
+    std::optional<uint64_t> w = c.integerIn(*weight, path, "weight", 1, UINT32_MAX);
     if (!w) {
       return false;
     }
@@ -125,13 +125,12 @@ bool parseEndpoint(Checker& c, const json& j, const std::string& path, xds::Endp
   out.labels.clear();
   if (auto labels = j.find("labels"); labels != j.end()) {
     if (!labels->is_object()) {
-      return c.fail(at(path, "labels"),
-                    std::string("expected an object of strings, found ") + typeName(*labels));
+      return c.fail(path, std::string("labels must be an object of strings, found ") +
+                              typeName(*labels));
     }
     for (const auto& [key, value] : labels->items()) {
       if (!value.is_string()) {
-        return c.fail(at(at(path, "labels"), key),
-                      std::string("expected a string, found ") + typeName(value));
+        return c.fail(path, "label \"" + key + "\" must be a string, found " + value.dump());
       }
       out.labels.emplace(key, value.get<std::string>());
     }
@@ -151,7 +150,7 @@ bool parseCluster(Checker& c, const json& j, const std::string& path, ClusterEnd
     return c.fail(path, "missing \"name\"");
   }
   if (!name->is_string() || name->get_ref<const std::string&>().empty()) {
-    return c.fail(at(path, "name"), "must be a non-empty string, found " + name->dump());
+    return c.fail(path, "name must be a non-empty string, found " + name->dump());
   }
   out.name = name->get<std::string>();
   auto endpoints = j.find("endpoints");
@@ -159,8 +158,7 @@ bool parseCluster(Checker& c, const json& j, const std::string& path, ClusterEnd
     return c.fail(path, "missing \"endpoints\"");
   }
   if (!endpoints->is_array()) {
-    return c.fail(at(path, "endpoints"),
-                  std::string("expected an array, found ") + typeName(*endpoints));
+    return c.fail(path, std::string("endpoints must be an array, found ") + typeName(*endpoints));
   }
   out.endpoints.resize(endpoints->size());
   for (size_t i = 0; i < endpoints->size(); ++i) {
@@ -238,8 +236,8 @@ Expected<EndpointsFile> parseEndpointsFile(std::string_view text, std::string_vi
     return done();
   }
   if (!version->is_number_unsigned() || version->get<uint64_t>() != 1) {
-    c.fail("version", "must be 1 (the only version this meshproxy reads), found " +
-                          version->dump());
+    c.fail("", "version must be 1 (the only version this meshproxy reads), found " +
+                   version->dump());
     return done();
   }
   auto clusters = root.find("clusters");
@@ -248,7 +246,7 @@ Expected<EndpointsFile> parseEndpointsFile(std::string_view text, std::string_vi
     return done();
   }
   if (!clusters->is_array()) {
-    c.fail("clusters", std::string("expected an array, found ") + typeName(*clusters));
+    c.fail("", std::string("clusters must be an array, found ") + typeName(*clusters));
     return done();
   }
   std::map<std::string, size_t, std::less<>> seen;
@@ -260,8 +258,8 @@ Expected<EndpointsFile> parseEndpointsFile(std::string_view text, std::string_vi
     }
     auto [it, inserted] = seen.emplace(file.clusters[i].name, i);
     if (!inserted) {
-      c.fail(path + ".name", "cluster \"" + file.clusters[i].name + "\" is already listed at " +
-                                 index("clusters", it->second));
+      c.fail(path, "name \"" + file.clusters[i].name + "\" is already listed at " +
+                       index("clusters", it->second));
       return done();
     }
   }

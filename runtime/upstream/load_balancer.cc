@@ -166,10 +166,11 @@ class RoundRobinBalancer final : public BalancerBase {
   uint32_t pickEdf() {
     std::pop_heap(edf_.begin(), edf_.end(), dueAfter);
     Entry& e = edf_.back();
-    e.k += 1;  // re-queued at its deadline + 1/w
+    const uint32_t host = e.host;  // push_heap moves entries: read it first
+    e.k += 1;                      // re-queued at its deadline + 1/w
     e.order = order_++;
     std::push_heap(edf_.begin(), edf_.end(), dueAfter);
-    return e.host;
+    return host;
   }
 
   int32_t choose(std::span<const HostState>, const PickContext&) override {
@@ -237,11 +238,12 @@ class LeastRequestBalancer final : public BalancerBase {
   uint32_t pickEdf(std::span<const HostState> hosts) {
     std::pop_heap(edf_.begin(), edf_.end(), dueAfter);
     Entry& e = edf_.back();
+    const uint32_t host = e.host;  // push_heap moves entries: read it first
     now_ = e.deadline;
-    e.deadline = now_ + 1.0 / hostWeight(hosts[e.host]);
+    e.deadline = now_ + 1.0 / hostWeight(hosts[host]);
     e.order = order_++;
     std::push_heap(edf_.begin(), edf_.end(), dueAfter);
-    return e.host;
+    return host;
   }
 
   int32_t choose(std::span<const HostState> hosts, const PickContext&) override {
