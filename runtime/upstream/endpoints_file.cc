@@ -4,9 +4,8 @@
 #include "upstream/endpoints_file.h"
 
 #include <map>
-#include <optional>
-
 #include <nlohmann/json.hpp>
+#include <optional>
 
 namespace meshc::upstream {
 namespace {
@@ -125,8 +124,8 @@ bool parseEndpoint(Checker& c, const json& j, const std::string& path, xds::Endp
   out.labels.clear();
   if (auto labels = j.find("labels"); labels != j.end()) {
     if (!labels->is_object()) {
-      return c.fail(path, std::string("labels must be an object of strings, found ") +
-                              typeName(*labels));
+      return c.fail(path,
+                    std::string("labels must be an object of strings, found ") + typeName(*labels));
     }
     for (const auto& [key, value] : labels->items()) {
       if (!value.is_string()) {
@@ -236,8 +235,8 @@ Expected<EndpointsFile> parseEndpointsFile(std::string_view text, std::string_vi
     return done();
   }
   if (!version->is_number_unsigned() || version->get<uint64_t>() != 1) {
-    c.fail("", "version must be 1 (the only version this meshproxy reads), found " +
-                   version->dump());
+    c.fail("",
+           "version must be 1 (the only version this meshproxy reads), found " + version->dump());
     return done();
   }
   auto clusters = root.find("clusters");

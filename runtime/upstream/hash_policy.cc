@@ -2,9 +2,9 @@
 // source/common/http/hash_policy.cc computes it (PROXY-SEMANTICS R5.5, R5.6).
 #include "upstream/hash_policy.h"
 
-#include <algorithm>
-
 #include <xxhash.h>
+
+#include <algorithm>
 
 #include "base/ascii.h"
 

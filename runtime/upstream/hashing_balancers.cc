@@ -1,13 +1,13 @@
 // The consistent-hash balancers RING_HASH and MAGLEV, built as Envoy builds them (PROXY-SEMANTICS
 // R5.5). Entry points: detail::createRingHash(), detail::createMaglev() (via createLoadBalancer).
+#include <xxhash.h>
+
 #include <algorithm>
 #include <cassert>
 #include <charconv>
 #include <cmath>
 #include <string>
 #include <string_view>
-
-#include <xxhash.h>
 
 #include "upstream/balancer_base.h"
 #include "upstream/hash_policy.h"
@@ -74,7 +74,8 @@ class RingHashBalancer final : public BalancerBase {
       longest_key = std::max(longest_key, std::max<size_t>(hosts[i].key.size(), 20));
     }
     if (!hosts.empty()) {
-      const uint64_t bound = std::min(kMaxRingSize, min_ring_size + (total + smallest - 1) / smallest);
+      const uint64_t bound =
+          std::min(kMaxRingSize, min_ring_size + (total + smallest - 1) / smallest);
       ring_.reserve(bound + 2);
     }
     key_.reserve(longest_key + 24);

@@ -30,7 +30,8 @@ std::string endpointHostKey(const xds::Endpoint& endpoint) {
 namespace detail {
 
 BalancerBase::BalancerBase(size_t host_count, uint32_t panic_threshold, uint64_t seed)
-    : host_count_(host_count), panic_threshold_(std::min<uint32_t>(panic_threshold, 100)),
+    : host_count_(host_count),
+      panic_threshold_(std::min<uint32_t>(panic_threshold, 100)),
       rng_(seed) {
   healthy_.assign(host_count, 0);
   in_play_.reserve(host_count);
@@ -61,8 +62,8 @@ void BalancerBase::sync(std::span<const HostState> hosts) {
   if (host_count_ > 0) {
     const uint64_t availability = std::min<uint64_t>(100, 140 * healthy_count / host_count_);
     if (availability < 100) {
-      const double healthy_percent = 100.0 * static_cast<double>(healthy_count) /
-                                     static_cast<double>(host_count_);
+      const double healthy_percent =
+          100.0 * static_cast<double>(healthy_count) / static_cast<double>(host_count_);
       panic_ = healthy_percent < static_cast<double>(panic_threshold_);
     }
   }

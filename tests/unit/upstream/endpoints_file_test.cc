@@ -1,9 +1,9 @@
 // parseEndpointsFile() and applyEndpoints() as upstream/endpoints_file.h documents them: every
 // error message in full (JSON path included), defaults, subset propagation (PROXY-SEMANTICS
 // R4.5) and the names that match no cluster.
-#include <catch2/catch.hpp>
-
 #include "upstream/endpoints_file.h"
+
+#include <catch2/catch.hpp>
 
 namespace meshc::upstream {
 namespace {
@@ -97,7 +97,8 @@ TEST_CASE("endpoints file: each error names the file and the JSON path", "[upstr
 
 TEST_CASE("endpoints file: invalid JSON reports where the parser stopped", "[upstream]") {
   const std::string message = errorOf("{\"version\": 1,\n \"clusters\": [}");
-  CHECK_THAT(message, Catch::StartsWith("eps.json: not valid JSON: parse error at line 2, column "));
+  CHECK_THAT(message,
+             Catch::StartsWith("eps.json: not valid JSON: parse error at line 2, column "));
 }
 
 xds::Cluster cluster(std::string name, xds::StringMap subset_labels = {}) {
@@ -144,7 +145,8 @@ TEST_CASE("R4.5 endpoints of a plain cluster reach its subset clusters filtered 
       "outbound|9080||" + host,
       {endpoint("10.0.0.1", "v1"), endpoint("10.0.0.2", "v2"), endpoint("10.0.0.3", "v2")}});
   // The file names the v3 subset itself: that list wins over the filtered one.
-  file.clusters.push_back(ClusterEndpoints{"outbound|9080|v3|" + host, {endpoint("10.0.0.9", "x")}});
+  file.clusters.push_back(
+      ClusterEndpoints{"outbound|9080|v3|" + host, {endpoint("10.0.0.9", "x")}});
 
   std::vector<std::string> unknown = applyEndpoints(file, clusters);
   CHECK(unknown.empty());
@@ -174,8 +176,8 @@ TEST_CASE("endpoints file: a plain entry that only feeds subsets is not reported
   std::vector<xds::Cluster> clusters = {
       cluster("outbound|80|v1|a.default.svc.cluster.local", {{"version", "v1"}})};
   EndpointsFile file;
-  file.clusters.push_back(ClusterEndpoints{"outbound|80||a.default.svc.cluster.local",
-                                           {endpoint("10.0.0.1", "v1")}});
+  file.clusters.push_back(
+      ClusterEndpoints{"outbound|80||a.default.svc.cluster.local", {endpoint("10.0.0.1", "v1")}});
   CHECK(applyEndpoints(file, clusters).empty());
   CHECK(addresses(clusters[0]) == std::vector<std::string>{"10.0.0.1"});
 }

@@ -1,10 +1,9 @@
 // computeRequestHash() against PROXY-SEMANTICS R5.5/R5.6 and Envoy's hash_policy.cc: each input
 // kind, missing inputs, cookie generation and the way several policies combine.
-#include <catch2/catch.hpp>
-
-#include <cstdio>
-
 #include "upstream/hash_policy.h"
+
+#include <catch2/catch.hpp>
+#include <cstdio>
 
 namespace meshc::upstream {
 namespace {
@@ -60,8 +59,7 @@ TEST_CASE("R5.5 hashString is xxHash64 with seed 0", "[upstream]") {
   CHECK(hashString("") == 0xEF46DB3751D8E999ULL);
 }
 
-TEST_CASE("R5.5 header policy hashes the header value, absent header gives no hash",
-          "[upstream]") {
+TEST_CASE("R5.5 header policy hashes the header value, absent header gives no hash", "[upstream]") {
   Fixture f;
   f.request.headers.addRaw("X-User", "alice");
   CHECK(f.run({headerPolicy("x-user")}).hash == hashString("alice"));

@@ -1,12 +1,11 @@
 // RING_HASH and MAGLEV (PROXY-SEMANTICS R5.5): lookup rules, consistency and distribution, with
 // expected values from Envoy's construction (ring_hash_lb.cc, maglev_lb.cc) and the Maglev paper
 // (listing 1), computed here from the hash function, never from the balancer's own output.
-#include <catch2/catch.hpp>
+#include <xxhash.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <random>
-
-#include <xxhash.h>
 
 #include "lb_test_util.h"
 #include "upstream/hash_policy.h"
@@ -76,8 +75,7 @@ TEST_CASE("R5.5 ring hash gives a host weight-proportional points named key_0, k
   CHECK(lb->pick(h.states, withHash(hashString(h.keys[1] + "_1"))) == 1);
 }
 
-TEST_CASE("R5.5 ring hash sends the same hash to the same host, whatever the seed",
-          "[upstream]") {
+TEST_CASE("R5.5 ring hash sends the same hash to the same host, whatever the seed", "[upstream]") {
   Hosts h = Hosts::equal(5);
   auto a = createLoadBalancer("RING_HASH", h.states, 1);
   auto b = createLoadBalancer("RING_HASH", h.states, 2);

@@ -1,14 +1,14 @@
 // ROUND_ROBIN, LEAST_REQUEST, RANDOM, the default policy and the health/panic rules, checked
 // against PROXY-SEMANTICS R5.1-R5.4 and R5.8 (Envoy's load_balancer_impl.cc, round_robin_lb.h,
 // least_request_lb.cc, random_lb.cc). Expected values come from those rules, not from runs.
-#include <catch2/catch.hpp>
+#include "upstream/load_balancer.h"
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdlib>
 #include <set>
 
 #include "lb_test_util.h"
-#include "upstream/load_balancer.h"
 
 namespace meshc::upstream::testing {
 namespace {
@@ -102,8 +102,7 @@ TEST_CASE("R5.3 weighted round robin 1:2:3 keeps the ratio over 6000 picks", "[u
 
 // ---- LEAST_REQUEST -------------------------------------------------------------------------
 
-TEST_CASE("R5.2 least request prefers the less loaded of two hosts (3 of 4 picks)",
-          "[upstream]") {
+TEST_CASE("R5.2 least request prefers the less loaded of two hosts (3 of 4 picks)", "[upstream]") {
   // Two draws with replacement; the busy host wins only when both draws are it: (1/2)^2.
   Hosts h = Hosts::equal(2);
   h.states[1].active_requests = 3;
@@ -188,8 +187,7 @@ TEST_CASE("R5.8 unhealthy hosts are skipped while at least half are healthy", "[
   }
 }
 
-TEST_CASE("R5.8 below 50 percent healthy Envoy panics and balances over every host",
-          "[upstream]") {
+TEST_CASE("R5.8 below 50 percent healthy Envoy panics and balances over every host", "[upstream]") {
   for (const char* policy : {"ROUND_ROBIN", "LEAST_REQUEST", "RANDOM", "RING_HASH", "MAGLEV"}) {
     INFO(policy);
     Hosts h = Hosts::equal(4);
