@@ -14,6 +14,7 @@
 //  - a response head the proxy relays (prepareResponseHeaders + appendResponseHead) re-parses
 //    with the same status and header lines, without connection/transfer-encoding (R2.16).
 #include <boost/beast/http/error.hpp>
+#include <boost/optional.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -121,7 +122,7 @@ void checkForwarded(RequestParser& parsed) {
   meshc::http::ProxyRequest request;
   meshc::proxy::PreparedRequest prepared;
   bool chunked = parsed.chunked();
-  std::optional<uint64_t> length = parsed.content_length();
+  boost::optional<std::uint64_t> length = parsed.content_length();
   auto refused = meshc::proxy::prepareRequest(parsed.method, parsed.target, parsed.version,
                                               std::move(parsed.headers), downstream, random,
                                               request, prepared);

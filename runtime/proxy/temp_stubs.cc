@@ -1,8 +1,5 @@
 // TEMPORARY: stand-ins until the route-actions and upstream-lb branches merge. Not committed.
 #include "router/route_actions.h"
-#include "upstream/endpoints_file.h"
-#include "upstream/hash_policy.h"
-#include "upstream/load_balancer.h"
 
 namespace meshc::router {
 size_t pickWeightedCluster(const std::vector<xds::WeightedCluster>& c, uint64_t r) {
@@ -34,24 +31,3 @@ std::string httpsRedirectLocation(const RedirectRequest& r) {
 }
 }  // namespace meshc::router
 
-namespace meshc::upstream {
-namespace {
-class Rr : public LoadBalancer {
- public:
-  int32_t pick(std::span<const HostState> hosts, const PickContext&) override {
-    if (hosts.empty()) return -1;
-    return static_cast<int32_t>(next_++ % hosts.size());
-  }
-  size_t next_ = 0;
-};
-}  // namespace
-std::unique_ptr<LoadBalancer> createLoadBalancer(std::string_view, std::span<const HostState>,
-                                                 uint64_t, const xds::Cluster*) {
-  return std::make_unique<Rr>();
-}
-HashResult computeRequestHash(const std::vector<xds::HashPolicy>&, const HashInputs&) { return {}; }
-Expected<EndpointsFile> parseEndpointsFile(std::string_view, std::string_view name) {
-  return Status::error(StatusCode::kInvalidArgument, std::string(name) + ": not yet");
-}
-std::vector<std::string> applyEndpoints(const EndpointsFile&, std::vector<xds::Cluster>&) { return {}; }
-}  // namespace meshc::upstream

@@ -64,14 +64,18 @@ void UpstreamPool::rebuild(const Snapshot& snapshot, asio::io_context& io, uint6
       }
       upstream::HostState hs;
       hs.weight = e.weight == 0 ? 1 : e.weight;
-      hs.healthy = host.resolved;
-      state->states.push_back(hs);
       state->hosts.push_back(std::move(host));
+      // The ring/table key lives in the host: a deque never moves its elements.
+      hs.key = state->hosts.back().address;
+      state->states.push_back(hs);
     };
     for (const xds::Endpoint& e : cluster.endpoints) {
-      if (isIpLiteral(e.address) || dns == nullptr || !dns->contains(e.address)) {
-        add_host(e, e.address);  // an unanswered name stays unresolved (UH)
+      if (isIpLiteral(e.address)) {
+        add_host(e, e.address);
         continue;
+      }
+      if (dns == nullptr || !dns->contains(e.address)) {
+        continue;  // a name without an answer is no host at all (Envoy lists none: 503 UH)
       }
       for (const std::string& ip : dns->at(e.address)) {  // STRICT_DNS: a host per address
         add_host(e, ip);
