@@ -378,6 +378,10 @@ def nginx_conf(d, port, up_port, kind, routes):
 """
 
 
+def haproxy_maxconn():
+    return (NOFILE - 256) // 2
+
+
 def haproxy_conf(d, port, up_port, kind, routes):
     rules = ""
     if kind != "one":
@@ -388,7 +392,8 @@ def haproxy_conf(d, port, up_port, kind, routes):
     default = "up" if kind == "one" else "notfound"
     return f"""global
   nbthread 1
-  maxconn {MAX_CONNS}
+  # HAProxy reserves 2 fds per maxconn and refuses to start above the hard limit.
+  maxconn {haproxy_maxconn()}
   pidfile {d}/haproxy.pid
 defaults
   mode http
@@ -420,8 +425,6 @@ def h2o_conf(d, port, up_port, kind, routes):
     user = "user: nobody\n" if os.geteuid() == 0 else ""
     return f"""{user}num-threads: 1
 max-connections: {MAX_CONNS}
-pid-file: {d}/h2o.pid
-error-log: {d}/h2o.error.log
 proxy.timeout.keepalive: 3600000
 http1-request-timeout: 3600
 listen:
@@ -665,7 +668,9 @@ def still_open(socks):
     n = 0
     for s in socks:
         try:
-            if s.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) != b"":
+            # Non-blocking mode: a socket with a timeout polls before recv even with DONTWAIT.
+            s.setblocking(False)
+            if s.recv(1, socket.MSG_PEEK) != b"":
                 n += 1
         except BlockingIOError:
             n += 1
@@ -696,7 +701,10 @@ def scenario_idle(args, workdir, upstream, proxies):
                 time.sleep(0.3)
                 r0 = s.rss()
                 t0 = time.monotonic()
-                socks, failures = open_idle(s.port, args.idle_conns, path)
+                count = args.idle_conns
+                if name == "haproxy":
+                    count = min(count, haproxy_maxconn() - 128)
+                socks, failures = open_idle(s.port, count, path)
                 open_s = time.monotonic() - t0
                 time.sleep(1.0)
                 r1 = s.rss()
@@ -830,7 +838,8 @@ def parse_args(argv):
                     help=f"comma-separated subset of {','.join(ALL_PROXIES)}")
     ap.add_argument("--rounds", type=int, default=5, help="A/B rounds; medians reported (5)")
     ap.add_argument("--duration", type=float, default=5, help="measured seconds per turn (5)")
-    ap.add_argument("--warmup", type=float, default=1, help="unmeasured seconds before each turn")
+    ap.add_argument("--warmup", type=float, default=1,
+                    help="unmeasured seconds of load before each turn (1; 0 = none)")
     ap.add_argument("--connections", type=int, default=64, help="wrk connections (64)")
     ap.add_argument("--idle-conns", type=int, default=10000, help="idle-conns count (10000)")
     ap.add_argument("--meshproxy", default=os.path.join(ROOT, "build", "bin", "meshproxy"))
@@ -838,10 +847,10 @@ def parse_args(argv):
     ap.add_argument("--json", help="also write every sample and the medians here")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (configs, logs)")
     ap.add_argument("--smoke", action="store_true",
-                    help="self-check: 1 round of 2 s, one-route only, 0.5 s warm-up")
+                    help="self-check: 1 round of 2 s, one-route only, 1 s warm-up")
     args = ap.parse_args(argv)
     if args.smoke:
-        args.rounds, args.duration, args.warmup, args.scenarios = 1, 2, 0.5, "one-route"
+        args.rounds, args.duration, args.warmup, args.scenarios = 1, 2, 1, "one-route"
     args.scenarios = [s for s in args.scenarios.split(",") if s]
     args.proxies = [p for p in args.proxies.split(",") if p]
     for s in args.scenarios:
@@ -852,9 +861,9 @@ def parse_args(argv):
             ap.error(f"unknown proxy {p!r}; expected one of {', '.join(ALL_PROXIES)}")
     if args.rounds < 1 or args.duration <= 0 or args.connections < 1:
         ap.error("--rounds, --duration and --connections must be positive")
-    if args.duration != int(args.duration):
-        ap.error("--duration must be whole seconds (wrk)")
-    args.duration = int(args.duration)
+    if args.duration != int(args.duration) or args.warmup != int(args.warmup):
+        ap.error("--duration and --warmup must be whole seconds (wrk)")
+    args.duration, args.warmup = int(args.duration), int(args.warmup)
     args.meshproxy = os.path.abspath(args.meshproxy)
     args.meshc = os.path.abspath(args.meshc)
     return args
