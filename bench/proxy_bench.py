@@ -484,7 +484,6 @@ def start_proxy(name, args, workdir, up_port, kind, routes, bundle=None, gw_port
     port = free_port()
     if name == "nginx":
         text = nginx_conf(d, port, up_port, kind, routes)
-        cmd_tail = None
     elif name == "haproxy":
         text = haproxy_conf(d, port, up_port, kind, routes)
     else:
