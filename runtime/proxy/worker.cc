@@ -318,6 +318,24 @@ const std::string& Worker::date() {
   return date_;
 }
 
+boost::beast::flat_buffer Worker::takeBuffer() {
+  if (spare_buffers_.empty()) {
+    return boost::beast::flat_buffer();
+  }
+  boost::beast::flat_buffer b = std::move(spare_buffers_.back());
+  spare_buffers_.pop_back();
+  return b;
+}
+
+void Worker::returnBuffer(boost::beast::flat_buffer&& buffer) {
+  constexpr size_t kMaxSpare = 256;  // enough for the requests in flight on one loop
+  buffer.consume(buffer.size());
+  if (buffer.capacity() > 0 && buffer.capacity() <= 64 * 1024 && spare_buffers_.size() < kMaxSpare) {
+    spare_buffers_.push_back(std::move(buffer));
+  }
+  buffer = boost::beast::flat_buffer();
+}
+
 std::list<Worker::ConnectionHandle>::iterator Worker::registerConnection(tcp::socket* socket) {
   active_connections_.fetch_add(1, std::memory_order_relaxed);
   ConnectionHandle handle;

@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -129,6 +130,10 @@ class Worker {
   std::mt19937_64& random() { return random_; }
   bool draining() const { return draining_; }
   const std::string& date();  // cached RFC 1123 date, refreshed every 500 ms (R1.21)
+  /// Read buffers are pooled per worker: connections hold one only while a request is in
+  /// flight, so idle keep-alive connections cost no buffer and requests allocate none.
+  boost::beast::flat_buffer takeBuffer();
+  void returnBuffer(boost::beast::flat_buffer&& buffer);
   struct ConnectionHandle {
     tcp::socket* socket = nullptr;
     bool idle = true;  // between requests (no byte of the next one yet): closed at once on drain
@@ -164,6 +169,7 @@ class Worker {
   bool draining_ = false;
   std::list<ConnectionHandle> connections_;
   std::atomic<size_t> active_connections_{0};
+  std::vector<boost::beast::flat_buffer> spare_buffers_;
   std::string date_;
   std::chrono::steady_clock::time_point date_at_{};
   void scheduleFlush();

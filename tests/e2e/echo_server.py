@@ -8,6 +8,7 @@ Prints "PORT <n>" on stdout once listening (and writes it to --ready-file). Spec
   /slow/<ms>              waits that long before answering
   /bytes/<n>              answers with n bytes of body (content-length)
   /chunked/<n>            answers with n bytes in chunks of 1000 (transfer-encoding: chunked)
+  /trickle/<n>            n bytes (rounded down to 300s) chunked, written 7 bytes at a time
   /close                  answers with `connection: close` and closes
   /drop                   closes the connection without answering
 A request with `upgrade: websocket` gets 101 and then every byte echoed back upper-cased.
@@ -96,6 +97,19 @@ class Handler(BaseHTTPRequestHandler):
         elif len(parts) >= 3 and parts[1] == "chunked" and parts[2].isdigit():
             body = b"y" * min(int(parts[2]), 64 << 20)
             chunked = True
+        elif len(parts) >= 3 and parts[1] == "trickle" and parts[2].isdigit():
+            # A chunked body written a few bytes at a time: chunk headers arrive split.
+            self.send_response(200)
+            self.send_header("transfer-encoding", "chunked")
+            self.end_headers()
+            payload = b"".join(b"%x\r\n%s\r\n" % (len(p), p)
+                               for p in [b"z" * 300] * (min(int(parts[2]), 100000) // 300))
+            payload += b"0\r\n\r\n"
+            for i in range(0, len(payload), 7):
+                self.wfile.write(payload[i:i + 7])
+                self.wfile.flush()
+                time.sleep(0.0005)
+            return
         elif parts[1:2] == ["close"]:
             close = True
         if body is None:

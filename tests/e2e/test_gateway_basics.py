@@ -218,6 +218,22 @@ class GatewayBasics(harness.ProxyTest):
         self.assertEqual(len(r.body), 70000)
         c.close()
 
+    def test_split_chunk_headers_both_ways(self):
+        # R13.3/R1.20: chunk-size lines that arrive in pieces (either direction) are parsed
+        # once complete; the proxy neither stalls nor spins on a partial one.
+        import time
+        c = Client(self.port)
+        c.send(b"POST /up HTTP/1.1\r\nhost: a\r\ntransfer-encoding: chunked\r\n\r\n")
+        for piece in (b"1", b"0\r", b"\n0123456789ab", b"cdef\r\n", b"0\r", b"\n\r\n"):
+            time.sleep(0.05)
+            c.send(piece)
+        r = c.read_response()
+        self.assertEqual(r.json()["body_size"], 16)
+        c.send(b"GET /trickle/3000 HTTP/1.1\r\nhost: a\r\n\r\n")
+        r = c.read_response()
+        self.assertEqual(r.body, b"z" * 3000)
+        c.close()
+
     def test_header_only_post_gets_content_length_zero(self):
         # R13.3: a body-capable method without a body goes up with content-length: 0.
         c = Client(self.port)
