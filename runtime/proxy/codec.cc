@@ -125,9 +125,13 @@ ResponseParser::ResponseParser() {
 }
 
 void ResponseParser::on_response_impl(int code, boost::beast::string_view, int v,
-                                      boost::system::error_code&) {
+                                      boost::system::error_code& ec) {
   status = static_cast<unsigned>(code);
   version = static_cast<unsigned>(v);
+  if (code < 100) {  // "020": three digits but no status; relaying it would be malformed (R11.7)
+    error = CodecError{502, "http1.codec_error"};
+    ec = beast_http::error::bad_status;
+  }
 }
 
 void ResponseParser::on_field_impl(beast_http::field, boost::beast::string_view name,
