@@ -291,11 +291,22 @@ struct Sidecar {
 
 // --- DestinationRule -----------------------------------------------------------------------------
 
+/// LoadBalancerSettings.ConsistentHashLB: the hash key (one of header, cookie, source IP,
+/// query parameter) and the hash algorithm (ringHash, maglev, or the deprecated
+/// minimumRingSize when neither is given).
 struct ConsistentHash {
   std::string http_header_name;
   std::string http_cookie_name;
+  std::string http_cookie_path;
+  std::optional<int64_t> http_cookie_ttl_ns;  // httpCookie.ttl; nullopt = absent
+  std::vector<std::pair<std::string, std::string>> http_cookie_attributes;  // name, value
   bool use_source_ip = false;
   std::string http_query_parameter_name;
+  enum class AlgorithmKind { kUnset, kRingHash, kMaglev };
+  AlgorithmKind algorithm = AlgorithmKind::kUnset;
+  uint64_t minimum_ring_size = 0;  // deprecated top-level field (0 = unset)
+  uint64_t ring_hash_minimum_ring_size = 0;  // ringHash.minimumRingSize (0 = unset)
+  uint64_t maglev_table_size = 0;            // maglev.tableSize (0 = unset)
 };
 
 struct LoadBalancerSettings {
