@@ -397,9 +397,35 @@ struct KubernetesService {
 /// A Pod, or the pod template of a workload kind (a template stands for its pods).
 struct WorkloadInstance {
   ObjectMeta meta;  // the Pod's or the workload's
+  bool is_pod = false;  // a Pod object (an EndpointSlice targetRef can name it)
   StringMap labels;
   std::string ip;  // status.podIP, may be empty
   std::vector<std::pair<std::string, uint32_t>> container_ports;  // name, containerPort
+};
+
+// --- EndpointSlice (discovery.k8s.io/v1) ---------------------------------------------------------
+
+struct EndpointSliceEndpoint {
+  std::vector<std::string> addresses;
+  bool ready = true;  // conditions.ready; absent (unknown) counts as ready, as for kube-proxy
+  std::string target_ref_kind;
+  std::string target_ref_name;
+  std::string target_ref_namespace;  // "" = the slice's namespace
+  SourceLoc loc;
+};
+
+struct EndpointSlicePort {
+  std::string name;            // "" for an unnamed (single) Service port
+  std::optional<uint32_t> port;  // absent = "all ports" (not usable for a cluster)
+  std::string protocol = "TCP";
+};
+
+struct EndpointSlice {
+  ObjectMeta meta;
+  std::string address_type;  // IPv4, IPv6, FQDN
+  std::string service_name;  // label kubernetes.io/service-name; "" = belongs to no Service
+  std::vector<EndpointSliceEndpoint> endpoints;
+  std::vector<EndpointSlicePort> ports;
 };
 
 /// Everything routing depends on, in input order (superseded duplicates already dropped).
@@ -412,6 +438,7 @@ struct ConfigSet {
   std::vector<ServiceEntry> service_entries;
   std::vector<KubernetesService> services;
   std::vector<WorkloadInstance> workloads;
+  std::vector<EndpointSlice> endpoint_slices;
 };
 
 /// Builds the typed model from loaded resources. Resources whose schema check failed are left
