@@ -304,7 +304,7 @@ struct ConsistentHash {
   std::string http_query_parameter_name;
   enum class AlgorithmKind { kUnset, kRingHash, kMaglev };
   AlgorithmKind algorithm = AlgorithmKind::kUnset;
-  uint64_t minimum_ring_size = 0;  // deprecated top-level field (0 = unset)
+  uint64_t minimum_ring_size = 0;            // deprecated top-level field (0 = unset)
   uint64_t ring_hash_minimum_ring_size = 0;  // ringHash.minimumRingSize (0 = unset)
   uint64_t maglev_table_size = 0;            // maglev.tableSize (0 = unset)
 };
@@ -396,7 +396,7 @@ struct KubernetesService {
 
 /// A Pod, or the pod template of a workload kind (a template stands for its pods).
 struct WorkloadInstance {
-  ObjectMeta meta;  // the Pod's or the workload's
+  ObjectMeta meta;      // the Pod's or the workload's
   bool is_pod = false;  // a Pod object (an EndpointSlice targetRef can name it)
   StringMap labels;
   std::string ip;  // status.podIP, may be empty
@@ -415,7 +415,7 @@ struct EndpointSliceEndpoint {
 };
 
 struct EndpointSlicePort {
-  std::string name;            // "" for an unnamed (single) Service port
+  std::string name;              // "" for an unnamed (single) Service port
   std::optional<uint32_t> port;  // absent = "all ports" (not usable for a cluster)
   std::string protocol = "TCP";
 };

@@ -28,7 +28,7 @@ xds::Cluster subsetCluster() {
   c.subset = "v2";
   c.lb_policy = "MAGLEV";
   c.subset_labels = {{"version", "v2"}, {"zone", "a"}};
-  c.ring_hash_minimum_ring_size = 8'388'608;           // Envoy's maximum
+  c.ring_hash_minimum_ring_size = 8'388'608;       // Envoy's maximum
   c.maglev_table_size = (uint64_t{1} << 32) + 15;  // needs all 64 bits
   c.endpoints.push_back({"10.1.0.2", 8080, 3, {{"version", "v2"}}});
   return c;

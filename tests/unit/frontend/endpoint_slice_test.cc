@@ -77,12 +77,12 @@ metadata:
 )";
 
 std::string slice(const std::string& address_type, const std::string& endpoints,
-                  const std::string& ports, const std::string& labels =
-                                                    "    kubernetes.io/service-name: reviews\n") {
+                  const std::string& ports,
+                  const std::string& labels = "    kubernetes.io/service-name: reviews\n") {
   return "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: s\n"
          "  namespace: shop\n  labels:\n" +
-         labels + "addressType: " + address_type + "\nendpoints:\n" + endpoints +
-         "ports:\n" + ports;
+         labels + "addressType: " + address_type + "\nendpoints:\n" + endpoints + "ports:\n" +
+         ports;
 }
 
 }  // namespace
@@ -133,9 +133,9 @@ TEST_CASE("endpointslice: an address of another family than addressType is an er
 }
 
 TEST_CASE("endpointslice: port names must be unique DNS-1123 labels", "[endpointslice]") {
-  meshc::frontend::LintResult r = lintYaml(slice(
-      "IPv4", "- addresses: [10.1.0.1]\n",
-      "- {name: http, port: 80}\n- {name: http, port: 81}\n- {name: Web_UI, port: 82}\n"));
+  meshc::frontend::LintResult r = lintYaml(
+      slice("IPv4", "- addresses: [10.1.0.1]\n",
+            "- {name: http, port: 80}\n- {name: http, port: 81}\n- {name: Web_UI, port: 82}\n"));
   const meshc::Diagnostic* dup = findId(r.diagnostics, "endpointslice-duplicate-port");
   REQUIRE(dup != nullptr);
   CHECK(dup->message ==
@@ -149,8 +149,7 @@ TEST_CASE("endpointslice: port names must be unique DNS-1123 labels", "[endpoint
   CHECK(name->loc.line == 14);
 }
 
-TEST_CASE("endpointslice: a slice without the service-name label is a warning",
-          "[endpointslice]") {
+TEST_CASE("endpointslice: a slice without the service-name label is a warning", "[endpointslice]") {
   meshc::frontend::LintResult r = lintYaml(
       slice("IPv4", "- addresses: [10.1.0.1]\n", "- {name: http, port: 80}\n", "    app: x\n"));
   const meshc::Diagnostic* d = findId(r.diagnostics, "endpointslice-no-service");
@@ -166,14 +165,12 @@ TEST_CASE("endpointslice: the schema rejects a bad addressType, port and missing
           "[endpointslice]") {
   CHECK(hasId(lintYaml(slice("IPv5", "- addresses: [10.1.0.1]\n", "- {port: 80}\n")).diagnostics,
               "schema-enum"));
-  CHECK(hasId(lintYaml(slice("IPv4", "- addresses: [10.1.0.1]\n", "- {port: 70000}\n"))
-                  .diagnostics,
+  CHECK(hasId(lintYaml(slice("IPv4", "- addresses: [10.1.0.1]\n", "- {port: 70000}\n")).diagnostics,
               "schema-range"));
-  CHECK(hasId(lintYaml(slice("IPv4", "- conditions: {ready: true}\n", "- {port: 80}\n"))
-                  .diagnostics,
-              "schema-required"));
-  CHECK(hasId(lintYaml(slice("IPv4", "- addresses: [10.1.0.1]\n  readyy: true\n",
-                             "- {port: 80}\n"))
+  CHECK(
+      hasId(lintYaml(slice("IPv4", "- conditions: {ready: true}\n", "- {port: 80}\n")).diagnostics,
+            "schema-required"));
+  CHECK(hasId(lintYaml(slice("IPv4", "- addresses: [10.1.0.1]\n  readyy: true\n", "- {port: 80}\n"))
                   .diagnostics,
               "schema-unknown-field"));
 }

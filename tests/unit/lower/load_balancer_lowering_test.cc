@@ -250,8 +250,9 @@ TEST_CASE("lowering: gatewayTopology.numTrustedProxies reaches gateways, not sid
   SourceManager sources;
   DiagnosticSink sink;
   frontend::YamlArena arena;
-  uint32_t id = sources.add("mesh.yaml", "defaultConfig:\n  gatewayTopology:\n"
-                                         "    numTrustedProxies: 2\n");
+  uint32_t id = sources.add("mesh.yaml",
+                            "defaultConfig:\n  gatewayTopology:\n"
+                            "    numTrustedProxies: 2\n");
   auto docs = frontend::parseYamlFile(sources, id, arena, sink);
   REQUIRE(docs.size() == 1);
   frontend::MeshConfig mesh = frontend::parseMeshConfig(*docs[0].root, sink);
@@ -281,8 +282,9 @@ TEST_CASE("mesh config: a numTrustedProxies that is not a uint32 is reported", "
   SourceManager sources;
   DiagnosticSink sink;
   frontend::YamlArena arena;
-  uint32_t id = sources.add("mesh.yaml", "defaultConfig:\n  gatewayTopology:\n"
-                                         "    numTrustedProxies: -1\n");
+  uint32_t id = sources.add("mesh.yaml",
+                            "defaultConfig:\n  gatewayTopology:\n"
+                            "    numTrustedProxies: -1\n");
   auto docs = frontend::parseYamlFile(sources, id, arena, sink);
   frontend::MeshConfig mesh = frontend::parseMeshConfig(*docs[0].root, sink);
   CHECK(mesh.num_trusted_proxies == 0);
