@@ -88,7 +88,8 @@ Expected<std::unique_ptr<Simulator>> Simulator::create(lower::ProxyConfig config
     }
     impl->engines.push_back(std::move(e));
   }
-  Expected<router::CompiledRouteActions> actions = router::CompiledRouteActions::create(sim->config_);
+  Expected<router::CompiledRouteActions> actions =
+      router::CompiledRouteActions::create(sim->config_);
   if (!actions) {
     return actions.status();
   }
@@ -559,8 +560,7 @@ void applyAction(const lower::ProxyConfig& config, const lower::Route& route,
       r.outcome = Outcome::kRedirect;
       r.redirect_status = route.redirect.response_code;
       r.status = route.redirect.response_code;
-      r.redirect_location =
-          router::redirectLocation(route, redirectRequestOf(request, view, conn));
+      r.redirect_location = router::redirectLocation(route, redirectRequestOf(request, view, conn));
       r.trace.push_back("redirect " + std::to_string(r.redirect_status) + " to " +
                         r.redirect_location);
       return;

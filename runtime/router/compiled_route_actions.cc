@@ -20,8 +20,8 @@ Status CompiledRouteActions::add(const xds::Route& route) {
   if (!re->ok()) {
     return Status::error(StatusCode::kInvalidArgument,
                          "route " + (route.name.empty() ? std::string("(unnamed)") : route.name) +
-                             ": regex rewrite \"" + pattern + "\" does not compile: " +
-                             re->error());
+                             ": regex rewrite \"" + pattern +
+                             "\" does not compile: " + re->error());
   }
   regex_rewrites_.emplace(&route, std::move(re));
   return Status::ok();

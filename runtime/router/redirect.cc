@@ -45,12 +45,13 @@ std::string_view redirectHost(std::string_view host, std::string_view new_scheme
 std::string redirectLocation(const xds::Route& route, const RedirectRequest& request) {
   const xds::RedirectAction& redirect = route.redirect;
   // The redirect's prefix rewrite changes :path before the location is built from it.
-  std::string current = redirect.prefix_rewrite.empty()
-                            ? std::string(request.path_with_query)
-                            : replaceMatchedPart(route.match.path, redirect.prefix_rewrite,
-                                                 request.path_with_query);
-  std::string_view scheme =
-      redirect.scheme_redirect.empty() ? request.scheme : std::string_view(redirect.scheme_redirect);
+  std::string current =
+      redirect.prefix_rewrite.empty()
+          ? std::string(request.path_with_query)
+          : replaceMatchedPart(route.match.path, redirect.prefix_rewrite, request.path_with_query);
+  std::string_view scheme = redirect.scheme_redirect.empty()
+                                ? request.scheme
+                                : std::string_view(redirect.scheme_redirect);
   std::string port =
       redirect.port_redirect == 0 ? std::string() : ":" + std::to_string(redirect.port_redirect);
   std::string_view forwarded_proto =
