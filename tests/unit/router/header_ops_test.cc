@@ -194,10 +194,13 @@ xds::Route forwardingRoute() {
   return r;
 }
 
-http::ProxyRequest request(std::string authority, std::string path) {
+// A request for `authority` and `path` after finalizeRequest().
+http::ProxyRequest finalized(const xds::Route& route, const xds::WeightedCluster* destination,
+                             std::string authority, std::string path) {
   http::ProxyRequest req;
   req.authority = std::move(authority);
   req.path = std::move(path);
+  finalizeRequest(route, destination, req, context());
   return req;
 }
 
@@ -212,16 +215,14 @@ TEST_CASE(
   dest.name = "c";
   dest.weight = 1;
   dest.headers.request_headers_to_add = {add("x-a", "v")};
-  http::ProxyRequest w = request("a.com", "/api");
-  finalizeRequest(weighted, &dest, w, context());
+  http::ProxyRequest w = finalized(weighted, &dest, "a.com", "/api");
   CHECK_FALSE(w.headers.has("x-a"));
 
   // Single destination: Istio appends the destination's ops to the route's lists (one level).
   xds::Route single = forwardingRoute();
   single.headers.request_headers_to_remove = {"x-a"};
   single.headers.request_headers_to_add = {add("x-a", "v")};
-  http::ProxyRequest s = request("a.com", "/api");
-  finalizeRequest(single, nullptr, s, context());
+  http::ProxyRequest s = finalized(single, nullptr, "a.com", "/api");
   CHECK(values(s.headers, "x-a") == Values{"v"});
 }
 
@@ -233,14 +234,12 @@ TEST_CASE(
   weighted.headers.request_headers_to_add = {set("x-a", "route")};
   xds::WeightedCluster dest;
   dest.headers.request_headers_to_add = {set("x-a", "destination")};
-  http::ProxyRequest w = request("a.com", "/api");
-  finalizeRequest(weighted, &dest, w, context());
+  http::ProxyRequest w = finalized(weighted, &dest, "a.com", "/api");
   CHECK(values(w.headers, "x-a") == Values{"route"});
 
   xds::Route single = forwardingRoute();  // route entries first, then the destination's
   single.headers.request_headers_to_add = {set("x-a", "route"), set("x-a", "destination")};
-  http::ProxyRequest s = request("a.com", "/api");
-  finalizeRequest(single, nullptr, s, context());
+  http::ProxyRequest s = finalized(single, nullptr, "a.com", "/api");
   CHECK(values(s.headers, "x-a") == Values{"destination"});
 }
 
@@ -250,8 +249,7 @@ TEST_CASE(
     "[router][headers]") {
   xds::Route route = forwardingRoute();
   route.route.host_rewrite = "internal.example.com";
-  http::ProxyRequest r = request("shop.example.com:8080", "/api");
-  finalizeRequest(route, nullptr, r, context());
+  http::ProxyRequest r = finalized(route, nullptr, "shop.example.com:8080", "/api");
   CHECK(r.authority == "internal.example.com");
   CHECK(values(r.headers, "x-envoy-original-host") == Values{"shop.example.com:8080"});
   CHECK_FALSE(r.headers.has("x-forwarded-host"));  // R2.14
@@ -259,14 +257,12 @@ TEST_CASE(
   xds::Route plain = forwardingRoute();
   xds::WeightedCluster dest;
   dest.host_rewrite = "v2.example.com";
-  http::ProxyRequest d = request("shop.example.com", "/api");
-  finalizeRequest(plain, &dest, d, context());
+  http::ProxyRequest d = finalized(plain, &dest, "shop.example.com", "/api");
   CHECK(d.authority == "v2.example.com");
   CHECK_FALSE(d.headers.has("x-envoy-original-host"));
 
   // Both: the destination's authority first (step 3), then the route's (step 5) overrides it.
-  http::ProxyRequest both = request("shop.example.com", "/api");
-  finalizeRequest(route, &dest, both, context());
+  http::ProxyRequest both = finalized(route, &dest, "shop.example.com", "/api");
   CHECK(both.authority == "internal.example.com");
   CHECK(values(both.headers, "x-envoy-original-host") == Values{"v2.example.com"});
 }
@@ -277,14 +273,12 @@ TEST_CASE(
     "[router][headers]") {
   xds::Route route = forwardingRoute();
   route.route.prefix_rewrite = "/v1";
-  http::ProxyRequest r = request("a.com", "/api/users?x=1");
-  finalizeRequest(route, nullptr, r, context());
+  http::ProxyRequest r = finalized(route, nullptr, "a.com", "/api/users?x=1");
   CHECK(r.path == "/v1/users?x=1");
   CHECK(values(r.headers, "x-envoy-original-path") == Values{"/api/users?x=1"});
 
   xds::Route none = forwardingRoute();
-  http::ProxyRequest n = request("a.com", "/api/users");
-  finalizeRequest(none, nullptr, n, context());
+  http::ProxyRequest n = finalized(none, nullptr, "a.com", "/api/users");
   CHECK(n.path == "/api/users");
   CHECK_FALSE(n.headers.has("x-envoy-original-path"));
   CHECK_FALSE(n.headers.has("x-envoy-original-host"));
@@ -298,8 +292,7 @@ TEST_CASE(
   route.route.prefix_rewrite = "/v1";
   route.route.host_rewrite = "b.com";
   route.headers.request_headers_to_add = {set("x-was", "%REQ(:authority)%%REQ(:path)%")};
-  http::ProxyRequest r = request("a.com", "/api/x");
-  finalizeRequest(route, nullptr, r, context());
+  http::ProxyRequest r = finalized(route, nullptr, "a.com", "/api/x");
   CHECK(values(r.headers, "x-was") == Values{"a.com/api/x"});
 }
 
