@@ -13,6 +13,7 @@ std::function<int()> setupDiff(CLI::App& sub);
 std::function<int()> setupExplain(CLI::App& sub);
 std::function<int()> setupCompile(CLI::App& sub);
 std::function<int()> setupInspect(CLI::App& sub);
+std::function<int()> setupEndpoints(CLI::App& sub);
 
 const std::vector<Command>& commandTable() {
   static const std::vector<Command> kCommands = {
@@ -38,6 +39,8 @@ const std::vector<Command>& commandTable() {
        "meshc compile -f samples/shop --gateway istio=ingressgateway -o routes.mcb && "
        "meshc inspect routes.mcb",
        setupInspect},
+      {"endpoints", "write one proxy's cluster endpoints as meshproxy --endpoints JSON",
+       "meshc endpoints -f samples/shop --sidecar app=web -n shop", setupEndpoints},
   };
   return kCommands;
 }

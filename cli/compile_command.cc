@@ -5,11 +5,10 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
-#include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <memory>
 
+#include "cli/atomic_file.h"
 #include "cli/commands.h"
 #include "cli/routing_flags.h"
 #include "cli/routing_input.h"
@@ -60,27 +59,6 @@ class ProgressBar {
   bool shown_ = false;
   std::chrono::steady_clock::time_point start_;
 };
-
-// Writes through a temporary file and a rename, so a failed write never leaves half a bundle
-// where the old one was.
-Status writeFileAtomically(const std::string& path, const std::string& bytes) {
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) {
-      return Status::error(StatusCode::kIoError, "cannot write " + tmp);
-    }
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!out.flush()) {
-      return Status::error(StatusCode::kIoError, "cannot write " + tmp);
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return Status::error(StatusCode::kIoError, "cannot rename " + tmp + " to " + path);
-  }
-  return Status::ok();
-}
 
 int runCompile(const CompileFlags& flags) {
   if (flags.routing.files.empty()) {

@@ -61,7 +61,8 @@ int runInspect(const InspectFlags& flags) {
     j["payloadCrc32c"] = fmt::format("{:08x}", h.payload_crc);
     j["proxy"] = {{"kind", gateway ? "gateway" : "sidecar"},
                   {"namespace", s->proxy.name_space},
-                  {"labels", s->proxy.labels}};
+                  {"labels", s->proxy.labels},
+                  {"numTrustedProxies", s->proxy.num_trusted_proxies}};
     j["sections"] = nlohmann::json::array();
     for (const bundle::SectionEntry& e : s->sections) {
       j["sections"].push_back(

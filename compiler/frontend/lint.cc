@@ -134,6 +134,9 @@ void buildContextAndAnalyze(std::vector<Resource>& resources, const MeshConfig& 
       case ResourceKind::kJob:
         ctx.workloads.push_back(&r);
         break;
+      case ResourceKind::kEndpointSlice:
+        break;  // checked on its own (validateEndpointSlice); no Istio analyzer reads it
+
     }
   }
   for (const analyzers::AnalyzerInfo& a : analyzers::allAnalyzers()) {
@@ -209,6 +212,9 @@ LintResult lintLoaded(Loader& loader, const MeshConfig& mesh, DiagnosticSink& si
     if (r.schema_valid && isIstioKind(r.kind)) {
       Reporter rep(r, sink);
       validation::validateResource(r, rep);
+    } else if (r.schema_valid && r.kind == ResourceKind::kEndpointSlice) {
+      Reporter rep(r, sink);
+      validation::validateEndpointSlice(r, rep);
     }
   }
   buildContextAndAnalyze(resources, mesh, sink, result);

@@ -1,6 +1,9 @@
 // MeshConfig parsing: the handful of fields meshc's checks and routing depend on.
 #include "frontend/mesh_config.h"
 
+#include <charconv>
+#include <cstdint>
+
 #include "base/quote.h"
 
 namespace meshc::frontend {
@@ -49,6 +52,23 @@ void readStringList(const Node& root, std::string_view key, std::vector<std::str
   }
 }
 
+// A uint32 field; protobuf JSON also accepts the number as a decimal string.
+void readUint32(const Node& root, std::string_view key, uint32_t* out, DiagnosticSink& sink) {
+  const Node* n = root.get(key);
+  if (n == nullptr || n->isNull()) {
+    return;
+  }
+  std::string_view text = n->text();
+  uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (!n->isScalar() || text.empty() || ec != std::errc() || end != text.data() + text.size() ||
+      value > UINT32_MAX) {
+    typeError(sink, *n, key, "an integer from 0 to 4294967295");
+    return;
+  }
+  *out = static_cast<uint32_t>(value);
+}
+
 }  // namespace
 
 MeshConfig parseMeshConfig(const Node& root, DiagnosticSink& sink) {
@@ -82,6 +102,9 @@ MeshConfig parseMeshConfig(const Node& root, DiagnosticSink& sink) {
     }
   }
   if (const Node* dc = root.get("defaultConfig"); dc != nullptr && dc->isMap()) {
+    if (const Node* gt = dc->get("gatewayTopology"); gt != nullptr && gt->isMap()) {
+      readUint32(*gt, "numTrustedProxies", &mc.num_trusted_proxies, sink);
+    }
     if (const Node* pm = dc->get("proxyMetadata"); pm != nullptr && pm->isMap()) {
       for (const MapEntry& e : pm->entries()) {
         if (e.value->isScalar() && !e.value->isNull()) {

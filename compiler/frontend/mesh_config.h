@@ -2,6 +2,7 @@
 // Entry point: parseMeshConfig(); defaults are Istio's.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@ struct MeshConfig {
   std::vector<std::string> default_virtual_service_export_to;   // empty = ["*"]
   std::vector<std::string> default_destination_rule_export_to;  // empty = ["*"]
   StringMap proxy_metadata;  // defaultConfig.proxyMetadata
+  uint32_t num_trusted_proxies = 0;  // defaultConfig.gatewayTopology.numTrustedProxies
   std::string ingress_service = "istio-ingressgateway";
   std::string ingress_selector = "ingressgateway";
 };

@@ -32,6 +32,7 @@ constexpr KindRow kKinds[] = {
     {"apps", "DaemonSet", {"v1", "", ""}, ResourceKind::kDaemonSet},
     {"apps", "ReplicaSet", {"v1", "", ""}, ResourceKind::kReplicaSet},
     {"batch", "Job", {"v1", "", ""}, ResourceKind::kJob},
+    {"discovery.k8s.io", "EndpointSlice", {"v1", "", ""}, ResourceKind::kEndpointSlice},
 };
 
 }  // namespace

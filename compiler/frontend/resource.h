@@ -29,6 +29,7 @@ enum class ResourceKind {
   kDaemonSet,
   kReplicaSet,
   kJob,
+  kEndpointSlice,  // discovery.k8s.io/v1: a Service's endpoints, preferred over selected Pods
 };
 
 /// Looks up a kind by API group ("" for core), version and kind name. Returns false when meshc

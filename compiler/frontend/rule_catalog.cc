@@ -19,6 +19,7 @@ const RuleInfo kRules[] = {
 #include "frontend/rules/destination_rule.inc"
 #include "frontend/rules/sidecar.inc"
 #include "frontend/rules/service_entry.inc"
+#include "frontend/rules/endpoint_slice.inc"
 #include "frontend/rules/analyzers.inc"
 };
 #undef RULE

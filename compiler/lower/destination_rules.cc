@@ -286,7 +286,11 @@ std::optional<HashPolicy> toHashPolicy(const model::ConsistentHash& hash) {
   if (!hash.http_header_name.empty()) {
     p.header_name = hash.http_header_name;
   } else if (!hash.http_cookie_name.empty()) {
+    // ConsistentHashToHashPolicy copies name, path, ttl (when set) and attributes verbatim.
     p.cookie_name = hash.http_cookie_name;
+    p.cookie_path = hash.http_cookie_path;
+    p.cookie_ttl_ns = hash.http_cookie_ttl_ns;
+    p.cookie_attributes = hash.http_cookie_attributes;
   } else if (hash.use_source_ip) {
     p.source_ip = true;
   } else if (!hash.http_query_parameter_name.empty()) {
@@ -350,28 +354,39 @@ std::optional<model::ConsistentHash> consistentHashForServicePort(
   return out;
 }
 
-std::string lbPolicyName(const ConsolidatedDestinationRule* dr, uint32_t port,
-                         std::string_view subset) {
+std::optional<model::LoadBalancerSettings> effectiveLoadBalancer(
+    const ConsolidatedDestinationRule* dr, uint32_t port, std::string_view subset) {
   std::optional<model::LoadBalancerSettings> lb;
-  if (dr != nullptr) {
-    bool has_port_level = false;
-    lb = effectiveLb(dr->rule.traffic_policy, port, &has_port_level);
-    if (!subset.empty()) {
-      if (const model::Subset* s = dr->findSubset(subset); s != nullptr && s->traffic_policy) {
-        bool subset_port_level = false;
-        std::optional<model::LoadBalancerSettings> slb =
-            effectiveLb(s->traffic_policy, port, &subset_port_level);
-        if (slb || subset_port_level) {
-          lb = slb;
-        }
+  if (dr == nullptr) {
+    return lb;
+  }
+  bool has_port_level = false;
+  lb = effectiveLb(dr->rule.traffic_policy, port, &has_port_level);
+  if (!subset.empty()) {
+    if (const model::Subset* s = dr->findSubset(subset); s != nullptr && s->traffic_policy) {
+      bool subset_port_level = false;
+      std::optional<model::LoadBalancerSettings> slb =
+          effectiveLb(s->traffic_policy, port, &subset_port_level);
+      if (slb || subset_port_level) {
+        lb = slb;
       }
     }
   }
+  return lb;
+}
+
+std::string lbPolicyName(const ConsolidatedDestinationRule* dr, uint32_t port,
+                         std::string_view subset) {
+  std::optional<model::LoadBalancerSettings> lb = effectiveLoadBalancer(dr, port, subset);
   if (!lb) {
     return "LEAST_REQUEST";
   }
   if (lb->consistent_hash) {
-    return "RING_HASH";
+    // ApplyRingHashLoadBalancer: maglev → MAGLEV; ringHash or neither (deprecated
+    // minimumRingSize) → RING_HASH.
+    return lb->consistent_hash->algorithm == model::ConsistentHash::AlgorithmKind::kMaglev
+               ? "MAGLEV"
+               : "RING_HASH";
   }
   const std::string& simple = lb->simple;
   if (simple == "ROUND_ROBIN") {
@@ -384,6 +399,31 @@ std::string lbPolicyName(const ConsolidatedDestinationRule* dr, uint32_t port,
     return "CLUSTER_PROVIDED";
   }
   return "LEAST_REQUEST";  // UNSPECIFIED, LEAST_CONN, LEAST_REQUEST
+}
+
+void applyHashTableSizes(const std::optional<model::LoadBalancerSettings>& lb, Cluster& c) {
+  if (!lb || !lb->consistent_hash) {
+    return;
+  }
+  // ApplyRingHashLoadBalancer sets lb_config only for a non-zero size; Envoy's defaults (ring
+  // 1024, Maglev table 65537) stay in the Cluster's field defaults otherwise. Without ringHash or
+  // maglev the deprecated minimumRingSize is used, 1024 when it is 0.
+  const model::ConsistentHash& h = *lb->consistent_hash;
+  switch (h.algorithm) {
+    case model::ConsistentHash::AlgorithmKind::kMaglev:
+      if (h.maglev_table_size != 0) {
+        c.maglev_table_size = h.maglev_table_size;
+      }
+      break;
+    case model::ConsistentHash::AlgorithmKind::kRingHash:
+      if (h.ring_hash_minimum_ring_size != 0) {
+        c.ring_hash_minimum_ring_size = h.ring_hash_minimum_ring_size;
+      }
+      break;
+    case model::ConsistentHash::AlgorithmKind::kUnset:
+      c.ring_hash_minimum_ring_size = h.minimum_ring_size != 0 ? h.minimum_ring_size : 1024;
+      break;
+  }
 }
 
 std::vector<Cluster> buildServiceClusters(const ServiceRegistry& registry, const Service& service,
@@ -407,9 +447,13 @@ std::vector<Cluster> buildServiceClusters(const ServiceRegistry& registry, const
       if (type != Cluster::DiscoveryType::kOriginalDst) {
         c.endpoints = registry.endpointsFor(service, port.port, labels);
       }
+      c.subset_labels = labels;  // the subset's own labels only (buildSubsetCluster)
       c.lb_policy = type == Cluster::DiscoveryType::kOriginalDst
                         ? "CLUSTER_PROVIDED"
                         : lbPolicyName(dr, port.port, subset);
+      if (type != Cluster::DiscoveryType::kOriginalDst) {
+        applyHashTableSizes(effectiveLoadBalancer(dr, port.port, subset), c);
+      }
       if (c.lb_policy == "CLUSTER_PROVIDED" && type == Cluster::DiscoveryType::kEds) {
         // A PASSTHROUGH load balancer turns the cluster into an original-destination one.
         c.type = Cluster::DiscoveryType::kOriginalDst;

@@ -87,9 +87,14 @@ std::vector<Cluster> buildServiceClusters(const ServiceRegistry& registry, const
                                           const ConsolidatedDestinationRule* dr,
                                           bool for_gateway = false);
 
-/// The lb_policy name for `port` / `subset` under `dr` (port-level settings replace top-level;
-/// subset settings override): RING_HASH for a consistent hash, ROUND_ROBIN, RANDOM,
-/// LEAST_REQUEST (also the default), CLUSTER_PROVIDED for PASSTHROUGH.
+/// The load balancer settings for `port` / `subset` under `dr` (port-level settings replace
+/// top-level; subset settings override); nullopt when none applies.
+std::optional<model::LoadBalancerSettings> effectiveLoadBalancer(
+    const ConsolidatedDestinationRule* dr, uint32_t port, std::string_view subset);
+
+/// The lb_policy name for `port` / `subset` under `dr`: RING_HASH (ringHash, or no algorithm)
+/// or MAGLEV for a consistent hash, ROUND_ROBIN, RANDOM, LEAST_REQUEST (also the default),
+/// CLUSTER_PROVIDED for PASSTHROUGH.
 std::string lbPolicyName(const ConsolidatedDestinationRule* dr, uint32_t port,
                          std::string_view subset);
 

@@ -58,8 +58,11 @@ LoweredProxy buildGatewayConfigFrom(const Inputs& inputs, const ProxyIdentity& p
   ProxyConfig& pc = out.config;
   pc.proxy = proxy_in;
   pc.proxy.kind = ProxyIdentity::Kind::kGateway;
-  const ProxyIdentity& proxy = pc.proxy;
   const model::ConfigSet& config = inputs.config;
+  // buildGatewayConnectionManager: xff_num_trusted_hops = gatewayTopology.numTrustedProxies
+  // (gateways only; sidecars never use the remote address, R2.5).
+  pc.proxy.num_trusted_proxies = config.mesh.num_trusted_proxies;
+  const ProxyIdentity& proxy = pc.proxy;
 
   std::vector<const model::Gateway*> gateways = selectGateways(config, proxy);
   if (gateways.empty()) {

@@ -10,6 +10,7 @@
 #include "base/ascii.h"
 #include "frontend/istio/grpc_status.h"
 #include "frontend/istio/labels.h"
+#include "lower/destination_rules.h"
 #include "lower/names.h"
 
 namespace meshc::lower {
@@ -156,23 +157,8 @@ HeaderMatcher translateHeaderMatch(std::string_view name,
 }
 
 std::optional<HashPolicy> hashPolicyFrom(const std::optional<model::ConsistentHash>& hash) {
-  if (!hash) {
-    return std::nullopt;
-  }
-  HashPolicy out;
-  // consistentHashToHashPolicy: the oneof set decides; the model keeps one field non-empty.
-  if (!hash->http_header_name.empty()) {
-    out.header_name = hash->http_header_name;
-  } else if (!hash->http_cookie_name.empty()) {
-    out.cookie_name = hash->http_cookie_name;
-  } else if (hash->use_source_ip) {
-    out.source_ip = true;
-  } else if (!hash->http_query_parameter_name.empty()) {
-    out.query_parameter_name = hash->http_query_parameter_name;
-  } else {
-    return std::nullopt;
-  }
-  return out;
+  // One translation for VS routes and default routes (cookie path, TTL and attributes included).
+  return hash ? toHashPolicy(*hash) : std::nullopt;
 }
 
 // applyHTTPRouteDestination (forwarding routes).

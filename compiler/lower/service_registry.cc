@@ -201,6 +201,67 @@ uint32_t fnv1a(std::string_view s) {
   return h;
 }
 
+// The Pod an EndpointSlice endpoint's targetRef names, when the input has it.
+const model::WorkloadInstance* targetPod(const model::EndpointSliceEndpoint& ep,
+                                         std::string_view slice_namespace,
+                                         const model::ConfigSet& config) {
+  if (ep.target_ref_kind != "Pod" || ep.target_ref_name.empty()) {
+    return nullptr;
+  }
+  std::string_view ns =
+      ep.target_ref_namespace.empty() ? slice_namespace : std::string_view(ep.target_ref_namespace);
+  for (const model::WorkloadInstance& w : config.workloads) {
+    if (w.is_pod && w.meta.name == ep.target_ref_name && w.meta.name_space == ns) {
+      return &w;
+    }
+  }
+  return nullptr;
+}
+
+// Endpoints from the EndpointSlices labelled kubernetes.io/service-name=<service> in the
+// Service's namespace. Returns false when there is no such slice (the caller falls back to pods).
+// As kube-proxy (pkg/proxy/endpointslicecache.go): a Service port takes the slice port of the
+// same name; an endpoint whose conditions.ready is false is left out (absent = ready); the first
+// address stands for the endpoint; an address seen in an earlier slice is not repeated. FQDN
+// slices are skipped, as Istio's EndpointSlice controller does.
+bool addSliceEndpoints(const model::KubernetesService& ks, const model::ConfigSet& config,
+                       Service& s) {
+  bool found = false;
+  std::set<std::string> seen;
+  for (const model::EndpointSlice& slice : config.endpoint_slices) {
+    if (slice.meta.name_space != ks.meta.name_space || slice.service_name != ks.meta.name ||
+        slice.address_type == "FQDN") {
+      continue;
+    }
+    found = true;
+    std::vector<std::pair<uint32_t, uint32_t>> ports;  // service port → endpoint port
+    for (const ServicePortInfo& p : s.ports) {
+      for (const model::EndpointSlicePort& sp : slice.ports) {
+        if (sp.name == p.name && sp.port && *sp.port > 0) {
+          ports.emplace_back(p.port, *sp.port);
+          break;
+        }
+      }
+    }
+    for (const model::EndpointSliceEndpoint& e : slice.endpoints) {
+      if (!e.ready || e.addresses.empty() || !seen.insert(e.addresses.front()).second) {
+        continue;
+      }
+      RegistryEndpoint ep;
+      ep.address = e.addresses.front();
+      ep.ports = ports;
+      if (const model::WorkloadInstance* pod = targetPod(e, slice.meta.name_space, config)) {
+        ep.labels = pod->labels;
+        ep.workload = pod->meta.ref();
+      } else {
+        ep.workload = "EndpointSlice " + slice.meta.ref();
+      }
+      s.endpoints.push_back(std::move(ep));
+    }
+  }
+  return found;
+}
+
 Service fromKubernetes(const model::KubernetesService& ks, const model::ConfigSet& config) {
   Service s;
   s.origin = Service::Origin::kKubernetes;
@@ -238,11 +299,19 @@ Service fromKubernetes(const model::KubernetesService& ks, const model::ConfigSe
   }
   s.export_to =
       normaliseExportTo(ks.export_to, config.mesh.default_service_export_to, s.name_space);
-  // Endpoints: the pods the selector picks in the Service's namespace (an EndpointSlice), each
-  // receiving a service port on its (named or numeric) target port. Services without a selector
-  // have no managed endpoints.
   s.has_label_selector = !ks.selector.empty();
-  if (ks.selector.empty() || s.resolution == ServiceResolution::kAlias) {
+  if (s.resolution == ServiceResolution::kAlias) {
+    return s;
+  }
+  // Endpoints: the Service's EndpointSlices when the input has any (they are what Istio and
+  // kube-proxy read, and also cover Services without a selector) ...
+  if (addSliceEndpoints(ks, config, s)) {
+    return s;
+  }
+  // ... else the pods the selector picks in the Service's namespace (what the EndpointSlice
+  // controller would publish), each receiving a service port on its (named or numeric) target
+  // port. Services without a selector have no managed endpoints.
+  if (ks.selector.empty()) {
     return s;
   }
   for (const model::WorkloadInstance& w : config.workloads) {

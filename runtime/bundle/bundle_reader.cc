@@ -161,6 +161,17 @@ class Reader {
     std::string_view version_field =
         bytes_.substr(HeaderOffsets::kCompilerVersion, kCompilerVersionSize);
     h.compiler_version = std::string(version_field.substr(0, version_field.find('\0')));
+    if (h.format_version != 0 && h.format_version < kBundleFormatVersion) {
+      // An older layout: the reader cannot fill the fields added since, so it names them.
+      return fail(BundleErrorKind::kUnsupportedVersion,
+                  "bundle format version " + std::to_string(h.format_version) +
+                      " (written by meshc " + printable(h.compiler_version) +
+                      ") is older than this reader's version " +
+                      std::to_string(kBundleFormatVersion) +
+                      ", which adds consistent-hash cookie TTL/path/attributes, subset labels, "
+                      "ring-hash and Maglev sizes and trusted proxies: recompile the bundle with "
+                      "this meshc");
+    }
     if (h.format_version != kBundleFormatVersion) {
       return fail(BundleErrorKind::kUnsupportedVersion,
                   "bundle format version " + std::to_string(h.format_version) +

@@ -24,6 +24,7 @@ class EncodeIo {
   void u32(uint32_t& v) { out_.u32(v); }
   void i32(int32_t& v) { out_.u32(static_cast<uint32_t>(v)); }
   void i64(int64_t& v) { out_.u64(static_cast<uint64_t>(v)); }
+  void u64(uint64_t& v) { out_.u64(v); }
   void boolean(bool& v) { out_.u8(v ? 1 : 0); }
   template <typename E>
   void enumeration(E& v, E /*max*/) {
@@ -60,6 +61,7 @@ class DecodeIo {
   void u32(uint32_t& v) { v = in_.u32(); }
   void i32(int32_t& v) { v = static_cast<int32_t>(in_.u32()); }
   void i64(int64_t& v) { v = static_cast<int64_t>(in_.u64()); }
+  void u64(uint64_t& v) { v = in_.u64(); }
   void boolean(bool& v) {
     uint8_t b = in_.u8();
     if (b > 1) {
@@ -263,6 +265,10 @@ void code(Io& io, xds::HashPolicy& h) {
   io.str(h.cookie_name);
   io.boolean(h.source_ip);
   io.str(h.query_parameter_name);
+  // Format v2: cookie generation (R5.5).
+  codeOpt(io, h.cookie_ttl_ns);
+  io.str(h.cookie_path);
+  codeVec(io, h.cookie_attributes);
 }
 
 template <typename Io>
@@ -382,6 +388,7 @@ void code(Io& io, xds::ProxyIdentity& p) {
   io.str(p.name_space);
   code(io, p.labels);
   io.str(p.ip);
+  io.u32(p.num_trusted_proxies);  // format v2
 }
 
 template <typename Io>
@@ -401,6 +408,10 @@ void code(Io& io, xds::Cluster& c) {
   io.enumeration(c.type, xds::Cluster::DiscoveryType::kNone);
   codeVec(io, c.endpoints);
   io.str(c.lb_policy);
+  // Format v2: subset endpoint filter (R4.5) and hash table sizes (R5.5).
+  code(io, c.subset_labels);
+  io.u64(c.ring_hash_minimum_ring_size);
+  io.u64(c.maglev_table_size);
 }
 
 // --- routing tree (runtime/ir/route_tree.h) --------------------------------------------------

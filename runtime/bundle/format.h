@@ -28,18 +28,21 @@ inline constexpr std::string_view kBundleMagic = "MESHCRB\x1a";  // 8 bytes; \x1
 
 /// Format version. Compatibility: bump on ANY change to this file or to codec.h's encoding;
 /// readers refuse every other version and name the meshc release that writes it.
-inline constexpr uint32_t kBundleFormatVersion = 1;
+/// History: 1 = meshc 0.1.0; 2 adds HashPolicy cookie TTL/path/attributes, Cluster subset
+/// labels and ring-hash/Maglev sizes, ProxyIdentity num_trusted_proxies (header and section
+/// table unchanged).
+inline constexpr uint32_t kBundleFormatVersion = 2;
 
-/// Header size in bytes. Compatibility: fixed for format version 1.
+/// Header size in bytes. Compatibility: fixed since format version 1.
 inline constexpr uint32_t kBundleHeaderSize = 80;
-/// Section table entry size. Compatibility: fixed for format version 1.
+/// Section table entry size. Compatibility: fixed since format version 1.
 inline constexpr uint32_t kSectionEntrySize = 24;
-/// Payload alignment. Compatibility: fixed for format version 1.
+/// Payload alignment. Compatibility: fixed since format version 1.
 inline constexpr uint32_t kSectionAlignment = 8;
-/// Bytes of the compiler version field (NUL-padded ASCII). Compatibility: fixed for version 1.
+/// Bytes of the compiler version field (NUL-padded ASCII). Compatibility: fixed since version 1.
 inline constexpr size_t kCompilerVersionSize = 16;
 
-/// Header field offsets (format version 1). Compatibility: fixed for version 1.
+/// Header field offsets (format versions 1 and 2). Compatibility: fixed since version 1.
 struct HeaderOffsets {
   static constexpr size_t kMagic = 0;             // 8 bytes
   static constexpr size_t kVersion = 8;           // u32

@@ -107,8 +107,9 @@ CodecError RequestParser::classify(const boost::system::error_code& ec) const {
   if (ec == beast_http::error::header_limit) {
     return CodecError{431, "http1.headers_too_large"};
   }
-  if (ec == beast_http::error::bad_content_length &&
-      headers.has("transfer-encoding")) {
+  // R1.5: Beast rejects the second framing header before our hook sees it.
+  if ((ec == beast_http::error::bad_content_length && headers.has("transfer-encoding")) ||
+      (ec == beast_http::error::bad_transfer_encoding && headers.has("content-length"))) {
     return CodecError{400, "http1.content_length_and_chunked_not_allowed"};
   }
   if (ec == beast_http::error::bad_value || ec == beast_http::error::bad_field) {
@@ -124,9 +125,13 @@ ResponseParser::ResponseParser() {
 }
 
 void ResponseParser::on_response_impl(int code, boost::beast::string_view, int v,
-                                      boost::system::error_code&) {
+                                      boost::system::error_code& ec) {
   status = static_cast<unsigned>(code);
   version = static_cast<unsigned>(v);
+  if (code < 100) {  // "020": three digits but no status; relaying it would be malformed (R11.7)
+    error = CodecError{502, "http1.codec_error"};
+    ec = beast_http::error::bad_status;
+  }
 }
 
 void ResponseParser::on_field_impl(beast_http::field, boost::beast::string_view name,

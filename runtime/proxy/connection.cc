@@ -10,6 +10,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <sys/socket.h>
@@ -55,6 +56,9 @@ uint32_t authorityPort(std::string_view authority, std::string_view scheme) {
       return port;
     }
   }
+  if (scheme.empty()) {
+    return 0;  // no port in the authority
+  }
   return scheme == "https" ? 443 : 80;
 }
 
@@ -98,6 +102,7 @@ class DownstreamConnection {
     Clock::time_point request_completed_at;
     bool close_after = false;
     std::string set_cookie;
+    std::string original_authority;  // before any rewrite: ORIGINAL_DST's destination
   };
 
   asio::awaitable<bool> readMore();
@@ -194,6 +199,11 @@ asio::awaitable<void> DownstreamConnection::run() {
   tcp::endpoint remote = socket_.remote_endpoint(ec);
   remote_ip_ = remote.address().to_string();
   remote_address_ = endpointText(remote);
+  // R11.20 DOWNSTREAM_LOCAL_ADDRESS: the connection's own address, not the wildcard bound.
+  tcp::endpoint local = socket_.local_endpoint(ec);
+  if (!ec) {
+    listener_.local_address = endpointText(local);
+  }
   socket_.set_option(tcp::no_delay(true), ec);
   handle_ = worker_.registerConnection(&socket_);
   WorkerStats& stats = worker_.stats();
@@ -214,7 +224,11 @@ asio::awaitable<bool> DownstreamConnection::handleRequest() {
   // Read until the request head is complete (Beast needs the head in one buffer).
   while (true) {
     if (in_.size() > 0) {
+      if (handle_->idle || !handle_->reading_headers) {
+        handle_->since = Clock::now();  // R1.23: the headers timer starts at the first byte
+      }
       handle_->idle = false;
+      handle_->reading_headers = true;
       error_code ec;
       size_t used = parser.put(in_.data(), ec);
       in_.consume(used);
@@ -245,10 +259,35 @@ asio::awaitable<bool> DownstreamConnection::handleRequest() {
     if (in_.size() == 0 && worker_.draining()) {
       co_return false;
     }
+    if (in_.size() == 0 && handle_->idle) {
+      // Between requests: hand the read buffer back to the worker and wait for readability
+      // (no speculative read that fails with EAGAIN, no 16 KiB held per idle connection).
+      worker_.returnBuffer(std::move(in_));
+      auto [wec] = co_await socket_.async_wait(tcp::socket::wait_read, kAwait);
+      in_ = worker_.takeBuffer();
+      if (wec) {
+        co_return false;
+      }
+    }
     if (!co_await readMore()) {
+      if (handle_->headers_timed_out) {  // R1.23: 408, the request was not fully received
+        Exchange ex;
+        ex.snapshot = worker_.snapshot();
+        ex.started = handle_->since;
+        ex.log.start = std::chrono::system_clock::now();
+        ex.log.downstream_remote_address = remote_address_;
+        ex.log.downstream_local_address = listener_.local_address;
+        LocalReply reply;
+        reply.status = 408;
+        reply.body = "request header timeout";
+        reply.details = "request_header_timeout";
+        reply.close_connection = true;
+        co_await sendLocalReply(ex, reply, nullptr);
+      }
       co_return false;
     }
   }
+  handle_->reading_headers = false;
   handle_->idle = false;
   worker_.stats().downstream_rq_active += 1;
   struct ActiveGuard {
@@ -276,6 +315,10 @@ asio::awaitable<bool> DownstreamConnection::handleRequest() {
                      downstream, worker_.random(), ex.request, ex.prepared);
   ex.log.path = ex.request.path.empty() ? parser.target : ex.request.path;
   ex.log.authority = ex.request.authority;
+  ex.original_authority = ex.request.authority;
+  if (authorityPort(ex.request.authority, "") == 0) {
+    ex.original_authority += ex.request.scheme == "https" ? ":443" : ":80";
+  }
   if (refused) {
     if (refused->flags == "DPE") {
       worker_.stats().codec_errors += 1;
@@ -301,6 +344,29 @@ asio::awaitable<bool> DownstreamConnection::handleRequest() {
   not_found.status = 404;
   not_found.flags = "NR";
   not_found.details = "route_not_found";
+  if (rc < 0 && listener_.route_config < 0) {
+    // No HTTP listener for this port: Istio sends the connection to virtualOutbound's catch-all
+    // (R11.16). Explicit-proxy mode forwards the request to the authority's address (the
+    // original destination) for PassthroughCluster, and closes for BlackHoleCluster.
+    const std::string& catch_all = snap.sidecarCatchAllCluster();
+    if (catch_all == "PassthroughCluster" && snap.clusterIndex(catch_all) >= 0) {
+      static const xds::Route kPassthrough = [] {
+        xds::Route r;
+        r.action = xds::Route::ActionKind::kRoute;
+        r.route.cluster = "PassthroughCluster";
+        return r;
+      }();
+      ex.route = &kPassthrough;
+      ex.log.upstream_cluster = catch_all;
+      co_return co_await forward(ex, parser, snap.clusterIndex(catch_all), catch_all);
+    }
+    if (catch_all == "BlackHoleCluster") {
+      ex.flags = "UH";
+      ex.log.upstream_cluster = catch_all;
+      finish(ex, 0, "-");
+      co_return false;
+    }
+  }
   if (rc < 0) {
     co_return co_await sendLocalReply(ex, not_found, nullptr);
   }
@@ -425,7 +491,12 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
     ex.set_cookie = std::move(hash.set_cookie);
   }
   std::shared_ptr<ClusterState> cluster = worker_.pool().cluster(*ex.snapshot, cluster_index);
-  int32_t host_index = cluster && cluster->lb ? cluster->lb->pick(cluster->states, pick) : -1;
+  int32_t host_index = -1;
+  if (cluster && cluster->original_dst) {  // R11.16: the destination the client asked for
+    host_index = cluster->originalDstHost(ex.original_authority);
+  } else if (cluster && cluster->lb) {
+    host_index = cluster->lb->pick(cluster->states, pick);
+  }
   if (host_index < 0 || !cluster->hosts[host_index].resolved) {  // R11.3
     LocalReply reply;
     reply.status = 503;
@@ -439,11 +510,19 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
   ClusterCounters& counters = worker_.stats().clusters[cluster_name];
   counters.upstream_rq_total += 1;
   host.rq_total += 1;
-  cluster->states[host_index].active_requests += 1;
-  struct ActiveRequest {
+  struct ActiveRequest {  // read by LEAST_REQUEST
     std::shared_ptr<ClusterState> cluster;
     int32_t index;
-    ~ActiveRequest() { cluster->states[index].active_requests -= 1; }
+    ActiveRequest(std::shared_ptr<ClusterState> c, int32_t i) : cluster(std::move(c)), index(i) {
+      if (static_cast<size_t>(index) < cluster->states.size()) {
+        cluster->states[index].active_requests += 1;
+      }
+    }
+    ~ActiveRequest() {
+      if (static_cast<size_t>(index) < cluster->states.size()) {
+        cluster->states[index].active_requests -= 1;
+      }
+    }
   } active_request{cluster, host_index};
 
   // An idle keep-alive connection, or a new one within the connect timeout (R6.8).
@@ -469,16 +548,23 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
     host.cx_total += 1;
     counters.upstream_cx_total += 1;
     std::string failure;
+    std::string details;
     if (result.index() == 1) {
       failure = "reset reason: connection timeout";
+      details = "upstream_reset_before_response_started{connection_timeout}";
     } else {
       auto [ec] = std::get<0>(result);
       if (ec) {
+        std::string reason =
+            ec == asio::error::connection_refused ? "Connection refused" : ec.message();
         failure = "reset reason: remote connection failure, transport failure reason: "
-                  "delayed connect error: " +
-                  std::string(ec == asio::error::connection_refused ? "Connection refused"
-                                                                    : ec.message());
-        ex.log.upstream_transport_failure_reason = "delayed_connect_error:_" + ec.message();
+                  "delayed connect error: " + reason;
+        // R11.4, R11.20: Envoy writes details and the transport reason with '_' for ' '.
+        std::string transport = "delayed_connect_error:_" + reason;
+        std::replace(transport.begin(), transport.end(), ' ', '_');
+        ex.log.upstream_transport_failure_reason = transport;
+        details = "upstream_reset_before_response_started{remote_connection_failure|" +
+                  transport + "}";
       }
     }
     if (!failure.empty()) {  // R11.4
@@ -489,7 +575,7 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
       reply.status = 503;
       reply.body = std::string(kResetPrefix) + failure;
       reply.flags = "UF";
-      reply.details = "upstream_reset_before_response_started{remote_connection_failure}";
+      reply.details = details;
       co_return co_await sendLocalReply(ex, reply, nullptr);
     }
     error_code ignored;
@@ -497,7 +583,9 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
     worker_.stats().upstream_cx_active += 1;
   }
   error_code local_ec;
-  ex.log.upstream_local_address = endpointText(upstream.local_endpoint(local_ec));
+  if (worker_.accessLog().enabled()) {  // a getsockname() per request otherwise wasted
+    ex.log.upstream_local_address = endpointText(upstream.local_endpoint(local_ec));
+  }
 
   // Request framing towards the upstream (R13.3).
   bool chunked_up = parser.chunked();
@@ -542,8 +630,9 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
   bool response_done = false;
   auto upload = [&]() -> asio::awaitable<void> {
     std::string chunk;
+    bool starved = false;  // the parser needs more bytes than the buffer holds
     while (!parser.is_done() && !upstream_failed && !response_done) {
-      if (in_.size() == 0) {
+      if (in_.size() == 0 || starved) {
         if (!co_await readMore()) {
           upload_failed = true;
           error_code ignored;
@@ -553,6 +642,7 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
       }
       error_code ec;
       size_t used = parser.put(in_.data(), ec);
+      starved = ec == boost::beast::http::error::need_more && used == 0;
       if (ec && ec != boost::beast::http::error::need_more) {
         upload_failed = true;  // a malformed body: the request cannot be completed
         error_code ignored;
@@ -586,7 +676,13 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
   std::string details = "via_upstream";
   bool downstream_broken = false;
   auto download = [&]() -> asio::awaitable<void> {
-    boost::beast::flat_buffer upin;
+    // A pooled buffer: no 16 KiB allocation per request; returned empty when done.
+    boost::beast::flat_buffer upin = worker_.takeBuffer();
+    struct ReturnBuffer {
+      Worker& worker;
+      boost::beast::flat_buffer& buffer;
+      ~ReturnBuffer() { worker.returnBuffer(std::move(buffer)); }
+    } return_upin{worker_, upin};
     std::optional<ResponseParser> rp;
     bool head_done = false;
     while (true) {  // 1xx responses come before the final one (R13.5)
@@ -744,8 +840,9 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
       co_await (pipe(socket_, upstream) && pipe(upstream, socket_));
       co_return;
     }
+    bool starved = false;  // a partial chunk header: read more before parsing again
     while (!r.is_done()) {
-      if (upin.size() == 0) {
+      if (upin.size() == 0 || starved) {
         auto [ec, n] = co_await upstream.async_read_some(upin.prepare(kReadChunk), kAwait);
         if (ec == asio::error::eof && r.need_eof()) {
           error_code fec;
@@ -762,6 +859,7 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
       }
       error_code ec;
       size_t used = r.put(upin.data(), ec);
+      starved = ec == boost::beast::http::error::need_more && used == 0;
       if (ec && ec != boost::beast::http::error::need_more) {
         ex.close_after = true;
         ex.flags = "UPE";

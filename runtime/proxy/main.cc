@@ -49,6 +49,8 @@ int main(int argc, char** argv) {
   options.workers = hw == 0 ? 1 : hw;
   std::string drain = "5s";
   std::string idle = "1h";
+  std::string headers_timeout = "0";
+  std::string dns_refresh = "60s";
   std::string connect = "10s";
   app.add_option("--bundle", options.bundle_path, "routing bundle (.mcb) to serve")->required();
   app.add_option("--admin", options.admin_address,
@@ -66,6 +68,10 @@ int main(int argc, char** argv) {
   app.add_flag("--watch", options.watch, "reload when the bundle file is replaced");
   app.add_option("--drain-timeout", drain, "time in-flight requests get after SIGTERM (5s)");
   app.add_option("--idle-timeout", idle, "close connections idle this long (Envoy: 1h; 0 = never)");
+  app.add_option("--request-headers-timeout", headers_timeout,
+                 "answer 408 when a request's headers take longer (slowloris; Istio sets none: 0)");
+  app.add_option("--dns-refresh-rate", dns_refresh,
+                 "how often DNS clusters' host names are resolved again (mesh default 60s)");
   app.add_option("--connect-timeout", connect, "upstream connect timeout (mesh default 10s)");
   app.add_option("--max-connections", options.worker.max_connections,
                  "downstream connections per worker (0 = unlimited)");
@@ -83,6 +89,17 @@ int main(int argc, char** argv) {
   if (!parseDuration(drain, &options.drain_timeout)) {
     std::fprintf(stderr, "meshproxy: --drain-timeout %s: expected a duration such as 5s or 500ms\n",
                  drain.c_str());
+    return 2;
+  }
+  if (!parseDuration(headers_timeout, &options.worker.request_headers_timeout)) {
+    std::fprintf(stderr,
+                 "meshproxy: --request-headers-timeout %s: expected a duration such as 10s\n",
+                 headers_timeout.c_str());
+    return 2;
+  }
+  if (!parseDuration(dns_refresh, &options.dns_refresh) || options.dns_refresh.count() == 0) {
+    std::fprintf(stderr, "meshproxy: --dns-refresh-rate %s: expected a positive duration\n",
+                 dns_refresh.c_str());
     return 2;
   }
   if (!parseDuration(idle, &options.worker.idle_timeout)) {

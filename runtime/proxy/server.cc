@@ -1,6 +1,8 @@
 // Server: workers, admin endpoints, reload (SIGHUP, --watch) and drain (SIGTERM).
 #include "proxy/server.h"
 
+#include <set>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -84,6 +86,19 @@ void Server::log(std::string_view level, std::string_view message) {
   std::fwrite(line.data(), 1, line.size(), stderr);
 }
 
+// The host names of every cluster endpoint that is not an IP literal (STRICT_DNS clusters).
+static std::set<std::string> dnsNames(const Snapshot& snapshot) {
+  std::set<std::string> names;
+  for (const xds::Cluster& c : snapshot.config().clusters) {
+    for (const xds::Endpoint& e : c.endpoints) {
+      if (!e.address.empty() && !isIpLiteral(e.address)) {
+        names.insert(e.address);
+      }
+    }
+  }
+  return names;
+}
+
 std::string Server::reload() {
   std::lock_guard<std::mutex> lock(snapshot_mutex_);
   std::string warning;
@@ -114,13 +129,17 @@ std::string Server::reload() {
            "change listeners";
   }
   snapshot_ = *next;
+  dns_->setNames(dnsNames(*snapshot_));  // new names resolve on the refresher's thread
+  {
+    // Counted before the workers switch, so whoever sees the new routes sees the count too.
+    std::lock_guard<std::mutex> stats_lock(stats_mutex_);
+    server_stats_.reloads_ok += 1;
+    server_stats_.bundle_generation = snapshot_->generation();
+    server_stats_.native_in_use = snapshot_->usesNative();
+  }
   for (auto& w : workers_) {
     asio::post(w->io(), [worker = w.get(), s = snapshot_] { worker->installSnapshot(s); });
   }
-  std::lock_guard<std::mutex> stats_lock(stats_mutex_);
-  server_stats_.reloads_ok += 1;
-  server_stats_.bundle_generation = snapshot_->generation();
-  server_stats_.native_in_use = snapshot_->usesNative();
   return {};
 }
 
@@ -279,6 +298,20 @@ int Server::run() {
   server_stats_.bundle_generation = snapshot_->generation();
   server_stats_.native_in_use = snapshot_->usesNative();
   server_stats_.workers = options_.workers;
+  // STRICT_DNS endpoints: resolved on the refresher's thread; the first round is awaited (a
+  // bounded wait, before any event loop runs) so the first requests find their hosts.
+  dns_ = std::make_unique<DnsRefresher>(options_.dns_refresh, [this](auto table) {
+    for (auto& w : workers_) {
+      asio::post(w->io(), [worker = w.get(), table] { worker->installDns(table); });
+    }
+  });
+  std::set<std::string> names = dnsNames(*snapshot_);
+  if (!names.empty()) {
+    dns_->setNames(std::move(names));
+    if (!dns_->waitForRound(std::chrono::seconds(5))) {
+      log("warning", "DNS answers are late; hosts of DNS clusters answer 503 UH until they come");
+    }
+  }
   for (uint32_t i = 0; i < options_.workers; ++i) {
     auto worker = std::make_unique<Worker>(*this, i, options_.worker);
     std::string error = worker->bind(*snapshot_);
@@ -286,6 +319,7 @@ int Server::run() {
       log("error", error);
       return 1;
     }
+    worker->installDns(dns_->current());
     worker->installSnapshot(snapshot_);
     workers_.push_back(std::move(worker));
   }

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "proxy/dns.h"
 #include "proxy/snapshot.h"
 #include "proxy/stats.h"
 #include "proxy/worker.h"
@@ -25,6 +26,7 @@ struct ServerOptions {
   bool watch = false;
   std::chrono::milliseconds drain_timeout{5000};  // R16.4 terminationDrainDuration default
   std::string log_level = "info";                 // debug, info, warning, error
+  std::chrono::milliseconds dns_refresh{60'000};  // mesh dnsRefreshRate default (60 s)
   WorkerSettings worker;
 };
 
@@ -61,6 +63,7 @@ class Server {
   std::atomic<bool> stopping_{false};
   struct Admin;
   std::unique_ptr<Admin> admin_;
+  std::unique_ptr<DnsRefresher> dns_;
 };
 
 }  // namespace meshc::proxy

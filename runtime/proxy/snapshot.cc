@@ -111,6 +111,23 @@ Expected<std::shared_ptr<const Snapshot>> Snapshot::load(const std::string& bund
       }
     }
   }
+  if (!s->isGateway()) {
+    for (const xds::Listener& listener : config.listeners) {
+      if (listener.name != "virtualOutbound") {
+        continue;
+      }
+      // The chain that matches no destination port nor address: the catch-all.
+      for (const xds::FilterChain& chain : listener.filter_chains) {
+        if (chain.tcp_proxy && chain.name.find("catchall") != std::string::npos) {
+          s->sidecar_catch_all_ = chain.tcp_proxy->cluster;
+        }
+      }
+      if (s->sidecar_catch_all_.empty() && listener.default_filter_chain &&
+          listener.default_filter_chain->tcp_proxy) {
+        s->sidecar_catch_all_ = listener.default_filter_chain->tcp_proxy->cluster;
+      }
+    }
+  }
   s->generation_ = g_generation.fetch_add(1, std::memory_order_relaxed) + 1;
   return std::shared_ptr<const Snapshot>(std::move(s));
 }

@@ -50,6 +50,11 @@ class Snapshot {
   /// (the HTTP listener 0.0.0.0_<port>, or the route configuration named "<port>"); -1 = none.
   int32_t sidecarRouteConfig(uint32_t port) const;
 
+  /// Sidecars: the cluster of the virtualOutbound listener's catch-all chain, which takes
+  /// traffic for ports without a listener: "PassthroughCluster" (ALLOW_ANY) or
+  /// "BlackHoleCluster" (REGISTRY_ONLY); empty when the bundle has none (R11.16).
+  const std::string& sidecarCatchAllCluster() const { return sidecar_catch_all_; }
+
   /// Route selection with the bundle's native code (the portable tree when it has none).
   ir::RouteDecision route(size_t route_config, const ir::RequestView& request) const;
 
@@ -67,6 +72,7 @@ class Snapshot {
   std::unique_ptr<native::NativeRouter> native_;
   std::vector<ListenerPlan> gateway_listeners_;
   std::unordered_map<uint32_t, int32_t> sidecar_ports_;
+  std::string sidecar_catch_all_;
   std::unordered_map<std::string, int32_t> cluster_index_;
   std::optional<router::CompiledRouteActions> route_actions_;  // keyed by bundle_'s routes
 };

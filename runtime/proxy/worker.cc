@@ -2,6 +2,8 @@
 // drain and idle timeouts, the per-worker upstream pool, counters and access log.
 #include "proxy/worker.h"
 
+#include <charconv>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -21,11 +23,11 @@ bool parseAddress(const std::string& text, asio::ip::address* out) {
   return !ec;
 }
 
-std::string hostKey(const xds::Endpoint& e) { return e.address + ":" + std::to_string(e.port); }
 
 }  // namespace
 
-void UpstreamPool::rebuild(const Snapshot& snapshot, asio::io_context& io, uint64_t seed) {
+void UpstreamPool::rebuild(const Snapshot& snapshot, asio::io_context& io, uint64_t seed,
+                           const DnsTable* dns) {
   // Keep the keep-alive connections of endpoints that survive the reload (R16.3: EDS updates
   // apply at the next host selection; existing connections are not reset by an update).
   std::unordered_map<std::string, std::vector<tcp::socket>> kept;
@@ -47,11 +49,11 @@ void UpstreamPool::rebuild(const Snapshot& snapshot, asio::io_context& io, uint6
     auto state = std::make_shared<ClusterState>();
     state->name = cluster.name;
     state->lb_policy = cluster.lb_policy;
-    for (const xds::Endpoint& e : cluster.endpoints) {
+    auto add_host = [&](const xds::Endpoint& e, const std::string& ip) {
       UpstreamHost host;
-      host.address = hostKey(e);
+      host.address = ip + ":" + std::to_string(e.port);
       asio::ip::address addr;
-      if (parseAddress(e.address, &addr)) {
+      if (parseAddress(ip, &addr)) {
         host.endpoint = tcp::endpoint(addr, static_cast<unsigned short>(e.port));
         host.resolved = true;
       }
@@ -62,10 +64,24 @@ void UpstreamPool::rebuild(const Snapshot& snapshot, asio::io_context& io, uint6
       }
       upstream::HostState hs;
       hs.weight = e.weight == 0 ? 1 : e.weight;
-      hs.healthy = host.resolved;
-      state->states.push_back(hs);
       state->hosts.push_back(std::move(host));
+      // The ring/table key lives in the host: a deque never moves its elements.
+      hs.key = state->hosts.back().address;
+      state->states.push_back(hs);
+    };
+    for (const xds::Endpoint& e : cluster.endpoints) {
+      if (isIpLiteral(e.address)) {
+        add_host(e, e.address);
+        continue;
+      }
+      if (dns == nullptr || !dns->contains(e.address)) {
+        continue;  // a name without an answer is no host at all (Envoy lists none: 503 UH)
+      }
+      for (const std::string& ip : dns->at(e.address)) {  // STRICT_DNS: a host per address
+        add_host(e, ip);
+      }
     }
+    state->original_dst = cluster.type == xds::Cluster::DiscoveryType::kOriginalDst;
     state->lb = upstream::createLoadBalancer(cluster.lb_policy, state->states, seed + i, &cluster);
     by_name.emplace(cluster.name, fresh.size());
     fresh.push_back(std::move(state));
@@ -75,6 +91,36 @@ void UpstreamPool::rebuild(const Snapshot& snapshot, asio::io_context& io, uint6
   by_name_ = std::move(by_name);
   generation_ = snapshot.generation();
   // Connections of endpoints that went away close here (their sockets are destroyed).
+}
+
+int32_t ClusterState::originalDstHost(std::string_view destination) {
+  auto it = original_dst_hosts.find(std::string(destination));
+  if (it != original_dst_hosts.end()) {
+    return static_cast<int32_t>(it->second);
+  }
+  size_t colon = destination.rfind(':');
+  if (colon == std::string_view::npos || colon + 1 == destination.size()) {
+    return -1;
+  }
+  std::string_view host = destination.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  uint32_t port = 0;
+  std::string_view digits = destination.substr(colon + 1);
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+  asio::ip::address addr;
+  if (ec != std::errc() || end != digits.data() + digits.size() || port == 0 || port > 65535 ||
+      !parseAddress(std::string(host), &addr) || original_dst_hosts.size() >= kMaxOriginalDstHosts) {
+    return -1;
+  }
+  UpstreamHost h;
+  h.endpoint = tcp::endpoint(addr, static_cast<unsigned short>(port));
+  h.address = std::string(destination);
+  h.resolved = true;
+  hosts.push_back(std::move(h));
+  original_dst_hosts.emplace(std::string(destination), hosts.size() - 1);
+  return static_cast<int32_t>(hosts.size() - 1);
 }
 
 std::shared_ptr<ClusterState> UpstreamPool::cluster(const Snapshot& snapshot, int32_t index) {
@@ -191,7 +237,14 @@ void Worker::accept(Acceptor& a) {
 
 void Worker::installSnapshot(std::shared_ptr<const Snapshot> snapshot) {
   snapshot_ = std::move(snapshot);
-  pool_.rebuild(*snapshot_, io_, random_());
+  pool_.rebuild(*snapshot_, io_, random_(), dns_.get());
+}
+
+void Worker::installDns(std::shared_ptr<const DnsTable> dns) {
+  dns_ = std::move(dns);
+  if (snapshot_) {
+    pool_.rebuild(*snapshot_, io_, random_(), dns_.get());
+  }
 }
 
 void Worker::beginDrain() {
@@ -265,9 +318,30 @@ const std::string& Worker::date() {
   return date_;
 }
 
+boost::beast::flat_buffer Worker::takeBuffer() {
+  if (spare_buffers_.empty()) {
+    return boost::beast::flat_buffer();
+  }
+  boost::beast::flat_buffer b = std::move(spare_buffers_.back());
+  spare_buffers_.pop_back();
+  return b;
+}
+
+void Worker::returnBuffer(boost::beast::flat_buffer&& buffer) {
+  constexpr size_t kMaxSpare = 256;  // enough for the requests in flight on one loop
+  buffer.consume(buffer.size());
+  if (buffer.capacity() > 0 && buffer.capacity() <= 64 * 1024 && spare_buffers_.size() < kMaxSpare) {
+    spare_buffers_.push_back(std::move(buffer));
+  }
+  buffer = boost::beast::flat_buffer();
+}
+
 std::list<Worker::ConnectionHandle>::iterator Worker::registerConnection(tcp::socket* socket) {
   active_connections_.fetch_add(1, std::memory_order_relaxed);
-  connections_.push_front(ConnectionHandle{socket, true, std::chrono::steady_clock::now()});
+  ConnectionHandle handle;
+  handle.socket = socket;
+  handle.since = std::chrono::steady_clock::now();
+  connections_.push_front(handle);
   return connections_.begin();
 }
 
@@ -290,7 +364,14 @@ void Worker::scheduleFlush() {
 // Idle connections (R1.24) and, when configured, slow request heads (R1.23) are found by a
 // once-a-second sweep rather than a timer per request: no timer work on the request path.
 void Worker::scheduleSweep() {
-  sweep_timer_.expires_after(std::chrono::seconds(1));
+  // A quarter of the shortest timeout (at most 1 s), so a timeout fires within 25% of its value.
+  auto period = std::chrono::milliseconds(1000);
+  for (std::chrono::milliseconds t : {settings_.idle_timeout, settings_.request_headers_timeout}) {
+    if (t.count() > 0) {
+      period = std::min(period, std::max(std::chrono::milliseconds(10), t / 4));
+    }
+  }
+  sweep_timer_.expires_after(period);
   sweep_timer_.async_wait([this](boost::system::error_code ec) {
     if (ec) {
       return;
@@ -299,7 +380,14 @@ void Worker::scheduleSweep() {
     for (ConnectionHandle& c : connections_) {
       bool expired = false;
       if (c.idle && settings_.idle_timeout.count() > 0) {
-        expired = now - c.since >= settings_.idle_timeout;
+        expired = now - c.since >= settings_.idle_timeout;  // R1.24: closed silently
+      }
+      if (!c.idle && c.reading_headers && settings_.request_headers_timeout.count() > 0 &&
+          now - c.since >= settings_.request_headers_timeout) {
+        c.headers_timed_out = true;  // R1.23: the connection answers 408 and closes
+        boost::system::error_code ignored;
+        c.socket->cancel(ignored);
+        continue;
       }
       if (expired) {
         boost::system::error_code ignored;

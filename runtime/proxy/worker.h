@@ -6,9 +6,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <deque>
 #include <list>
 #include <memory>
 #include <random>
@@ -19,6 +21,7 @@
 #include <vector>
 
 #include "proxy/access_log.h"
+#include "proxy/dns.h"
 #include "proxy/snapshot.h"
 #include "proxy/stats.h"
 #include "upstream/load_balancer.h"
@@ -53,16 +56,28 @@ struct UpstreamHost {
 struct ClusterState {
   std::string name;
   std::string lb_policy;
-  std::vector<UpstreamHost> hosts;
-  std::vector<upstream::HostState> states;  // parallel to hosts, read by the balancer
+  /// The cluster's endpoints, then (ORIGINAL_DST clusters) hosts added per destination; a
+  /// deque so that a request holding a host keeps it while others are added.
+  std::deque<UpstreamHost> hosts;
+  std::vector<upstream::HostState> states;  // parallel to the endpoints, read by the balancer
   std::unique_ptr<upstream::LoadBalancer> lb;
+  bool original_dst = false;  // PassthroughCluster: the host is the request's destination
+  std::unordered_map<std::string, size_t> original_dst_hosts;  // "ip:port" → index in hosts
+
+  /// ORIGINAL_DST (R11.16): the host for `destination` ("ip:port", IPv6 in brackets), added on
+  /// first use (at most kMaxOriginalDstHosts); -1 when it is not an IP literal with a port.
+  int32_t originalDstHost(std::string_view destination);
+  static constexpr size_t kMaxOriginalDstHosts = 1024;
 };
 
 /// Per-worker upstream state, rebuilt (keeping live keep-alive connections of unchanged
 /// endpoints) when a new snapshot arrives.
 class UpstreamPool {
  public:
-  void rebuild(const Snapshot& snapshot, asio::io_context& io, uint64_t seed);
+  /// `dns` answers the host names of STRICT_DNS endpoints (one host per address); a name it
+  /// lacks gives an unresolved host (never picked: 503 UH).
+  void rebuild(const Snapshot& snapshot, asio::io_context& io, uint64_t seed,
+               const DnsTable* dns);
   /// The state of cluster `index` of `snapshot` (by name when the pool was built from another
   /// snapshot generation); null when this pool has no such cluster.
   std::shared_ptr<ClusterState> cluster(const Snapshot& snapshot, int32_t index);
@@ -93,6 +108,9 @@ class Worker {
 
   /// Runs on the worker thread: swap in a new snapshot (requests in flight keep theirs).
   void installSnapshot(std::shared_ptr<const Snapshot> snapshot);
+  /// Runs on the worker thread: new DNS answers; hosts are rebuilt, keep-alive connections of
+  /// addresses that stay are kept.
+  void installDns(std::shared_ptr<const DnsTable> dns);
   /// Runs on the worker thread: stop accepting, close idle keep-alive connections, mark every
   /// further response `connection: close` (R16.2).
   void beginDrain();
@@ -112,9 +130,15 @@ class Worker {
   std::mt19937_64& random() { return random_; }
   bool draining() const { return draining_; }
   const std::string& date();  // cached RFC 1123 date, refreshed every 500 ms (R1.21)
+  /// Read buffers are pooled per worker: connections hold one only while a request is in
+  /// flight, so idle keep-alive connections cost no buffer and requests allocate none.
+  boost::beast::flat_buffer takeBuffer();
+  void returnBuffer(boost::beast::flat_buffer&& buffer);
   struct ConnectionHandle {
     tcp::socket* socket = nullptr;
     bool idle = true;  // between requests (no byte of the next one yet): closed at once on drain
+    bool reading_headers = false;  // a request's first byte arrived, its head is not complete
+    bool headers_timed_out = false;  // set by the sweep before it cancels the socket
     std::chrono::steady_clock::time_point since{};  // when the idle or header-reading phase began
   };
   std::list<ConnectionHandle>::iterator registerConnection(tcp::socket* socket);
@@ -137,6 +161,7 @@ class Worker {
   std::vector<Acceptor> acceptors_;
   std::shared_ptr<const Snapshot> snapshot_;
   UpstreamPool pool_;
+  std::shared_ptr<const DnsTable> dns_ = std::make_shared<DnsTable>();
   WorkerStats stats_;
   AccessLogWriter access_log_;
   asio::steady_timer flush_timer_;
@@ -144,6 +169,7 @@ class Worker {
   bool draining_ = false;
   std::list<ConnectionHandle> connections_;
   std::atomic<size_t> active_connections_{0};
+  std::vector<boost::beast::flat_buffer> spare_buffers_;
   std::string date_;
   std::chrono::steady_clock::time_point date_at_{};
   void scheduleFlush();

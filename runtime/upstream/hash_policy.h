@@ -31,8 +31,11 @@ struct HashResult {
   std::string set_cookie;
 };
 
-/// Evaluates the route's hash policies in order; the first that yields a value wins (Envoy
-/// combines none: Istio emits one policy per route).
+/// Evaluates the route's hash policies in order and combines every value produced as Envoy's
+/// HashPolicyImpl::generateHash does: hash = rotl(hash, 1) ^ value (the first value as is). None
+/// is `terminal` (Istio never sets it; Istio emits one policy per route anyway). A policy whose
+/// input is missing contributes nothing; when none contributes, `hash` is nullopt. Only the first
+/// generated cookie is reported in `set_cookie`.
 HashResult computeRequestHash(const std::vector<xds::HashPolicy>& policies,
                               const HashInputs& inputs);
 

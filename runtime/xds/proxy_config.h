@@ -278,6 +278,10 @@ struct Cluster {
   StringMap subset_labels;
   uint64_t ring_hash_minimum_ring_size = 1024;  // R5.5 (Istio's default when unspecified)
   uint64_t maglev_table_size = 65537;           // R5.5
+  /// R5.8: below this share of healthy hosts (percent) the balancer uses every host. Envoy's
+  /// default 50; Istio emits 0 (panic off) when the DestinationRule has outlierDetection
+  /// (then it is `minHealthPercent`). Not yet set by the compiler nor stored in bundles.
+  uint32_t healthy_panic_threshold = 50;
 };
 
 struct ProxyConfig {

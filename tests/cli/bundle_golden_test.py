@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
-"""Bundle format version 1 is pinned by committed bundles (tests/golden/bundle/v1/).
+"""Bundle format version 2 is pinned by committed bundles (tests/golden/bundle/v2/); the
+version-1 bundles in tests/golden/bundle/v1/ stay as the proof that today's reader refuses them.
 
 Writer and reader share runtime/bundle/codec.h, so a round trip cannot notice a layout change.
-These goldens can: for each one,
+These goldens can: for each v2 one,
   1. an independent reader (this file, written from format.h's documented layout, not from the
      codec) checks the header, the CRC-32C, the section table and the alignment rules;
   2. today's reader reads it: `meshc inspect -o json` equals the committed JSON, and `simulate
-     --bundle` answers requests with the routes the manifests in v1/shop/ define;
+     --bundle` answers requests with the routes the manifests in v2/shop/ define;
   3. today's writer reproduces its bytes from the same input (the 16-byte compiler version field,
      and so the CRC, may differ after a release; every other byte must not), also when the input
      path is spelled differently (./dir, dir/, dir//, /abs/dir, a/../dir).
 Any layout change fails here until the format version is bumped and a new golden committed.
+For each v1 bundle: the independent reader still finds a sound version-1 file, and `inspect` and
+`simulate --bundle` refuse it (exit 2) with the unsupported-version message, whole.
 Regenerate (only with a version bump): MESHC_UPDATE_GOLDEN=1.
 Usage: bundle_golden_test.py MESHC SOURCE_DIR"""
 import json
@@ -31,9 +34,17 @@ GOLDENS = [
     ("shop-gateway", ["--gateway", "istio=ingressgateway"]),
     ("shop-sidecar", ["--sidecar", "app=web", "-n", "shop"]),
 ]
-INPUT = "tests/golden/bundle/v1/shop"
+FORMAT_VERSION = 2
+GOLDEN_DIR = "tests/golden/bundle/v2"
+INPUT = GOLDEN_DIR + "/shop"
+# gatewayTopology.numTrustedProxies: 1 (reaches the gateway bundle only).
+MESH = ["--mesh-config", GOLDEN_DIR + "/mesh.yaml"]
+V1_DIR = "tests/golden/bundle/v1"
+V1_MESSAGE = ("bundle format version 1 (written by meshc 0.1.0) is older than this reader's "
+              "version 2, which adds consistent-hash cookie TTL/path/attributes, subset labels, "
+              "ring-hash and Maglev sizes and trusted proxies: recompile the bundle with this meshc")
 
-# Requests and what the manifests in v1/shop/ say about them (30-routing.yaml, 20-gateway.yaml).
+# Requests and what the manifests in v2/shop/ say about them (30-routing.yaml, 20-gateway.yaml).
 EXPECT = {
     "shop-gateway": [
         # route cart-api: prefix /api/cart → cart:8080, prefix rewritten to /cart
@@ -84,8 +95,9 @@ def crc32c(data: bytes) -> int:
     return crc ^ 0xFFFFFFFF
 
 
-def check_layout(name: str, data: bytes) -> None:
-    """Format v1 as documented in runtime/bundle/format.h, read without the project's code."""
+def check_layout(name: str, data: bytes, want_version: int = FORMAT_VERSION) -> None:
+    """The frame as documented in runtime/bundle/format.h (the same in versions 1 and 2), read
+    without the project's code."""
     if len(data) < HEADER_SIZE:
         return fail(f"{name}: {len(data)} bytes, shorter than the header")
     magic, version, header_size, total, count, flags, crc, res0 = struct.unpack_from(
@@ -93,8 +105,8 @@ def check_layout(name: str, data: bytes) -> None:
     input_hash, = struct.unpack_from("<Q", data, 56)
     if magic != b"MESHCRB\x1a":
         fail(f"{name}: magic {magic!r}")
-    if version != 1:
-        fail(f"{name}: format version {version}, this golden is version 1")
+    if version != want_version:
+        fail(f"{name}: format version {version}, this golden is version {want_version}")
     if header_size != HEADER_SIZE or total != len(data):
         fail(f"{name}: header size {header_size}, total size {total} for {len(data)} bytes")
     if flags & ~0x3 or res0 != 0 or data[64:80] != bytes(16):
@@ -130,13 +142,13 @@ def run(cmd, cwd):
 
 def main() -> int:
     meshc, src = sys.argv[1], os.path.realpath(sys.argv[2])
-    gdir = os.path.join(src, "tests/golden/bundle/v1")
+    gdir = os.path.join(src, GOLDEN_DIR)
     update = os.environ.get("MESHC_UPDATE_GOLDEN") == "1"
     with tempfile.TemporaryDirectory() as tmp:
         for name, proxy in GOLDENS:
             golden_path = os.path.join(gdir, name + ".mcb")
             out = os.path.join(tmp, name + ".mcb")
-            r = run([meshc, "compile", "-f", INPUT, *proxy, "--no-native", "-o", out], src)
+            r = run([meshc, "compile", "-f", INPUT, *MESH, *proxy, "--no-native", "-o", out], src)
             if r.returncode != 0:
                 fail(f"{name}: compile failed: {r.stderr}")
                 continue
@@ -159,7 +171,7 @@ def main() -> int:
             if masked(fresh) != masked(golden):
                 at = next((i for i in range(min(len(fresh), len(golden))) if fresh[i] != golden[i]),
                           min(len(fresh), len(golden)))
-                fail(f"{name}: today's writer no longer reproduces format v1 (first difference at "
+                fail(f"{name}: today's writer no longer reproduces format v{FORMAT_VERSION} (first difference at "
                      f"byte {at}; sizes {len(fresh)} vs {len(golden)}). A layout change needs a "
                      f"format version bump and a new golden.")
             # Path spelling does not change the bytes.
@@ -167,7 +179,8 @@ def main() -> int:
             for spelling in ["./" + INPUT, INPUT + "/", INPUT.replace("/", "//"), abs_input,
                              "tests/../" + INPUT]:
                 alt = os.path.join(tmp, "alt.mcb")
-                r = run([meshc, "compile", "-f", spelling, *proxy, "--no-native", "-o", alt], src)
+                r = run([meshc, "compile", "-f", spelling, *MESH, *proxy, "--no-native", "-o", alt],
+                        src)
                 with open(alt, "rb") as f:
                     if r.returncode != 0 or f.read() != fresh:
                         fail(f"{name}: -f {spelling} gives other bytes than -f {INPUT}")
@@ -177,8 +190,9 @@ def main() -> int:
                 want = json.load(f)
             if r.returncode != 0 or json.loads(r.stdout or "null") != want:
                 fail(f"{name}: inspect -o json differs from {name}.inspect.json:\n{r.stdout}{r.stderr}")
-            if want.get("formatVersion") != 1 or want.get("totalSize") != len(golden):
-                fail(f"{name}: inspect JSON does not describe a {len(golden)}-byte v1 bundle")
+            if want.get("formatVersion") != FORMAT_VERSION or want.get("totalSize") != len(golden):
+                fail(f"{name}: inspect JSON does not describe a {len(golden)}-byte "
+                     f"v{FORMAT_VERSION} bundle")
             # Today's reader routes from it as the manifests say, with every engine it has.
             for args, expect in EXPECT[name]:
                 for engine in ("interpreter", "reference"):
@@ -190,10 +204,22 @@ def main() -> int:
                         got = None
                     if got is None or any(got.get(k) != v for k, v in expect.items()):
                         fail(f"{name} {engine} {' '.join(args)}: expected {expect}, got {r.stdout}{r.stderr}")
+    # Version 1: still a sound v1 file, refused by today's reader with the whole message.
+    for name, _ in GOLDENS:
+        rel = f"{V1_DIR}/{name}.mcb"
+        with open(os.path.join(src, rel), "rb") as f:
+            check_layout(name + " (v1)", f.read(), want_version=1)
+        for cmd in (["inspect", rel], ["simulate", "--bundle", rel, "GET http://x/"]):
+            r = run([meshc, *cmd], src)
+            want = f"meshc {cmd[0]}: error[unsupported-version]: {rel}: {V1_MESSAGE}\n"
+            if r.returncode != 2 or r.stdout != "" or r.stderr != want:
+                fail(f"{name} v1: {' '.join(cmd)}: exit {r.returncode}, stderr:\n{r.stderr}"
+                     f"wanted exit 2, stderr:\n{want}")
     if failures:
         print(f"{len(failures)} failure(s)")
         return 1
-    print(f"{len(GOLDENS)} v1 goldens: layout, reader, writer and path spellings agree")
+    print(f"{len(GOLDENS)} v{FORMAT_VERSION} goldens: layout, reader, writer and path spellings "
+          f"agree; v1 goldens refused")
     return 0
 
 

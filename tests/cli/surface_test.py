@@ -131,7 +131,7 @@ with tempfile.TemporaryDirectory() as tmp:
 
     shared = ["-f,--file", "--gateway", "--sidecar", "-n,--namespace", "--default-namespace",
               "--mesh-config"]
-    routing = ["simulate", "test", "diff", "explain", "compile"]
+    routing = ["simulate", "test", "diff", "explain", "compile", "endpoints"]
     helps = {c: help_lines(c) for c in routing}
     for flag in shared + ["--engine"]:
         takers = routing if flag != "--engine" else ["simulate", "test", "diff"]

@@ -8,12 +8,15 @@ Prints "PORT <n>" on stdout once listening (and writes it to --ready-file). Spec
   /slow/<ms>              waits that long before answering
   /bytes/<n>              answers with n bytes of body (content-length)
   /chunked/<n>            answers with n bytes in chunks of 1000 (transfer-encoding: chunked)
+  /trickle/<n>            n bytes (rounded down to 300s) chunked, written 7 bytes at a time
   /close                  answers with `connection: close` and closes
   /drop                   closes the connection without answering
+A request with `upgrade: websocket` gets 101 and then every byte echoed back upper-cased.
 Request bodies are read as content-length or chunked; `expect: 100-continue` is honoured.
 """
 import argparse
 import hashlib
+import http.client
 import json
 import socket
 import sys
@@ -29,6 +32,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+    def setup(self):
+        super().setup()
+        # Head and body leave in separate writes: without NODELAY, Nagle holds the body back
+        # until the proxy's delayed ACK and every answer takes tens of milliseconds.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def _read_body(self):
         digest = hashlib.sha256()
@@ -70,6 +79,9 @@ class Handler(BaseHTTPRequestHandler):
             except OSError:
                 pass
             return
+        if self.headers.get("upgrade", "").lower() == "websocket":
+            self._websocket()
+            return
         size, sha = self._read_body()
         status = 200
         body = None
@@ -85,6 +97,19 @@ class Handler(BaseHTTPRequestHandler):
         elif len(parts) >= 3 and parts[1] == "chunked" and parts[2].isdigit():
             body = b"y" * min(int(parts[2]), 64 << 20)
             chunked = True
+        elif len(parts) >= 3 and parts[1] == "trickle" and parts[2].isdigit():
+            # A chunked body written a few bytes at a time: chunk headers arrive split.
+            self.send_response(200)
+            self.send_header("transfer-encoding", "chunked")
+            self.end_headers()
+            payload = b"".join(b"%x\r\n%s\r\n" % (len(p), p)
+                               for p in [b"z" * 300] * (min(int(parts[2]), 100000) // 300))
+            payload += b"0\r\n\r\n"
+            for i in range(0, len(payload), 7):
+                self.wfile.write(payload[i:i + 7])
+                self.wfile.flush()
+                time.sleep(0.0005)
+            return
         elif parts[1:2] == ["close"]:
             close = True
         if body is None:
@@ -121,10 +146,33 @@ class Handler(BaseHTTPRequestHandler):
         elif body:
             self.wfile.write(body)
 
+    def _websocket(self):
+        """Answers 101 and then echoes every byte back in upper case until the peer closes."""
+        self.send_response(101)
+        self.send_header("upgrade", "websocket")
+        self.send_header("connection", "Upgrade")
+        self.send_header("x-backend", self.server.name)
+        self.end_headers()
+        self.wfile.flush()
+        self.close_connection = True
+        while True:
+            data = self.rfile.read1(65536)
+            if not data:
+                break
+            self.wfile.write(data.upper())
+            self.wfile.flush()
+
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _any
+
+    def __getattr__(self, name):
+        # Every other method Envoy accepts (R1.6: PROPFIND, PURGE, ...) is echoed too.
+        if name.startswith("do_"):
+            return self._any
+        raise AttributeError(name)
 
 
 def main():
+    http.client._MAXHEADERS = 10000  # the proxy enforces the header limits, not this server
     ap = argparse.ArgumentParser()
     ap.add_argument("--name", required=True)
     ap.add_argument("--port", type=int, default=0)

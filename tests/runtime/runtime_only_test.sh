@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The runtime stands alone: a program linked only against meshc_runtime routes from a compiled
 # bundle (native code and portable tree), and links neither yaml-cpp nor valijson (DESIGN.md 1).
-# Usage: runtime_only_test.sh MESHC PROBE SAMPLES_SHOP
+# meshproxy, the shipped runtime program, is held to the same rules.
+# Usage: runtime_only_test.sh MESHC PROBE SAMPLES_SHOP MESHPROXY
 set -euo pipefail
-MESHC="$1"; PROBE="$2"; SHOP="$3"
+MESHC="$1"; PROBE="$2"; SHOP="$3"; MESHPROXY="$4"
 tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
@@ -29,4 +30,12 @@ $want" ] || fail "portable tree: got: $out"
 head -c 100 "$tmp/gw.mcb" > "$tmp/cut.mcb"
 if "$PROBE" "$tmp/cut.mcb" "$rc" a / 2> "$tmp/err"; then fail "a truncated bundle loaded"; fi
 grep -q 'error\[size-mismatch\]' "$tmp/err" || fail "truncated bundle: $(cat "$tmp/err")"
-echo "runtime-only program: ok"
+# meshproxy: no yaml-cpp, valijson or compiler code either (LLVM is allowed: the ORC loader).
+if ldd "$MESHPROXY" | grep -Ei 'yaml|valijson'; then fail "meshproxy links yaml-cpp or valijson"; fi
+nm -C "$MESHPROXY" > "$tmp/proxy_syms"
+if grep -Eq 'YAML::|valijson::' "$tmp/proxy_syms"; then fail "meshproxy contains yaml-cpp or valijson code"; fi
+if grep -E 'meshc::(frontend|model|lower|sim|codegen|emit|cli)::|meshc::(Diagnostic|SourceManager|SourceLoc)\b' "$tmp/proxy_syms" > "$tmp/proxy_compiler_syms"; then
+  fail "meshproxy contains compiler code: $(head -3 "$tmp/proxy_compiler_syms")"
+fi
+grep -q 'meshc::proxy::' "$tmp/proxy_syms" || fail "nm sees no meshproxy symbols (stripped?)"
+echo "runtime-only programs (probe, meshproxy): ok"

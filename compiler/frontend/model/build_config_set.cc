@@ -154,6 +154,9 @@ ConfigSet buildConfigSet(const std::vector<frontend::Resource>& resources,
       case ResourceKind::kJob:
         set.workloads.push_back(detail::buildWorkload(r));
         break;
+      case ResourceKind::kEndpointSlice:
+        set.endpoint_slices.push_back(detail::buildEndpointSlice(r));
+        break;
       case ResourceKind::kRequestAuthentication:
       case ResourceKind::kNamespace:
       case ResourceKind::kSecret:

@@ -1,5 +1,7 @@
 // DestinationRule → model::DestinationRule (SEMANTICS 1.20, 3.9). Entry point:
 // detail::buildDestinationRule(). Only the fields routing depends on are read.
+#include <limits>
+
 #include "frontend/model/build_internal.h"
 
 namespace meshc::model::detail {
@@ -19,9 +21,32 @@ std::optional<LoadBalancerSettings> loadBalancerOf(const Node* n) {
   if (hash != nullptr && hash->isMap()) {
     ConsistentHash h;
     h.http_header_name = stringOf(hash->get("httpHeaderName"));
-    h.http_cookie_name = stringOf(child(hash->get("httpCookie"), "name"));
+    if (const Node* cookie = hash->get("httpCookie"); cookie != nullptr && cookie->isMap()) {
+      h.http_cookie_name = stringOf(cookie->get("name"));
+      h.http_cookie_path = stringOf(cookie->get("path"));
+      h.http_cookie_ttl_ns = durationOf(cookie->get("ttl"));
+      if (const Node* attributes = cookie->get("attributes")) {
+        for (const Node* a : attributes->items()) {
+          if (a != nullptr && a->isMap()) {
+            h.http_cookie_attributes.emplace_back(stringOf(a->get("name")),
+                                                  stringOf(a->get("value")));
+          }
+        }
+      }
+    }
     h.use_source_ip = boolOf(hash->get("useSourceIp")).value_or(false);
     h.http_query_parameter_name = stringOf(hash->get("httpQueryParameterName"));
+    auto uint64Of = [](const Node* v) {
+      return static_cast<uint64_t>(intOf(v, 0, std::numeric_limits<int64_t>::max()).value_or(0));
+    };
+    h.minimum_ring_size = uint64Of(hash->get("minimumRingSize"));
+    if (const Node* ring = hash->get("ringHash"); ring != nullptr && ring->isMap()) {
+      h.algorithm = ConsistentHash::AlgorithmKind::kRingHash;
+      h.ring_hash_minimum_ring_size = uint64Of(ring->get("minimumRingSize"));
+    } else if (const Node* maglev = hash->get("maglev"); maglev != nullptr && maglev->isMap()) {
+      h.algorithm = ConsistentHash::AlgorithmKind::kMaglev;
+      h.maglev_table_size = uint64Of(maglev->get("tableSize"));
+    }
     lb.consistent_hash = std::move(h);
   }
   return lb;

@@ -67,5 +67,8 @@ KubernetesService buildKubernetesService(const frontend::Resource& r,
                                          const frontend::MeshConfig& mesh);
 /// A Pod or a workload kind's pod template.
 WorkloadInstance buildWorkload(const frontend::Resource& r);
+/// The label that ties an EndpointSlice to its Service (discovery.k8s.io/v1 LabelServiceName).
+inline constexpr std::string_view kServiceNameLabel = "kubernetes.io/service-name";
+EndpointSlice buildEndpointSlice(const frontend::Resource& r);
 
 }  // namespace meshc::model::detail

@@ -161,6 +161,7 @@ WorkloadInstance buildWorkload(const frontend::Resource& r) {
   WorkloadInstance w;
   w.meta = metaOf(r);
   if (r.kind == frontend::ResourceKind::kPod) {
+    w.is_pod = true;
     w.labels = r.labels;
     w.ip = stringOf(child(child(r.root, "status"), "podIP"));
     w.container_ports = containerPortsOf(r.spec);
@@ -171,6 +172,49 @@ WorkloadInstance buildWorkload(const frontend::Resource& r) {
   w.labels = stringMap(child(child(pod_template, "metadata"), "labels"));
   w.container_ports = containerPortsOf(child(pod_template, "spec"));
   return w;
+}
+
+EndpointSlice buildEndpointSlice(const frontend::Resource& r) {
+  EndpointSlice es;
+  es.meta = metaOf(r);
+  // EndpointSlice has no spec: addressType, endpoints and ports are top-level fields.
+  es.address_type = stringOf(child(r.root, "addressType"));
+  if (auto it = r.labels.find(kServiceNameLabel); it != r.labels.end()) {
+    es.service_name = it->second;
+  }
+  if (const Node* endpoints = child(r.root, "endpoints")) {
+    for (const Node* e : endpoints->items()) {
+      if (e == nullptr || !e->isMap()) {
+        continue;
+      }
+      EndpointSliceEndpoint ep;
+      ep.addresses = stringList(e->get("addresses"));
+      ep.ready = boolOf(child(e->get("conditions"), "ready")).value_or(true);
+      const Node* ref = e->get("targetRef");
+      ep.target_ref_kind = stringOf(child(ref, "kind"));
+      ep.target_ref_name = stringOf(child(ref, "name"));
+      ep.target_ref_namespace = stringOf(child(ref, "namespace"));
+      ep.loc = e->loc();
+      es.endpoints.push_back(std::move(ep));
+    }
+  }
+  if (const Node* ports = child(r.root, "ports")) {
+    for (const Node* p : ports->items()) {
+      if (p == nullptr || !p->isMap()) {
+        continue;
+      }
+      EndpointSlicePort port;
+      port.name = stringOf(p->get("name"));
+      if (const Node* number = p->get("port"); number != nullptr && !number->isNull()) {
+        port.port = uint32Of(number);
+      }
+      if (std::string protocol = stringOf(p->get("protocol")); !protocol.empty()) {
+        port.protocol = protocol;
+      }
+      es.ports.push_back(std::move(port));
+    }
+  }
+  return es;
 }
 
 }  // namespace meshc::model::detail

@@ -291,11 +291,22 @@ struct Sidecar {
 
 // --- DestinationRule -----------------------------------------------------------------------------
 
+/// LoadBalancerSettings.ConsistentHashLB: the hash key (one of header, cookie, source IP,
+/// query parameter) and the hash algorithm (ringHash, maglev, or the deprecated
+/// minimumRingSize when neither is given).
 struct ConsistentHash {
   std::string http_header_name;
   std::string http_cookie_name;
+  std::string http_cookie_path;
+  std::optional<int64_t> http_cookie_ttl_ns;  // httpCookie.ttl; nullopt = absent
+  std::vector<std::pair<std::string, std::string>> http_cookie_attributes;  // name, value
   bool use_source_ip = false;
   std::string http_query_parameter_name;
+  enum class AlgorithmKind { kUnset, kRingHash, kMaglev };
+  AlgorithmKind algorithm = AlgorithmKind::kUnset;
+  uint64_t minimum_ring_size = 0;            // deprecated top-level field (0 = unset)
+  uint64_t ring_hash_minimum_ring_size = 0;  // ringHash.minimumRingSize (0 = unset)
+  uint64_t maglev_table_size = 0;            // maglev.tableSize (0 = unset)
 };
 
 struct LoadBalancerSettings {
@@ -385,10 +396,36 @@ struct KubernetesService {
 
 /// A Pod, or the pod template of a workload kind (a template stands for its pods).
 struct WorkloadInstance {
-  ObjectMeta meta;  // the Pod's or the workload's
+  ObjectMeta meta;      // the Pod's or the workload's
+  bool is_pod = false;  // a Pod object (an EndpointSlice targetRef can name it)
   StringMap labels;
   std::string ip;  // status.podIP, may be empty
   std::vector<std::pair<std::string, uint32_t>> container_ports;  // name, containerPort
+};
+
+// --- EndpointSlice (discovery.k8s.io/v1) ---------------------------------------------------------
+
+struct EndpointSliceEndpoint {
+  std::vector<std::string> addresses;
+  bool ready = true;  // conditions.ready; absent (unknown) counts as ready, as for kube-proxy
+  std::string target_ref_kind;
+  std::string target_ref_name;
+  std::string target_ref_namespace;  // "" = the slice's namespace
+  SourceLoc loc;
+};
+
+struct EndpointSlicePort {
+  std::string name;              // "" for an unnamed (single) Service port
+  std::optional<uint32_t> port;  // absent = "all ports" (not usable for a cluster)
+  std::string protocol = "TCP";
+};
+
+struct EndpointSlice {
+  ObjectMeta meta;
+  std::string address_type;  // IPv4, IPv6, FQDN
+  std::string service_name;  // label kubernetes.io/service-name; "" = belongs to no Service
+  std::vector<EndpointSliceEndpoint> endpoints;
+  std::vector<EndpointSlicePort> ports;
 };
 
 /// Everything routing depends on, in input order (superseded duplicates already dropped).
@@ -401,6 +438,7 @@ struct ConfigSet {
   std::vector<ServiceEntry> service_entries;
   std::vector<KubernetesService> services;
   std::vector<WorkloadInstance> workloads;
+  std::vector<EndpointSlice> endpoint_slices;
 };
 
 /// Builds the typed model from loaded resources. Resources whose schema check failed are left

@@ -18,5 +18,8 @@ void validateCrdCel(const Resource& r, Reporter& rep);
 
 /// Runs the rules for r's kind (no-op for non-Istio kinds).
 void validateResource(const Resource& r, Reporter& rep);
+/// discovery.k8s.io/v1 EndpointSlice (not an Istio kind, so not part of validateResource):
+/// addresses against addressType, port names, the kubernetes.io/service-name label.
+void validateEndpointSlice(const Resource& r, Reporter& rep);
 
 }  // namespace meshc::frontend::validation
