@@ -572,6 +572,7 @@ json resultToJson(const sim::SimResult& r, const SourceManager& sources) {
   if (r.status != 0) {
     j["status"] = r.status;
   }
+  put("details", r.details);
   if (r.matched != nullptr) {
     const lower::Route& route = *r.matched;
     if (route.action == lower::Route::ActionKind::kRoute) {

@@ -47,7 +47,7 @@ const std::set<std::string>& expectKeys() {
       "outcome", "listener", "filterChain", "routeConfig", "virtualHost", "virtualService",
       "route", "source", "cluster", "weightedClusters", "clusterMissing", "rewrittenPath",
       "rewrittenAuthority", "redirect", "directResponse", "status", "timeout", "retries",
-      "fault", "mirrors", "headers", "noRoute"};
+      "fault", "mirrors", "headers", "noRoute", "details"};
   return keys;
 }
 

@@ -2,8 +2,6 @@
 // action, or (TCP) tcp_proxy. Route selection is delegated to the chosen engine.
 #include "sim/simulate.h"
 
-#include <re2/re2.h>
-
 #include <algorithm>
 #include <charconv>
 
@@ -11,6 +9,8 @@
 #include "base/quote.h"
 #include "ir/ir.h"
 #include "ir/reference_eval.h"
+#include "router/compiled_route_actions.h"
+#include "router/route_actions.h"
 #include "routing/interpreter.h"
 #include "routing/verify.h"
 
@@ -30,6 +30,8 @@ const char* outcomeName(Outcome o) {
       return "noListener";
     case Outcome::kNoFilterChain:
       return "noFilterChain";
+    case Outcome::kLocalReply:
+      return "localReply";
   }
   return "noRoute";
 }
@@ -43,6 +45,8 @@ struct Simulator::Impl {
   };
   std::vector<Engines> engines;  // parallel to config.route_configs
   std::shared_ptr<const native::NativeRouter> native;
+  // The configuration's rewrite regexes, compiled once (keyed by the routes in config_).
+  std::optional<router::CompiledRouteActions> actions;
 
   const Engines* find(const lower::ProxyConfig& pc, std::string_view name) const {
     for (size_t i = 0; i < pc.route_configs.size(); ++i) {
@@ -84,6 +88,12 @@ Expected<std::unique_ptr<Simulator>> Simulator::create(lower::ProxyConfig config
     }
     impl->engines.push_back(std::move(e));
   }
+  Expected<router::CompiledRouteActions> actions =
+      router::CompiledRouteActions::create(sim->config_);
+  if (!actions) {
+    return actions.status();
+  }
+  impl->actions.emplace(std::move(*actions));
   sim->impl_ = std::move(impl);
   return sim;
 }
@@ -190,13 +200,6 @@ void sieve(std::vector<const lower::FilterChain*>& chains, SetFn sets, RankFn ra
   chains.swap(kept);
 }
 
-std::string joinHostPort(std::string_view host, uint32_t port, std::string_view scheme) {
-  if (port == 0 || (scheme == "http" && port == 80) || (scheme == "https" && port == 443)) {
-    return std::string(host);
-  }
-  return std::string(host) + ":" + std::to_string(port);
-}
-
 std::string stripPort(std::string_view authority) {
   size_t colon = authority.rfind(':');
   if (colon != std::string_view::npos && authority.find(']') == std::string_view::npos &&
@@ -204,37 +207,6 @@ std::string stripPort(std::string_view authority) {
     return std::string(authority.substr(0, colon));
   }
   return std::string(authority);
-}
-
-// The path Envoy forwards after prefix_rewrite / regex_rewrite (SEMANTICS 1.8, 6.2).
-std::string rewritePath(const lower::Route& route, const ir::RequestView& view,
-                        const std::string& original_path) {
-  const lower::RouteAction& a = route.route;
-  std::string path = view.path();
-  std::string query = view.query();
-  if (!a.prefix_rewrite.empty()) {
-    const lower::PathMatcher& pm = route.match.path;
-    size_t matched = 0;
-    switch (pm.kind) {
-      case lower::PathMatcher::Kind::kPrefix:
-      case lower::PathMatcher::Kind::kPathSeparatedPrefix:
-        matched = std::min(pm.value.size(), path.size());
-        break;
-      case lower::PathMatcher::Kind::kPath:
-      case lower::PathMatcher::Kind::kSafeRegex:
-        matched = path.size();
-        break;
-    }
-    path = a.prefix_rewrite + path.substr(matched);
-  } else if (a.regex_rewrite) {
-    RE2 re(a.regex_rewrite->first);
-    if (re.ok()) {
-      RE2::GlobalReplace(&path, re, a.regex_rewrite->second);
-    }
-  } else {
-    return original_path;
-  }
-  return query.empty() ? path : path + "?" + query;
 }
 
 std::string describeMatcher(const lower::StringMatcher& m) {
@@ -302,6 +274,8 @@ struct Connection {
   std::string host;
   std::string sni;
   bool gateway = false;
+  std::string forwarded_proto;  // x-forwarded-proto as the router sees it (R2.4, R2.5)
+  std::string scheme;           // :scheme as the router sees it (R2.6)
 };
 
 Connection connectionOf(const lower::ProxyConfig& config, const SimRequest& request) {
@@ -311,7 +285,33 @@ Connection connectionOf(const lower::ProxyConfig& config, const SimRequest& requ
   conn.host = stripPort(request.http.authority);
   conn.sni = request.sni ? *request.sni : (conn.is_tls ? conn.host : std::string());
   conn.gateway = config.proxy.kind == lower::ProxyIdentity::Kind::kGateway;
+  // R2.4: a gateway trusting no proxy overwrites x-forwarded-proto from the connection; R2.5:
+  // otherwise a client's value is kept and one is added from the connection when absent.
+  const std::string from_connection = conn.is_tls ? "https" : "http";
+  conn.forwarded_proto = from_connection;
+  if (!conn.gateway || config.proxy.num_trusted_proxies > 0) {
+    for (const auto& [name, value] : request.http.headers) {
+      if (ascii::equalsIgnoreCase(name, "x-forwarded-proto")) {
+        conn.forwarded_proto = value;
+        break;
+      }
+    }
+  }
+  // R2.6: :scheme from a valid x-forwarded-proto, else from the connection.
+  std::string proto = ascii::toLower(conn.forwarded_proto);
+  conn.scheme = proto == "http" || proto == "https" ? proto : from_connection;
   return conn;
+}
+
+// What the redirect builders need from a request that reached routing.
+router::RedirectRequest redirectRequestOf(const SimRequest& request, const ir::RequestView& view,
+                                          const Connection& conn) {
+  router::RedirectRequest rr;
+  rr.scheme = conn.scheme;
+  rr.authority = request.http.authority;
+  rr.path_with_query = view.pathWithQuery();
+  rr.forwarded_proto = conn.forwarded_proto;
+  return rr;
 }
 
 // 1. The listener that takes the connection: an exact address, a service VIP (sidecars), the
@@ -520,11 +520,13 @@ const lower::Route* selectRoute(const lower::RouteConfiguration& rc,
     r.trace.push_back("  ... and " + std::to_string(tried - kMaxExplained) +
                       " more routes skipped");
   }
-  if (vh.require_tls && !conn.is_tls) {
+  // R14.7: require_tls answers any request whose x-forwarded-proto is not https, keeping the
+  // Host as sent (port included).
+  if (vh.require_tls && !ascii::equalsIgnoreCase(conn.forwarded_proto, "https")) {
     r.outcome = Outcome::kRedirect;
     r.redirect_status = 301;
     r.status = 301;
-    r.redirect_location = "https://" + conn.host + request.http.path;
+    r.redirect_location = router::httpsRedirectLocation(redirectRequestOf(request, view, conn));
     r.trace.push_back("the virtual host requires TLS (httpsRedirect): 301 to https");
     return nullptr;
   }
@@ -552,36 +554,14 @@ const lower::Route* selectRoute(const lower::RouteConfiguration& rc,
 // 5. The route's action: redirect, direct response, or forwarding to clusters (rewrites, fault).
 void applyAction(const lower::ProxyConfig& config, const lower::Route& route,
                  const SimRequest& request, const ir::RequestView& view, const Connection& conn,
-                 SimResult& r) {
+                 const router::CompiledRouteActions* actions, SimResult& r) {
   switch (route.action) {
     case lower::Route::ActionKind::kRedirect: {
-      const lower::RedirectAction& rd = route.redirect;
-      std::string scheme = rd.scheme_redirect.empty() ? request.http.scheme : rd.scheme_redirect;
-      std::string rhost = rd.host_redirect.empty() ? conn.host : rd.host_redirect;
-      uint32_t rport = rd.port_redirect;
-      if (rport == 0 && rd.scheme_redirect.empty() && rd.host_redirect.empty()) {
-        // Envoy keeps the request's authority (with its port) when nothing replaces it.
-        size_t colon = request.http.authority.rfind(':');
-        if (colon != std::string::npos && request.http.authority.find(']') == std::string::npos) {
-          std::from_chars(request.http.authority.data() + colon + 1,
-                          request.http.authority.data() + request.http.authority.size(), rport);
-        }
-      }
-      std::string path = view.path();
-      if (!rd.path_redirect.empty()) {
-        path = rd.path_redirect;
-      } else if (!rd.prefix_rewrite.empty()) {
-        size_t matched = std::min(route.match.path.value.size(), path.size());
-        path = rd.prefix_rewrite + path.substr(matched);
-      }
-      if (!view.query().empty() && path.find('?') == std::string::npos) {
-        path += "?" + view.query();
-      }
       r.outcome = Outcome::kRedirect;
-      r.redirect_status = rd.response_code;
-      r.status = rd.response_code;
-      r.redirect_location = scheme + "://" + joinHostPort(rhost, rport, scheme) + path;
-      r.trace.push_back("redirect " + std::to_string(rd.response_code) + " to " +
+      r.redirect_status = route.redirect.response_code;
+      r.status = route.redirect.response_code;
+      r.redirect_location = router::redirectLocation(route, redirectRequestOf(request, view, conn));
+      r.trace.push_back("redirect " + std::to_string(r.redirect_status) + " to " +
                         r.redirect_location);
       return;
     }
@@ -617,8 +597,8 @@ void applyAction(const lower::ProxyConfig& config, const lower::Route& route,
     }
     r.cluster_exists = all_exist;
   }
-  std::string rewritten = rewritePath(route, view, request.http.path);
-  if (rewritten != request.http.path) {
+  std::string rewritten = router::rewritePath(route, view.pathWithQuery(), actions);
+  if (rewritten != view.pathWithQuery()) {
     r.rewritten_path = rewritten;
   }
   if (!a.host_rewrite.empty()) {
@@ -660,7 +640,18 @@ SimResult Simulator::run(const SimRequest& request, EngineKind engine) const {
     return r;
   }
 
-  // 4. Route configuration, virtual host, route.
+  // 4. The connection manager normalises the path before any route lookup (R0.2, R1.13).
+  ir::RequestView view = ir::RequestView::create(request.http);
+  if (view.pathNormalizationFailed()) {
+    r.outcome = Outcome::kLocalReply;
+    r.status = 400;
+    r.details = "path_normalization_failed";
+    r.trace.push_back("path " + quote(view.path()) +
+                      " fails Envoy's normalisation (NUL or %00): 400 path_normalization_failed");
+    return r;
+  }
+
+  // 5. Route configuration, virtual host, route.
   r.route_config = chain->rds_name;
   const Impl::Engines* engines = impl_->find(config_, chain->rds_name);
   if (engines == nullptr) {
@@ -670,7 +661,6 @@ SimResult Simulator::run(const SimRequest& request, EngineKind engine) const {
     return r;
   }
   const lower::RouteConfiguration& rc = *engines->config;
-  ir::RequestView view = ir::RequestView::create(request.http);
   ir::RouteDecision decision;
   if (engine == EngineKind::kReference) {
     decision = engines->reference->evaluate(view);
@@ -685,8 +675,8 @@ SimResult Simulator::run(const SimRequest& request, EngineKind engine) const {
     return r;
   }
 
-  // 5. Action.
-  applyAction(config_, *route, request, view, conn, r);
+  // 6. Action.
+  applyAction(config_, *route, request, view, conn, impl_->actions ? &*impl_->actions : nullptr, r);
   return r;
 }
 

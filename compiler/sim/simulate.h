@@ -37,6 +37,7 @@ enum class Outcome {
   kNoRoute,         // 404 NR: no virtual host, or no route in it
   kNoListener,      // nothing listens on that address:port
   kNoFilterChain,   // a listener, but no filter chain accepts the connection
+  kLocalReply,      // the connection manager answers before routing (400 for a path R1.13 fails)
 };
 const char* outcomeName(Outcome o);
 
@@ -58,6 +59,7 @@ struct SimResult {
   uint32_t direct_status = 0;
   std::string direct_body;
   uint32_t status = 0;  // the HTTP status the client sees, when known (0 = upstream decides)
+  std::string details;  // Envoy's RESPONSE_CODE_DETAILS for a local reply, when known
   bool cluster_exists = true;  // false ⇒ Envoy answers 503 NC
   const lower::Route* matched = nullptr;  // for timeout, retries, fault, mirrors, headers
   std::vector<std::string> trace;         // step-by-step explanation

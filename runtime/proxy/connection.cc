@@ -466,7 +466,8 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
   http::ProxyRequest& request = ex.request;
   std::string original_path = request.path;
   router::FormatContext ctx = formatContext(ex);
-  router::finalizeRequest(route, ex.destination, request, ctx);  // R3.1 steps 3–6
+  router::finalizeRequest(route, ex.destination, request, ctx,  // R3.1 steps 3–6
+                          ex.snapshot->routeActions());
   if (std::optional<std::string_view> op = request.headers.get("x-envoy-original-path")) {
     ex.log.path = std::string(*op);
   }

@@ -140,7 +140,14 @@ std::optional<LocalReply> prepareRequest(std::string_view method, std::string_vi
     path_part = path_part.substr(0, hash);
   }
   size_t q = path_part.find('?');
-  std::string path = ir::normalizePath(path_part.substr(0, q));
+  std::optional<std::string> canonical = ir::canonicalizePath(path_part.substr(0, q));
+  if (!canonical) {
+    LocalReply r;  // R1.13: a NUL or %00 in the path; empty body
+    r.status = 400;
+    r.details = "path_normalization_failed";
+    return r;
+  }
+  std::string path = std::move(*canonical);
   if (q != std::string_view::npos) {
     path.append(path_part.substr(q));
   }

@@ -75,6 +75,12 @@ Expected<std::shared_ptr<const Snapshot>> Snapshot::load(const std::string& bund
     *warning += native_warning;
   }
   const xds::ProxyConfig& config = s->bundle_.config;
+  // Envoy refuses a route configuration whose regex does not compile; so does a reload here.
+  Expected<router::CompiledRouteActions> actions = router::CompiledRouteActions::create(config);
+  if (!actions) {
+    return Status::error(actions.status().code(), bundle_path + ": " + actions.status().message());
+  }
+  s->route_actions_.emplace(std::move(*actions));
   for (size_t i = 0; i < config.clusters.size(); ++i) {
     s->cluster_index_.emplace(config.clusters[i].name, static_cast<int32_t>(i));
   }

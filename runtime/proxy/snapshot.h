@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -13,6 +14,7 @@
 #include "base/status.h"
 #include "bundle/bundle_reader.h"
 #include "native/native_router.h"
+#include "router/compiled_route_actions.h"
 #include "routing/request.h"
 #include "routing/route_decision.h"
 #include "xds/proxy_config.h"
@@ -59,6 +61,9 @@ class Snapshot {
   /// Index of a cluster by name, -1 when the bundle has none (R4.4 → 503 NC).
   int32_t clusterIndex(std::string_view name) const;
 
+  /// The routes' rewrite regexes, compiled at load (R3.13): pass to router::finalizeRequest().
+  const router::CompiledRouteActions* routeActions() const { return &*route_actions_; }
+
  private:
   Snapshot() = default;
   std::string path_;
@@ -69,6 +74,7 @@ class Snapshot {
   std::unordered_map<uint32_t, int32_t> sidecar_ports_;
   std::string sidecar_catch_all_;
   std::unordered_map<std::string, int32_t> cluster_index_;
+  std::optional<router::CompiledRouteActions> route_actions_;  // keyed by bundle_'s routes
 };
 
 }  // namespace meshc::proxy

@@ -1,7 +1,10 @@
-// RequestView: the normalised request that every evaluator matches against.
+// RequestView: the normalised request that every evaluator matches against, and
+// canonicalizePath(), the path normalisation Envoy applies before routing (R1.13).
 #include "routing/request.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <optional>
 
 #include "base/ascii.h"
 
@@ -28,39 +31,214 @@ size_t portStart(std::string_view host) {
 
 }  // namespace
 
-std::string normalizePath(std::string_view path) {
-  // Remove "." and ".." segments; a leading "/" is kept, as are empty segments ("//").
+namespace {
+
+// How Chromium's path canonicaliser (the one Envoy's normalize_path runs, R1.13) treats a byte,
+// raw or escaped: unreserved characters are written raw even when they arrive escaped; the
+// characters a path may not hold raw are escaped; NUL fails the whole path; everything else is
+// copied as it came (so "%2F" stays "%2F" and "/" stays "/").
+enum class PathCharKind : uint8_t { kPass, kUnreserved, kEscape, kInvalid };
+
+constexpr PathCharKind pathCharKind(unsigned char c) {
+  if (c == 0) {
+    return PathCharKind::kInvalid;
+  }
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+      c == '_' || c == '~') {
+    return PathCharKind::kUnreserved;
+  }
+  if (c < 0x20 || c >= 0x7F) {
+    return PathCharKind::kEscape;
+  }
+  switch (c) {
+    case ' ':
+    case '"':
+    case '#':
+    case '%':
+    case '<':
+    case '>':
+    case '?':
+    case '\\':
+    case '^':
+    case '`':
+    case '{':
+    case '|':
+    case '}':
+      return PathCharKind::kEscape;
+    default:
+      return PathCharKind::kPass;
+  }
+}
+
+int hexValue(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}
+
+// The byte a "%XY" at `at` stands for, or -1 when `at` does not start a complete escape.
+int escapedByte(std::string_view s, size_t at) {
+  if (at + 2 >= s.size()) {
+    return -1;
+  }
+  int hi = hexValue(s[at + 1]);
+  int lo = hexValue(s[at + 2]);
+  return s[at] == '%' && hi >= 0 && lo >= 0 ? hi * 16 + lo : -1;
+}
+
+bool isSeparator(char c) { return c == '/' || c == '\\'; }
+
+// Length of a dot at `at`: 1 for '.', 3 for "%2E"/"%2e", 0 when there is none.
+size_t dotLength(std::string_view s, size_t at) {
+  if (s[at] == '.') {
+    return 1;
+  }
+  if (s[at] == '%' && at + 2 < s.size() && s[at + 1] == '2' &&
+      (s[at + 2] == 'e' || s[at + 2] == 'E')) {
+    return 3;
+  }
+  return 0;
+}
+
+// What a dot right after a '/' in the output means, and how much input after the dot it uses:
+// "." or "./" → stay (-1), ".." or "../" → up one (+1), anything else → 0 (a file name).
+int dotSegment(std::string_view s, size_t after_dot, size_t* consumed) {
+  *consumed = 0;
+  if (after_dot == s.size()) {
+    return -1;
+  }
+  if (isSeparator(s[after_dot])) {
+    *consumed = 1;
+    return -1;
+  }
+  size_t second = dotLength(s, after_dot);
+  if (second == 0) {
+    return 0;
+  }
+  size_t end = after_dot + second;
+  if (end == s.size()) {
+    *consumed = second;
+    return 1;
+  }
+  if (isSeparator(s[end])) {
+    *consumed = second + 1;
+    return 1;
+  }
+  return 0;
+}
+
+// Drops the last segment of `out` (which ends in '/'), never the leading '/'.
+void backUpOneSegment(std::string& out) {
+  size_t i = out.size() - 1;
+  if (i == 0) {
+    return;
+  }
+  --i;
+  while (i > 0 && out[i] != '/') {
+    --i;
+  }
+  out.resize(i + 1);
+}
+
+void appendEscaped(std::string& out, unsigned char c) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  out += '%';
+  out += kHex[c >> 4];
+  out += kHex[c & 0xF];
+}
+
+// Decoding an escape right after a '%' that began no escape can create one ("%%30%30" would
+// read "%00" once decoded). Chromium then writes that '%' as "%25" so a second canonicalisation
+// gives the same result; Envoy inherits this. `percent` is that '%''s index in `out`, `next` the
+// input index after the escape just decoded.
+void guardNestedEscape(std::string_view s, size_t next, size_t percent, std::string& out) {
+  const size_t length = out.size();
+  const char decoded = out.back();
+  const bool borrow_next = percent + 2 == length;  // out ends "%c": look at the next input byte
+  if (borrow_next) {
+    if (next == s.size() || static_cast<unsigned char>(s[next]) >= 0x80) {
+      return;
+    }
+    out += s[next];
+  }
+  if (escapedByte(out, percent) >= 0) {
+    if (!borrow_next) {
+      out += out[percent + 1];
+    }
+    out[percent + 1] = '2';
+    out[percent + 2] = '5';
+    out += decoded;
+  } else if (borrow_next) {
+    out.resize(length);
+  }
+}
+
+}  // namespace
+
+std::optional<std::string> canonicalizePath(std::string_view path) {
   std::string out;
-  std::string_view in = path;
-  while (!in.empty()) {
-    if (in.substr(0, 3) == "../") {
-      in.remove_prefix(3);
-    } else if (in.substr(0, 2) == "./") {
-      in.remove_prefix(2);
-    } else if (in.substr(0, 3) == "/./") {
-      in.remove_prefix(2);
-    } else if (in == "/.") {
-      in = "/";
-    } else if (in.substr(0, 4) == "/../") {
-      in.remove_prefix(3);
-      size_t slash = out.rfind('/');
-      out.erase(slash == std::string::npos ? 0 : slash);
-    } else if (in == "/..") {
-      in = "/";
-      size_t slash = out.rfind('/');
-      out.erase(slash == std::string::npos ? 0 : slash);
-    } else if (in == "." || in == "..") {
-      in = {};
+  out.reserve(path.size() + 1);
+  if (path.empty() || !isSeparator(path.front())) {
+    out += '/';
+  }
+  bool ok = true;
+  std::optional<size_t> bad_percent;  // output index of the last '%' that began no escape
+  for (size_t i = 0; i < path.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(path[i]);
+    if (size_t dot = dotLength(path, i); dot > 0) {
+      size_t consumed = 0;
+      int segment = out.back() == '/' ? dotSegment(path, i + dot, &consumed) : 0;
+      if (segment == 0) {
+        out += '.';  // an escaped dot inside a name is written raw too
+      } else if (segment > 0) {
+        backUpOneSegment(out);
+      }
+      i += dot + consumed - 1;
+    } else if (c == '\\') {
+      out += '/';
+    } else if (c == '%') {
+      int value = escapedByte(path, i);
+      if (value < 0) {
+        bad_percent = out.size();
+        out += '%';
+        continue;
+      }
+      PathCharKind kind = pathCharKind(static_cast<unsigned char>(value));
+      if (kind == PathCharKind::kUnreserved) {
+        out += static_cast<char>(value);
+        if (bad_percent && *bad_percent + 3 >= out.size()) {
+          guardNestedEscape(path, i + 3, *bad_percent, out);
+        }
+      } else {
+        out.append(path.substr(i, 3));  // kept with its hex digits' case
+        ok = ok && kind != PathCharKind::kInvalid;
+      }
+      i += 2;
     } else {
-      size_t start = in.front() == '/' ? 1 : 0;
-      size_t next = in.find('/', start);
-      size_t len = next == std::string_view::npos ? in.size() : next;
-      out.append(in.substr(0, len));
-      in.remove_prefix(len);
+      switch (pathCharKind(c)) {
+        case PathCharKind::kInvalid:
+          appendEscaped(out, c);
+          ok = false;
+          break;
+        case PathCharKind::kEscape:
+          appendEscaped(out, c);
+          break;
+        case PathCharKind::kPass:
+        case PathCharKind::kUnreserved:
+          out += static_cast<char>(c);
+          break;
+      }
     }
   }
-  if (out.empty() || out.front() != '/') {
-    out.insert(out.begin(), '/');
+  if (!ok) {
+    return std::nullopt;
   }
   return out;
 }
@@ -80,7 +258,12 @@ RequestView RequestView::create(const HttpRequest& request) {
   size_t q = target.find('?');
   std::string_view raw_path = q == std::string_view::npos ? target : target.substr(0, q);
   v.query_ = q == std::string_view::npos ? "" : std::string(target.substr(q + 1));
-  v.path_ = normalizePath(raw_path);
+  if (std::optional<std::string> canonical = canonicalizePath(raw_path)) {
+    v.path_ = std::move(*canonical);
+  } else {
+    v.path_ = std::string(raw_path);
+    v.path_normalization_failed_ = true;
+  }
   v.lower_path_ = ascii::toLower(v.path_);
   // Route matching sees the normalised headers (R0.2): :path is the normalised path followed by
   // the query part exactly as sent, '?' included (Envoy PathUtil::canonicalPath).

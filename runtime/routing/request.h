@@ -23,14 +23,20 @@ struct HttpRequest {
 /// Derived, normalised values that matching needs, computed once per request.
 class RequestView {
  public:
-  /// Cuts the request target at its first '#' (PROXY-SEMANTICS R1.12), normalises the path as
-  /// Istio's default mesh config makes Envoy do (normalize_path: RFC 3986 dot-segment removal;
-  /// no slash merging; escaped slashes kept), splits off the query, lower-cases header names,
+  /// Cuts the request target at its first '#' (PROXY-SEMANTICS R1.12), canonicalises the path
+  /// as Istio's default mesh config makes Envoy do (canonicalizePath(): normalize_path, no
+  /// slash merging, escaped slashes kept), splits off the query, lower-cases header names,
   /// and derives the lookup host from the authority (lower-cased, cut at Envoy's port start).
-  /// Never fails: odd input is kept as it is.
+  /// Never fails; when Envoy would refuse the path (pathNormalizationFailed()) the path is kept
+  /// as sent and the caller answers 400 instead of routing.
   static RequestView create(const HttpRequest& request);
 
+  /// R1.13: Envoy answers 400 (details `path_normalization_failed`) without routing.
+  bool pathNormalizationFailed() const { return path_normalization_failed_; }
   const std::string& path() const { return path_; }         // normalised, no query/fragment
+  /// The `:path` routing sees and the router forwards: the normalised path and the query as
+  /// sent, '?' included (R0.2, R1.13).
+  const std::string& pathWithQuery() const { return full_path_; }
   const std::string& lowerPath() const { return lower_path_; }
   const std::string& query() const { return query_; }       // after '?', undecoded
   /// The authority lower-cased and cut at its last ':' unless a ']' follows it (Envoy
@@ -51,9 +57,17 @@ class RequestView {
   std::vector<std::pair<std::string, std::string>> headers_;  // lower-cased names, joined values
   std::vector<std::pair<std::string, std::string>> query_params_;
   std::vector<std::pair<std::string, std::string>> claims_;
+  bool path_normalization_failed_ = false;
 };
 
-/// RFC 3986 section 5.2.4 dot-segment removal on a path without query.
-std::string normalizePath(std::string_view path);
+/// R1.13: Envoy's normalize_path (PathUtil::canonicalPath, Chromium's URL path
+/// canonicalisation) of a path without query or fragment: '.' and '..' segments resolved, never
+/// above the root, `%2E`/`%2e` counted as '.'; '\\' made a separator; a '/' prepended when
+/// missing; escapes of unreserved characters (ALPHA DIGIT - _ ~) decoded; characters a URL path
+/// may not hold raw (controls, space, '"', '<', '>', '^', '`', '{', '|', '}', bytes >= 0x7F)
+/// percent-encoded; every other escape (`%2F`, `%5C`, `%25`, ...) and `//` kept as they are.
+/// nullopt when Envoy fails the path (a NUL byte or a `%00` escape anywhere in it): the caller
+/// answers 400 `path_normalization_failed`.
+std::optional<std::string> canonicalizePath(std::string_view path);
 
 }  // namespace meshc::ir
