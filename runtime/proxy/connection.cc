@@ -14,6 +14,7 @@
 #include <charconv>
 #include <chrono>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "base/ascii.h"
 #include "proxy/codec.h"
@@ -133,8 +134,18 @@ asio::awaitable<bool> DownstreamConnection::readMore() {
   co_return true;
 }
 
+// %HOSTNAME% (R3.8): the machine's name, read once.
+const std::string& hostName() {
+  static const std::string name = [] {
+    char buf[256] = {};
+    return gethostname(buf, sizeof(buf) - 1) == 0 ? std::string(buf) : std::string();
+  }();
+  return name;
+}
+
 router::FormatContext DownstreamConnection::formatContext(const Exchange& ex) const {
   router::FormatContext ctx;
+  ctx.hostname = hostName();
   ctx.downstream_remote_address = remote_address_;
   ctx.downstream_local_address = listener_.local_address;
   ctx.request_headers = &ex.request.headers;
@@ -473,9 +484,16 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
   }
   ex.log.authority = request.authority;
   request.headers.set("x-envoy-attempt-count", "1");  // R2.9
-  if (route.route.timeout_ns > 0) {                   // R2.10
-    request.headers.set("x-envoy-expected-rq-timeout-ms",
-                        std::to_string(route.route.timeout_ns / 1'000'000));
+  {  // R2.10: the per-try timeout when set and shorter than the route's, else the route's
+    int64_t expected_ns = route.route.timeout_ns;
+    const auto& retry = route.route.retry_policy;
+    if (retry && retry->per_try_timeout_ns && *retry->per_try_timeout_ns > 0 &&
+        (expected_ns == 0 || *retry->per_try_timeout_ns < expected_ns)) {
+      expected_ns = *retry->per_try_timeout_ns;
+    }
+    if (expected_ns > 0) {
+      request.headers.set("x-envoy-expected-rq-timeout-ms", std::to_string(expected_ns / 1'000'000));
+    }
   }
   upstream::PickContext pick;
   if (!route.route.hash_policy.empty()) {  // R5.5, R5.6: after the header ops
