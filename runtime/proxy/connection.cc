@@ -600,6 +600,11 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
     upstream.set_option(tcp::no_delay(true), ignored);
     worker_.stats().upstream_cx_active += 1;
   }
+  handle_->upstream = &upstream;  // closeAll() reaches it (drain timeout, shutdown)
+  struct ForgetUpstream {
+    Worker::ConnectionHandle& handle;
+    ~ForgetUpstream() { handle.upstream = nullptr; }
+  } forget_upstream{*handle_};
   error_code local_ec;
   if (worker_.accessLog().enabled()) {  // a getsockname() per request otherwise wasted
     ex.log.upstream_local_address = endpointText(upstream.local_endpoint(local_ec));

@@ -152,7 +152,20 @@ Worker::Worker(Server& server, uint32_t index, const WorkerSettings& settings)
       random_(std::random_device{}() ^ (uint64_t{index} << 32)),
       sweep_timer_(io_) {}
 
-Worker::~Worker() { join(); }
+Worker::~Worker() {
+  join();
+  // Coroutines still suspended (a drain that timed out) use this worker's members when they
+  // end: close what they wait on and let them finish now, before those members are destroyed.
+  asio::post(io_, [this] {
+    closeAll();
+    for (Acceptor& a : acceptors_) {
+      boost::system::error_code ignored;
+      a.acceptor->close(ignored);
+    }
+  });
+  io_.restart();
+  io_.run_for(std::chrono::seconds(2));
+}
 
 std::string Worker::bind(const Snapshot& snapshot) {
   std::vector<std::tuple<std::string, uint32_t, std::string, int32_t>> wanted;
@@ -268,6 +281,10 @@ void Worker::closeAll() {
     boost::system::error_code ignored;
     c.socket->cancel(ignored);
     c.socket->shutdown(tcp::socket::shutdown_both, ignored);
+    if (c.upstream != nullptr) {  // the request in flight stops waiting for its upstream
+      c.upstream->cancel(ignored);
+      c.upstream->shutdown(tcp::socket::shutdown_both, ignored);
+    }
   }
   pool_.closeIdle();
   access_log_.flush();

@@ -137,6 +137,7 @@ class Worker {
   struct ConnectionHandle {
     tcp::socket* socket = nullptr;
     bool idle = true;  // between requests (no byte of the next one yet): closed at once on drain
+    tcp::socket* upstream = nullptr;  // the upstream connection of the request in flight
     bool reading_headers = false;  // a request's first byte arrived, its head is not complete
     bool headers_timed_out = false;  // set by the sweep before it cancels the socket
     std::chrono::steady_clock::time_point since{};  // when the idle or header-reading phase began
