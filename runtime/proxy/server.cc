@@ -371,7 +371,12 @@ int Server::run() {
                     (options_.workers == 1 ? "" : "s") + ") on" + listeners);
   }
 
-  FileId watched = fileId(options_.bundle_path);
+  // --watch: the bundle and the endpoints file (endpoints change far more often than routes).
+  std::vector<std::pair<std::string, FileId>> watched = {
+      {options_.bundle_path, fileId(options_.bundle_path)}};
+  if (!options_.endpoints_path.empty()) {
+    watched.emplace_back(options_.endpoints_path, fileId(options_.endpoints_path));
+  }
   while (true) {
     timespec wait{0, 200'000'000};
     int sig = sigtimedwait(&signals, nullptr, &wait);
@@ -380,10 +385,12 @@ int Server::run() {
     }
     bool want_reload = sig == SIGHUP;
     if (options_.watch) {
-      FileId now = fileId(options_.bundle_path);
-      if (!(now == watched) && now.inode != 0) {
-        watched = now;
-        want_reload = true;
+      for (auto& [path, id] : watched) {
+        FileId now = fileId(path);
+        if (!(now == id) && now.inode != 0) {
+          id = now;
+          want_reload = true;
+        }
       }
     }
     if (want_reload) {

@@ -301,19 +301,24 @@ class ProxyTest(unittest.TestCase):
         return p
 
 
-def gateway_manifest(gw_port, upstreams, routes_yaml, hosts='["*"]', extra=""):
-    """A Gateway on `gw_port` (hosts `hosts`), one ServiceEntry per upstream name → port
-    (`NAME.local`, port 80 → the echo server's port), and a VirtualService with `routes_yaml` as
-    its `http:` list (indented by 2)."""
-    parts = [f"""apiVersion: networking.istio.io/v1
+def gateway_yaml(gw_port, hosts='["*"]', namespace="istio-system"):
+    """The Gateway `gw` of the ingress gateway (istio=ingressgateway): one plain-HTTP server."""
+    return f"""apiVersion: networking.istio.io/v1
 kind: Gateway
-metadata: {{name: gw, namespace: istio-system}}
+metadata: {{name: gw, namespace: {namespace}}}
 spec:
   selector: {{istio: ingressgateway}}
   servers:
   - port: {{number: {gw_port}, name: http, protocol: HTTP}}
     hosts: {hosts}
-"""]
+"""
+
+
+def gateway_manifest(gw_port, upstreams, routes_yaml, hosts='["*"]', extra=""):
+    """A Gateway on `gw_port` (hosts `hosts`), one ServiceEntry per upstream name → port
+    (`NAME.local`, port 80 → the echo server's port), and a VirtualService with `routes_yaml` as
+    its `http:` list (indented by 2)."""
+    parts = [gateway_yaml(gw_port, hosts)]
     for name, port in upstreams.items():
         parts.append(f"""apiVersion: networking.istio.io/v1
 kind: ServiceEntry

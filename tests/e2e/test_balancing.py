@@ -7,15 +7,6 @@ import threading
 import harness
 from harness import Client, free_port
 
-GATEWAY = """apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {{name: gw, namespace: istio-system}}
-spec:
-  selector: {{istio: ingressgateway}}
-  servers:
-  - port: {{number: {port}, name: http, protocol: HTTP}}
-    hosts: ["*"]
-"""
 
 
 def service_entry(name, backends, labels=None):
@@ -87,7 +78,7 @@ def backends_of(port, count, path="/", headers=None, threads=1):
 class Balancing(harness.ProxyTest):
     def start(self, docs, workers=1):
         self.port = free_port()
-        manifest = "---\n".join([GATEWAY.format(port=self.port), *docs])
+        manifest = "---\n".join([harness.gateway_yaml(self.port), *docs])
         return self.proxy(self.compile(manifest), workers=workers)
 
     def test_weights_90_10_chi_square(self):

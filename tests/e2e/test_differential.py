@@ -24,15 +24,7 @@ HEADERS = [("x-user", ["alice", "bob", "Alice", ""]), ("x-canary", ["1", "true",
 
 def manifest(gw_port, up_port):
     services = ["cart", "items", "reviews", "static", "admin", "search", "wild", "fallback"]
-    docs = [f"""apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {{name: gw, namespace: istio-system}}
-spec:
-  selector: {{istio: ingressgateway}}
-  servers:
-  - port: {{number: {gw_port}, name: http, protocol: HTTP}}
-    hosts: ["*"]
-"""]
+    docs = [harness.gateway_yaml(gw_port)]
     for s in services:
         docs.append(f"""apiVersion: networking.istio.io/v1
 kind: ServiceEntry

@@ -7,15 +7,7 @@ from harness import free_port, request
 
 
 def manifest(gw_port, up_port):
-    return f"""apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {{name: gw, namespace: istio-system}}
-spec:
-  selector: {{istio: ingressgateway}}
-  servers:
-  - port: {{number: {gw_port}, name: http, protocol: HTTP}}
-    hosts: ["*"]
----
+    return harness.gateway_yaml(gw_port) + f"""---
 apiVersion: networking.istio.io/v1
 kind: ServiceEntry
 metadata: {{name: named, namespace: istio-system}}

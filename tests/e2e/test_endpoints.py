@@ -28,15 +28,7 @@ ports: [{{name: http, port: {port}, protocol: TCP}}]
 endpoints:
 {eps}
 """)
-    return "---\n".join([f"""apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {{name: gw, namespace: default}}
-spec:
-  selector: {{istio: ingressgateway}}
-  servers:
-  - port: {{number: {gw_port}, name: http, protocol: HTTP}}
-    hosts: ["*"]
-""", """apiVersion: v1
+    return "---\n".join([harness.gateway_yaml(gw_port, namespace="default"), """apiVersion: v1
 kind: Service
 metadata: {name: web, namespace: default}
 spec:
@@ -88,6 +80,18 @@ class Endpoints(harness.ProxyTest):
         p.signal(signal.SIGHUP)
         harness.wait_until(lambda: request(port).header("x-backend") == "one",
                            what="endpoints reloaded")
+
+    def test_watch_reloads_a_replaced_endpoints_file(self):
+        one, two = self.upstream("one"), self.upstream("two")
+        port = free_port()
+        bundle = self.compile(manifests(port, [one.port]),
+                              proxy=("--gateway", "istio=ingressgateway", "-n", "default"))
+        eps = self.endpoints_file(manifests(port, [one.port]), "eps")
+        self.proxy(bundle, "--endpoints", eps, "--watch")
+        self.assertEqual(request(port).header("x-backend"), "one")
+        os.replace(self.endpoints_file(manifests(port, [two.port]), "eps-next"), eps)
+        harness.wait_until(lambda: request(port).header("x-backend") == "two",
+                           what="--watch picking up the endpoints file")
 
     def test_not_ready_endpoints_are_left_out(self):
         port = free_port()
