@@ -12,6 +12,7 @@
 #include <boost/beast/http/error.hpp>
 #include <algorithm>
 #include <charconv>
+#include <tuple>
 #include <chrono>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -342,9 +343,11 @@ asio::awaitable<bool> DownstreamConnection::handleRequest() {
     std::optional<std::string_view> v = rh.get(name);
     return v ? std::string(*v) : std::string();
   };
-  ex.log.request_id = header_or_empty("x-request-id");
-  ex.log.user_agent = header_or_empty("user-agent");
-  ex.log.x_forwarded_for = header_or_empty("x-forwarded-for");
+  if (worker_.accessLog().enabled()) {  // copies only a log needs
+    ex.log.request_id = header_or_empty("x-request-id");
+    ex.log.user_agent = header_or_empty("user-agent");
+    ex.log.x_forwarded_for = header_or_empty("x-forwarded-for");
+  }
 
   // Route configuration: the listener's, or by the authority's port (sidecar explicit proxy).
   int32_t rc = listener_.route_config;
@@ -735,7 +738,16 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
             break;
           }
         }
-        auto [ec, n] = co_await upstream.async_read_some(upin.prepare(kReadChunk), kAwait);
+        // Wait for the answer before reading: a read attempted at once fails with EAGAIN
+        // (the upstream has not answered yet) and costs a syscall per request.
+        error_code ec;
+        size_t n = 0;
+        if (upin.size() == 0) {
+          std::tie(ec) = co_await upstream.async_wait(tcp::socket::wait_read, kAwait);
+        }
+        if (!ec) {
+          std::tie(ec, n) = co_await upstream.async_read_some(upin.prepare(kReadChunk), kAwait);
+        }
         if (ec || n == 0) {
           if (upload_failed) {
             co_return;  // the client went away; nothing to answer
