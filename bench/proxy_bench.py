@@ -23,6 +23,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -32,7 +33,7 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 START_TIMEOUT = 20.0  # seconds any server gets to accept connections / answer /ready
 ALL_PROXIES = ("meshproxy", "nginx", "haproxy", "h2o")
 LOAD_SCENARIOS = ("one-route", "prefix-1000", "regex-1000")
-ALL_SCENARIOS = LOAD_SCENARIOS + ("ready-10k", "idle-conns")
+ALL_SCENARIOS = LOAD_SCENARIOS + ("ready-10k", "reload-10k", "idle-conns")
 # Debian package → the executable it provides. nginx-light is the smallest nginx with proxy
 # and upstream keepalive; any installed nginx flavour is accepted.
 PACKAGES = (("nginx-light", "nginx"), ("haproxy", "haproxy"), ("h2o", "h2o"), ("wrk", "wrk"))
@@ -923,6 +924,71 @@ def raise_nofile(need):
     return want
 
 
+def scenario_reload(args, workdir, upstream):
+    """p99 under steady load, then p99 while the 10,000-route bundle is replaced (rename +
+    SIGHUP) every 0.5 s, alternating two bundles; medians over the rounds."""
+    routes, path = route_table("prefix", 10000)
+    gw = free_port()
+    bundles = []
+    for tag, extra in (("a", []), ("b", ["/reload-marker/"])):
+        bundles.append(compile_bundle(args.meshc, workdir, f"bundle-reload-{tag}",
+                                      istio_manifest("prefix", extra + routes, gw, upstream.port)))
+    live = os.path.join(workdir, "reload-live.mcb")
+    shutil.copyfile(bundles[0], live)
+    server = start_proxy("meshproxy", args, workdir, upstream.port, "prefix", routes, bundle=live,
+                         gw_port=gw)
+    out = {"scenario": "reload-10k", "steady": [], "reloading": [], "reloads": []}
+    try:
+        for _ in range(max(args.rounds, 1)):
+            if args.warmup:
+                run_wrk(gw, path, args.warmup, args.connections)
+            out["steady"].append(run_wrk(gw, path, args.duration, args.connections))
+            done = threading.Event()
+            count = [0]
+
+            def swap():
+                i = 1
+                while not done.wait(0.5):
+                    tmp = live + ".tmp"
+                    shutil.copyfile(bundles[i % 2], tmp)
+                    os.replace(tmp, live)
+                    server.proc.send_signal(signal.SIGHUP)
+                    count[0] += 1
+                    i += 1
+
+            t = threading.Thread(target=swap)
+            t.start()
+            try:
+                out["reloading"].append(run_wrk(gw, path, args.duration, args.connections))
+            finally:
+                done.set()
+                t.join(timeout=30)
+            out["reloads"].append(count[0])
+    finally:
+        server.stop()
+    return out
+
+
+def report_reload(res, lines):
+    lines.append("### reload-10k (meshproxy, 10,000 prefix routes, the bundle replaced every "
+                 "0.5 s under load)")
+    lines.append("")
+    lines.append("| phase | req/s median | p99 median (min–max) | errors | reloads |")
+    lines.append("| --- | ---: | ---: | ---: | ---: |")
+    for phase in ("steady", "reloading"):
+        runs = res[phase]
+        p99 = [r["p99"] * 1e3 for r in runs]
+        errors = sum(r["non2xx"] + r["socket_errors"] for r in runs)
+        reloads = sum(res["reloads"]) if phase == "reloading" else 0
+        lines.append(f"| {phase} | {med([r['rps'] for r in runs]):,.0f} | {med(p99):.2f} ms "
+                     f"({min(p99):.2f}–{max(p99):.2f}) | {errors} | {reloads} |")
+    steady = med([r["p99"] for r in res["steady"]])
+    during = med([r["p99"] for r in res["reloading"]])
+    lines.append("")
+    lines.append(f"p99 during reloads / steady p99: {during / steady:.2f}x")
+    lines.append("")
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     signal.signal(signal.SIGTERM, _on_signal)
@@ -933,7 +999,7 @@ def main(argv=None):
     started = time.monotonic()
 
     needs_meshproxy = "meshproxy" in args.proxies or any(
-        s in args.scenarios for s in ("ready-10k",))
+        s in args.scenarios for s in ("ready-10k", "reload-10k"))
     for exe in ([args.meshproxy, args.meshc] if needs_meshproxy else []):
         if not os.access(exe, os.X_OK):
             sys.exit(f"proxy_bench: {exe} is not built; ninja -C build meshc meshproxy")
@@ -963,6 +1029,8 @@ def main(argv=None):
                 results.append(scenario_load(args, scenario, workdir, upstream, args.proxies))
             elif scenario == "ready-10k":
                 results.append(scenario_ready(args, workdir, upstream))
+            elif scenario == "reload-10k":
+                results.append(scenario_reload(args, workdir, upstream))
             else:
                 results.append(scenario_idle(args, workdir, upstream, args.proxies))
     finally:
@@ -994,6 +1062,8 @@ def main(argv=None):
             report_load(res, lines)
         elif res["scenario"] == "ready-10k":
             report_ready(res, lines)
+        elif res["scenario"] == "reload-10k":
+            report_reload(res, lines)
         else:
             report_idle(res, lines)
     if any(r["scenario"] == "regex-1000" for r in results) and "h2o" in args.proxies:
