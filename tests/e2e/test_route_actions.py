@@ -31,6 +31,15 @@ ROUTES = """  - name: headers
   - name: moved
     match: [{uri: {prefix: /moved}}]
     redirect: {scheme: https, authority: new.example, port: 8443, redirectCode: 308}
+  - name: timed
+    match: [{uri: {prefix: /timed}}]
+    timeout: 3s
+    route: [{destination: {host: a.local, port: {number: 80}}}]
+  - name: per-try
+    match: [{uri: {prefix: /per-try}}]
+    timeout: 3s
+    retries: {attempts: 2, perTryTimeout: 1s}
+    route: [{destination: {host: a.local, port: {number: 80}}}]
   - name: echo
     route: [{destination: {host: a.local, port: {number: 80}}}]
 """
@@ -82,6 +91,17 @@ class RouteActions(harness.ProxyTest):
         r = request(self.port, path="/moved/x?y=1", host=f"shop.example:{self.port}")
         self.assertEqual(r.status, 308)
         self.assertEqual(r.header("location"), "https://new.example:8443/moved/x?y=1")
+
+    def test_expected_timeout_header(self):
+        # R2.10: the per-try timeout when set and shorter, else the route timeout; absent with
+        # Istio's default (no timeout). R2.9: x-envoy-attempt-count 1 on the first try.
+        def sent(path):
+            return dict(request(self.port, path=path).json()["headers"])
+        self.assertEqual(sent("/timed")["x-envoy-expected-rq-timeout-ms"], "3000")
+        self.assertEqual(sent("/per-try")["x-envoy-expected-rq-timeout-ms"], "1000")
+        plain = sent("/plain")
+        self.assertNotIn("x-envoy-expected-rq-timeout-ms", plain)
+        self.assertEqual(plain["x-envoy-attempt-count"], "1")
 
     def test_unnormalisable_path_is_400(self):
         # R1.13: a NUL in the path fails canonicalisation: 400 path_normalization_failed.
