@@ -85,21 +85,6 @@ void RequestParser::on_field_impl(beast_http::field, boost::beast::string_view n
   headers.addRaw(n, v);
 }
 
-std::size_t RequestParser::on_body_impl(boost::beast::string_view b, boost::system::error_code&) {
-  body.pieces.emplace_back(b.data(), b.size());
-  body.bytes += b.size();
-  body_bytes += b.size();
-  return b.size();
-}
-
-std::size_t RequestParser::on_chunk_body_impl(std::uint64_t, boost::beast::string_view b,
-                                              boost::system::error_code&) {
-  body.pieces.emplace_back(b.data(), b.size());
-  body.bytes += b.size();
-  body_bytes += b.size();
-  return b.size();
-}
-
 CodecError RequestParser::classify(const boost::system::error_code& ec) const {
   if (error) {
     return *error;
@@ -150,21 +135,6 @@ void ResponseParser::on_field_impl(beast_http::field, boost::beast::string_view 
   }
   headers.addRaw(std::string_view(name.data(), name.size()),
                  std::string_view(value.data(), value.size()));
-}
-
-std::size_t ResponseParser::on_body_impl(boost::beast::string_view b, boost::system::error_code&) {
-  body.pieces.emplace_back(b.data(), b.size());
-  body.bytes += b.size();
-  body_bytes += b.size();
-  return b.size();
-}
-
-std::size_t ResponseParser::on_chunk_body_impl(std::uint64_t, boost::beast::string_view b,
-                                               boost::system::error_code&) {
-  body.pieces.emplace_back(b.data(), b.size());
-  body.bytes += b.size();
-  body_bytes += b.size();
-  return b.size();
 }
 
 std::string_view reasonPhrase(unsigned status) {

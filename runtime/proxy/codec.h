@@ -35,15 +35,39 @@ struct CodecError {
 /// until that buffer is consumed.
 struct BodyPieces {
   std::vector<std::string_view> pieces;
-  size_t bytes = 0;
-  void clear() {
-    pieces.clear();
-    bytes = 0;
+  void clear() { pieces.clear(); }
+};
+
+/// What both parsers share: the body arrives as views into the caller's buffer (valid until it
+/// consumes them), content-length and chunked alike; the callbacks that carry nothing are empty.
+template <bool isRequest>
+class BodyCollectingParser : public beast_http::basic_parser<isRequest> {
+ public:
+  BodyPieces body;
+  uint64_t body_bytes = 0;  // the whole body so far
+
+ private:
+  std::size_t collect(boost::beast::string_view b) {
+    body.pieces.emplace_back(b.data(), b.size());
+    body_bytes += b.size();
+    return b.size();
   }
+  void on_header_impl(boost::system::error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>&, boost::system::error_code&) override {}
+  std::size_t on_body_impl(boost::beast::string_view b, boost::system::error_code&) override {
+    return collect(b);
+  }
+  void on_chunk_header_impl(std::uint64_t, boost::beast::string_view,
+                            boost::system::error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, boost::beast::string_view b,
+                                 boost::system::error_code&) override {
+    return collect(b);
+  }
+  void on_finish_impl(boost::system::error_code&) override {}
 };
 
 /// Request parser: one per request (Beast parsers cannot be reset).
-class RequestParser final : public beast_http::basic_parser<true> {
+class RequestParser final : public BodyCollectingParser<true> {
  public:
   RequestParser();
   std::string method;
@@ -51,9 +75,6 @@ class RequestParser final : public beast_http::basic_parser<true> {
   unsigned version = 11;
   http::HeaderMap headers{http::HeaderMap::Side::kRequest};
   std::optional<CodecError> error;  // set when a callback refused the request
-  BodyPieces body;
-  bool finished = false;
-  uint64_t body_bytes = 0;
   /// Maps a Beast error (after put() failed) to Envoy's answer.
   CodecError classify(const boost::system::error_code& ec) const;
 
@@ -66,27 +87,16 @@ class RequestParser final : public beast_http::basic_parser<true> {
   void on_response_impl(int, boost::beast::string_view, int, boost::system::error_code&) override {}
   void on_field_impl(beast_http::field, boost::beast::string_view name,
                      boost::beast::string_view value, boost::system::error_code& ec) override;
-  void on_header_impl(boost::system::error_code&) override {}
-  void on_body_init_impl(const boost::optional<std::uint64_t>&, boost::system::error_code&) override {}
-  std::size_t on_body_impl(boost::beast::string_view body, boost::system::error_code&) override;
-  void on_chunk_header_impl(std::uint64_t, boost::beast::string_view,
-                            boost::system::error_code&) override {}
-  std::size_t on_chunk_body_impl(std::uint64_t, boost::beast::string_view body,
-                                 boost::system::error_code&) override;
-  void on_finish_impl(boost::system::error_code&) override { finished = true; }
 };
 
 /// Upstream response parser: one per response (1xx responses included).
-class ResponseParser final : public beast_http::basic_parser<false> {
+class ResponseParser final : public BodyCollectingParser<false> {
  public:
   ResponseParser();
   unsigned status = 0;
   unsigned version = 11;
   http::HeaderMap headers{http::HeaderMap::Side::kResponse};
   std::optional<CodecError> error;  // R13.7 limits
-  BodyPieces body;
-  bool finished = false;
-  uint64_t body_bytes = 0;
 
  private:
   size_t header_bytes_ = 0;
@@ -96,14 +106,6 @@ class ResponseParser final : public beast_http::basic_parser<false> {
                         boost::system::error_code& ec) override;
   void on_field_impl(beast_http::field, boost::beast::string_view name,
                      boost::beast::string_view value, boost::system::error_code& ec) override;
-  void on_header_impl(boost::system::error_code&) override {}
-  void on_body_init_impl(const boost::optional<std::uint64_t>&, boost::system::error_code&) override {}
-  std::size_t on_body_impl(boost::beast::string_view body, boost::system::error_code&) override;
-  void on_chunk_header_impl(std::uint64_t, boost::beast::string_view,
-                            boost::system::error_code&) override {}
-  std::size_t on_chunk_body_impl(std::uint64_t, boost::beast::string_view body,
-                                 boost::system::error_code&) override;
-  void on_finish_impl(boost::system::error_code&) override { finished = true; }
 };
 
 /// Whether Envoy's HTTP/1 codec accepts the method (R1.6).

@@ -48,18 +48,14 @@ std::string endpointText(const tcp::endpoint& ep) {
 // The port a request's authority names (R: sidecar explicit proxy picks the route
 // configuration by it); the scheme's default when absent.
 uint32_t authorityPort(std::string_view authority, std::string_view scheme) {
-  size_t colon = authority.rfind(':');
-  size_t bracket = authority.rfind(']');
-  if (colon != std::string_view::npos && (bracket == std::string_view::npos || bracket < colon)) {
+  size_t start = ir::portStart(authority);
+  if (start != std::string_view::npos) {
     uint32_t port = 0;
-    std::string_view digits = authority.substr(colon + 1);
+    std::string_view digits = authority.substr(start + 1);
     auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
     if (ec == std::errc() && end == digits.data() + digits.size()) {
       return port;
     }
-  }
-  if (scheme.empty()) {
-    return 0;  // no port in the authority
   }
   return scheme == "https" ? 443 : 80;
 }
@@ -68,6 +64,16 @@ uint32_t authorityPort(std::string_view authority, std::string_view scheme) {
 bool methodMayHaveBody(std::string_view method) {
   return method != "GET" && method != "HEAD" && method != "DELETE" && method != "TRACE" &&
          method != "CONNECT";
+}
+
+// R11.5: the upstream closed the connection before its response headers.
+LocalReply connectionTerminationReply() {
+  LocalReply reply;
+  reply.status = 503;
+  reply.body = std::string(kResetPrefix) + "reset reason: connection termination";
+  reply.flags = "UC";
+  reply.details = "upstream_reset_before_response_started{connection_termination}";
+  return reply;
 }
 
 bool statusHasNoBody(unsigned status) {
@@ -107,6 +113,9 @@ class DownstreamConnection {
     std::string original_authority;  // before any rewrite: ORIGINAL_DST's destination
   };
 
+  /// A request's record, started now on this connection's current snapshot (R0.3/R16.3: the
+  /// request keeps those routes, whatever reloads do).
+  Exchange startExchange(Clock::time_point started) const;
   asio::awaitable<bool> readMore();
   asio::awaitable<bool> handleRequest();
   asio::awaitable<bool> sendLocalReply(Exchange& ex, const LocalReply& reply,
@@ -125,6 +134,17 @@ class DownstreamConnection {
   std::string remote_ip_, remote_address_;
   std::list<Worker::ConnectionHandle>::iterator handle_;
 };
+
+DownstreamConnection::Exchange DownstreamConnection::startExchange(
+    Clock::time_point started) const {
+  Exchange ex;
+  ex.snapshot = worker_.snapshot();
+  ex.started = started;
+  ex.log.start = std::chrono::system_clock::now();
+  ex.log.downstream_remote_address = remote_address_;
+  ex.log.downstream_local_address = listener_.local_address;
+  return ex;
+}
 
 asio::awaitable<bool> DownstreamConnection::readMore() {
   auto [ec, n] = co_await socket_.async_read_some(in_.prepare(kReadChunk), kAwait);
@@ -247,12 +267,7 @@ asio::awaitable<bool> DownstreamConnection::handleRequest() {
       if (ec == boost::beast::http::error::need_more) {
         ec = {};
       } else if (ec) {
-        Exchange ex;
-        ex.snapshot = worker_.snapshot();
-        ex.started = Clock::now();
-        ex.log.start = std::chrono::system_clock::now();
-        ex.log.downstream_remote_address = remote_address_;
-        ex.log.downstream_local_address = listener_.local_address;
+        Exchange ex = startExchange(Clock::now());
         CodecError error = parser.classify(ec);
         worker_.stats().codec_errors += 1;
         LocalReply reply;
@@ -283,12 +298,7 @@ asio::awaitable<bool> DownstreamConnection::handleRequest() {
     }
     if (!co_await readMore()) {
       if (handle_->headers_timed_out) {  // R1.23: 408, the request was not fully received
-        Exchange ex;
-        ex.snapshot = worker_.snapshot();
-        ex.started = handle_->since;
-        ex.log.start = std::chrono::system_clock::now();
-        ex.log.downstream_remote_address = remote_address_;
-        ex.log.downstream_local_address = listener_.local_address;
+        Exchange ex = startExchange(handle_->since);
         LocalReply reply;
         reply.status = 408;
         reply.body = "request header timeout";
@@ -307,13 +317,8 @@ asio::awaitable<bool> DownstreamConnection::handleRequest() {
     ~ActiveGuard() { stats.downstream_rq_active -= 1; }
   } active_guard{worker_.stats()};
 
-  Exchange ex;
-  ex.snapshot = worker_.snapshot();  // R0.3/R16.3: this request's routes, whatever reloads do
-  ex.started = Clock::now();
-  ex.log.start = std::chrono::system_clock::now();
+  Exchange ex = startExchange(Clock::now());
   ex.log.method = parser.method;
-  ex.log.downstream_remote_address = remote_address_;
-  ex.log.downstream_local_address = listener_.local_address;
   ex.request_complete = parser.is_done();
   const Snapshot& snap = *ex.snapshot;
   DownstreamInfo downstream;
@@ -328,7 +333,7 @@ asio::awaitable<bool> DownstreamConnection::handleRequest() {
   ex.log.path = ex.request.path.empty() ? parser.target : ex.request.path;
   ex.log.authority = ex.request.authority;
   ex.original_authority = ex.request.authority;
-  if (authorityPort(ex.request.authority, "") == 0) {
+  if (ir::portStart(ex.request.authority) == std::string_view::npos) {
     ex.original_authority += ex.request.scheme == "https" ? ":443" : ":80";
   }
   if (refused) {
@@ -752,11 +757,7 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
           if (upload_failed) {
             co_return;  // the client went away; nothing to answer
           }
-          LocalReply reply;  // R11.5
-          reply.status = 503;
-          reply.body = std::string(kResetPrefix) + "reset reason: connection termination";
-          reply.flags = "UC";
-          reply.details = "upstream_reset_before_response_started{connection_termination}";
+          LocalReply reply = connectionTerminationReply();
           co_await sendLocalReply(ex, reply, nullptr);
           sent_status = reply.status;
           co_return;
@@ -941,11 +942,7 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
     worker_.stats().upstream_cx_active -= 1;
   }
   if (upstream_failed && sent_status == 0) {
-    LocalReply reply;  // R11.5: the upstream closed while we wrote the request
-    reply.status = 503;
-    reply.body = std::string(kResetPrefix) + "reset reason: connection termination";
-    reply.flags = "UC";
-    reply.details = "upstream_reset_before_response_started{connection_termination}";
+    LocalReply reply = connectionTerminationReply();  // closed while we wrote the request
     host.rq_error += 1;
     co_return co_await sendLocalReply(ex, reply, nullptr);
   }

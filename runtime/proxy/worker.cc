@@ -12,6 +12,7 @@
 
 #include "proxy/connection.h"
 #include "proxy/connection_manager.h"
+#include "routing/request.h"
 
 namespace meshc::proxy {
 namespace {
@@ -98,7 +99,7 @@ int32_t ClusterState::originalDstHost(std::string_view destination) {
   if (it != original_dst_hosts.end()) {
     return static_cast<int32_t>(it->second);
   }
-  size_t colon = destination.rfind(':');
+  size_t colon = ir::portStart(destination);
   if (colon == std::string_view::npos || colon + 1 == destination.size()) {
     return -1;
   }

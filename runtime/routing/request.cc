@@ -10,13 +10,6 @@
 
 namespace meshc::ir {
 
-namespace {
-
-// Where the port starts in a Host value, the way Envoy's HeaderUtility::getPortStart() finds it
-// for `ignore_port_in_host_matching` (SEMANTICS 2.4): the last ':' unless a ']' follows it (a
-// bracketed IPv6 literal). Envoy checks nothing else: the port need not be numeric ("a.com:x"
-// and "a.com:" lose their suffix too), and an unbracketed IPv6 address ("::1") loses its last
-// group, since RFC 3986 3.2.2 says such an address must be bracketed.
 size_t portStart(std::string_view host) {
   const size_t colon = host.rfind(':');
   if (colon == std::string_view::npos) {
@@ -28,8 +21,6 @@ size_t portStart(std::string_view host) {
   }
   return colon;
 }
-
-}  // namespace
 
 namespace {
 

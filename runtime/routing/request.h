@@ -70,4 +70,11 @@ class RequestView {
 /// answers 400 `path_normalization_failed`.
 std::optional<std::string> canonicalizePath(std::string_view path);
 
+/// Where the port starts in a Host value, the way Envoy's HeaderUtility::getPortStart() finds
+/// it (SEMANTICS 2.4): the last ':' unless a ']' follows it (a bracketed IPv6 literal); npos
+/// when there is none. Envoy checks nothing else: the port need not be numeric ("a.com:x" and
+/// "a.com:" lose their suffix too), and an unbracketed IPv6 address ("::1") loses its last
+/// group, since RFC 3986 3.2.2 says such an address must be bracketed.
+size_t portStart(std::string_view host);
+
 }  // namespace meshc::ir
