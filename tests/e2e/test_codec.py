@@ -195,7 +195,7 @@ class Codec(harness.ProxyTest):
             self.assertNotIn(gone, names)
 
     def test_garbage_and_truncated_requests_never_crash(self):
-        # Bad input gets an answer or a close, and the proxy keeps serving.
+        # R1.4: bad input gets the codec's error answer or a close; the proxy keeps serving.
         for raw in (b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", b"GET\r\n\r\n",
                     b"GET / HTTP/1.1\r\nhost h\r\n\r\n", b"\r\n\r\n\r\n",
                     b"POST / HTTP/1.1\r\nhost: h\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n"):

@@ -58,6 +58,7 @@ class Endpoints(harness.ProxyTest):
         return out
 
     def test_slices_then_endpoints_file_then_reload(self):
+        # R16.3: endpoint updates apply to the next host selection; R4.5 cluster names.
         one, two = self.upstream("one"), self.upstream("two")
         port = free_port()
         proxy_ns = ("--gateway", "istio=ingressgateway", "-n", "default")
@@ -82,6 +83,7 @@ class Endpoints(harness.ProxyTest):
                            what="endpoints reloaded")
 
     def test_watch_reloads_a_replaced_endpoints_file(self):
+        # R16.3: endpoints replaced without a new bundle apply to the next request.
         one, two = self.upstream("one"), self.upstream("two")
         port = free_port()
         bundle = self.compile(manifests(port, [one.port]),
@@ -103,6 +105,7 @@ class Endpoints(harness.ProxyTest):
         self.assertEqual((r.status, r.body), (503, b"no healthy upstream"))  # R11.3
 
     def test_bad_endpoints_file_is_refused(self):
+        # Not a PROXY-SEMANTICS rule: the endpoints file's format (upstream/endpoints_file.h).
         port = free_port()
         up = self.upstream("one")
         bundle = self.compile(manifests(port, [up.port]),

@@ -279,7 +279,8 @@ class GatewayBasics(harness.ProxyTest):
         self.assertEqual(request(self.port, path="/after").status, 200)
 
     def test_admin_endpoints(self):
-        # Issue: /ready, /config, /clusters, /stats/prometheus.
+        # R17.1 (/ready), R17.3 (Envoy-style names), R17.4 (istio_requests_total labels);
+        # /config and /clusters as the issue specifies.
         self.assertEqual(self.p.admin("/ready"), (200, "LIVE\n"))
         request(self.port, path="/count")
         request(self.port, path="/fixed")

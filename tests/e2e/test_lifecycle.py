@@ -37,6 +37,7 @@ class Lifecycle(harness.ProxyTest):
         os.replace(tmp, live)
 
     def test_exit_codes(self):
+        # Not a PROXY-SEMANTICS rule: the issue's CLI contract (0 drained, 1 load/bind, 2 usage).
         meshproxy = os.path.join(harness.BIN, "meshproxy")
         # Usage errors → 2.
         r = subprocess.run([meshproxy], capture_output=True, text=True, timeout=20)
@@ -81,6 +82,8 @@ class Lifecycle(harness.ProxyTest):
             s.close()
 
     def test_sighup_watch_and_admin_reload(self):
+        # R16.3/R16.5: a new route configuration applies to requests that arrive after it; a
+        # refused update leaves the running one serving.
         live = os.path.join(self.workdir, "live.mcb")
         b1, b2, b3 = (self.bundle(t, f"{t}.mcb") for t in ("one", "two", "three"))
         shutil.copyfile(b1, live)
@@ -116,8 +119,8 @@ class Lifecycle(harness.ProxyTest):
                                 p.admin("/stats/prometheus")[1])
 
     def test_reload_under_load(self):
-        # Issue: a client at steady load while the bundle is replaced 20 times (one corrupt):
-        # zero failed requests, and each good reload's routes visible afterwards.
+        # R16.3/R16.5. Issue: a client at steady load while the bundle is replaced 20 times
+        # (one corrupt): zero failed requests, and each good reload's routes visible afterwards.
         live = os.path.join(self.workdir, "live.mcb")
         tags = [f"v{i}" for i in range(20)]
         bundles = {t: self.bundle(t, f"{t}.mcb") for t in tags}
@@ -187,6 +190,7 @@ class Lifecycle(harness.ProxyTest):
             Client(self.port, timeout=1).send(b"GET / HTTP/1.1\r\nhost: h\r\n\r\n")
 
     def test_drain_timeout_cuts_stragglers(self):
+        # R16.4: what is still open when the drain time ends is closed.
         p = self.proxy(self.bundle("one", "one.mcb"), "--drain-timeout", "300ms")
         slow = Client(self.port)
         slow.send(b"GET /slow/5000 HTTP/1.1\r\nhost: h\r\n\r\n")
@@ -198,7 +202,7 @@ class Lifecycle(harness.ProxyTest):
         self.assertTrue(slow.closed(timeout=2))
 
     def test_upstream_killed_mid_test(self):
-        # Issue: an upstream killed mid-test gives 503 UF and the proxy keeps serving.
+        # R11.4. Issue: an upstream killed mid-test gives 503 UF and the proxy keeps serving.
         p = self.proxy(self.bundle("one", "one.mcb"))
         self.assertEqual(request(self.port, path="/x").status, 200)
         self.a.stop()

@@ -52,6 +52,8 @@ class Timeouts(harness.ProxyTest):
         self.assertEqual(c.buf, b"")  # R1.24: no response is written
 
     def test_max_connections(self):
+        # Not a PROXY-SEMANTICS rule: the connection cap (Envoy's overload manager refuses
+        # connections beyond its limit the same way, by closing them).
         self.start("--max-connections", "2")
         held = [Client(self.port), Client(self.port)]
         for c in held:
