@@ -20,6 +20,7 @@
 #include "base/ascii.h"
 #include "proxy/codec.h"
 #include "proxy/connection_manager.h"
+#include "proxy/drained_read.h"
 #include "proxy/worker.h"
 #include "router/route_actions.h"
 #include "routing/request.h"
@@ -78,14 +79,6 @@ LocalReply connectionTerminationReply() {
 
 bool statusHasNoBody(unsigned status) {
   return (status >= 100 && status < 200) || status == 204 || status == 304;
-}
-
-// A pooled keep-alive connection the upstream closed while it sat idle reads as EOF (or has
-// stray bytes); either way it is not reused.
-bool idleConnectionUsable(tcp::socket& socket) {
-  char byte;
-  ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
 class DownstreamConnection {
@@ -147,7 +140,7 @@ DownstreamConnection::Exchange DownstreamConnection::startExchange(
 }
 
 asio::awaitable<bool> DownstreamConnection::readMore() {
-  auto [ec, n] = co_await socket_.async_read_some(in_.prepare(kReadChunk), kAwait);
+  auto [ec, n] = co_await asyncReadDrained(socket_, in_.prepare(kReadChunk), kAwait);
   if (ec || n == 0) {
     co_return false;
   }
@@ -288,9 +281,9 @@ asio::awaitable<bool> DownstreamConnection::handleRequest() {
     }
     if (in_.size() == 0 && handle_->idle) {
       // Between requests: hand the read buffer back to the worker and wait for readability
-      // (no speculative read that fails with EAGAIN, no 16 KiB held per idle connection).
+      // (no 16 KiB held per idle connection; no EAGAIN read, no epoll_ctl: drained_read.h).
       worker_.returnBuffer(std::move(in_));
-      auto [wec] = co_await socket_.async_wait(tcp::socket::wait_read, kAwait);
+      auto [wec, ignored] = co_await asyncWaitReadable(socket_, kAwait);
       in_ = worker_.takeBuffer();
       if (wec) {
         co_return false;
@@ -552,20 +545,21 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
   } active_request{cluster, host_index};
 
   // An idle keep-alive connection, or a new one within the connect timeout (R6.8).
-  tcp::socket upstream(worker_.io());
-  bool have_connection = false;
+  PooledConnectionPtr connection;
   while (!host.idle.empty()) {
-    tcp::socket candidate = std::move(host.idle.back());
+    PooledConnectionPtr candidate = std::move(host.idle.back());
     host.idle.pop_back();
-    if (idleConnectionUsable(candidate)) {
-      upstream = std::move(candidate);
-      have_connection = true;
+    if (candidate->take()) {
+      connection = std::move(candidate);
       break;
     }
-    error_code ignored;
-    candidate.close(ignored);
-    worker_.stats().upstream_cx_active -= 1;
+    worker_.stats().upstream_cx_active -= 1;  // the upstream closed it while it sat idle
   }
+  bool have_connection = connection != nullptr;
+  if (!have_connection) {
+    connection = std::make_shared<PooledConnection>(worker_.io());
+  }
+  tcp::socket& upstream = connection->socket;
   if (!have_connection) {
     asio::steady_timer timer(worker_.io());
     timer.expires_after(worker_.settings().connect_timeout);
@@ -743,16 +737,9 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
             break;
           }
         }
-        // Wait for the answer before reading: a read attempted at once fails with EAGAIN
-        // (the upstream has not answered yet) and costs a syscall per request.
-        error_code ec;
-        size_t n = 0;
-        if (upin.size() == 0) {
-          std::tie(ec) = co_await upstream.async_wait(tcp::socket::wait_read, kAwait);
-        }
-        if (!ec) {
-          std::tie(ec, n) = co_await upstream.async_read_some(upin.prepare(kReadChunk), kAwait);
-        }
+        // No EAGAIN read and no epoll_ctl here: the last read of this socket came back short,
+        // so the reactor queues this one until the socket turns readable (drained_read.h).
+        auto [ec, n] = co_await asyncReadDrained(upstream, upin.prepare(kReadChunk), kAwait);
         if (ec || n == 0) {
           if (upload_failed) {
             co_return;  // the client went away; nothing to answer
@@ -879,7 +866,7 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
     bool starved = false;  // a partial chunk header: read more before parsing again
     while (!r.is_done()) {
       if (upin.size() == 0 || starved) {
-        auto [ec, n] = co_await upstream.async_read_some(upin.prepare(kReadChunk), kAwait);
+        auto [ec, n] = co_await asyncReadDrained(upstream, upin.prepare(kReadChunk), kAwait);
         if (ec == asio::error::eof && r.need_eof()) {
           error_code fec;
           r.put_eof(fec);
@@ -935,7 +922,8 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
   }
   bool reusable = upstream_reusable && ex.request_complete && !upload_failed && !upstream_failed;
   if (reusable && !worker_.draining()) {
-    host.idle.push_back(std::move(upstream));
+    connection->park();
+    host.idle.push_back(std::move(connection));
   } else {
     error_code ignored;
     upstream.close(ignored);

@@ -2,6 +2,7 @@
 // drain and idle timeouts, the per-worker upstream pool, counters and access log.
 #include "proxy/worker.h"
 
+#include <cerrno>
 #include <charconv>
 
 #include <boost/asio/co_spawn.hpp>
@@ -12,6 +13,7 @@
 
 #include "proxy/connection.h"
 #include "proxy/connection_manager.h"
+#include "proxy/drained_read.h"
 #include "routing/request.h"
 
 namespace meshc::proxy {
@@ -31,11 +33,11 @@ void UpstreamPool::rebuild(const Snapshot& snapshot, asio::io_context& io, uint6
                            const DnsTable* dns) {
   // Keep the keep-alive connections of endpoints that survive the reload (R16.3: EDS updates
   // apply at the next host selection; existing connections are not reset by an update).
-  std::unordered_map<std::string, std::vector<tcp::socket>> kept;
+  std::unordered_map<std::string, std::vector<PooledConnectionPtr>> kept;
   for (const std::shared_ptr<ClusterState>& c : clusters_) {
     for (UpstreamHost& h : c->hosts) {
       auto& list = kept[c->name + "\n" + h.address];
-      for (tcp::socket& s : h.idle) {
+      for (PooledConnectionPtr& s : h.idle) {
         list.push_back(std::move(s));
       }
       h.idle.clear();
@@ -91,7 +93,12 @@ void UpstreamPool::rebuild(const Snapshot& snapshot, asio::io_context& io, uint6
   clusters_ = std::move(fresh);
   by_name_ = std::move(by_name);
   generation_ = snapshot.generation();
-  // Connections of endpoints that went away close here (their sockets are destroyed).
+  // Connections of endpoints that went away close now.
+  for (auto& [key, list] : kept) {
+    for (PooledConnectionPtr& s : list) {
+      s->close();
+    }
+  }
 }
 
 int32_t ClusterState::originalDstHost(std::string_view destination) {
@@ -139,16 +146,61 @@ std::shared_ptr<ClusterState> UpstreamPool::cluster(const Snapshot& snapshot, in
 void UpstreamPool::closeIdle() {
   for (const std::shared_ptr<ClusterState>& c : clusters_) {
     for (UpstreamHost& h : c->hosts) {
+      for (PooledConnectionPtr& s : h.idle) {
+        s->close();
+      }
       h.idle.clear();
     }
   }
+}
+
+void PooledConnection::park() {
+  parked_ = true;
+  uint64_t generation = ++generation_;
+  asyncWaitReadable(socket, [self = shared_from_this(), generation](boost::system::error_code ec,
+                                                                    size_t) {
+    if (ec == asio::error::operation_aborted || !self->parked_ ||
+        generation != self->generation_) {
+      return;  // taken for a request (or closed) before the upstream did anything
+    }
+    if (!ec) {
+      // A wait can end early (drained_read.h): only EOF, a reset or bytes nobody asked for
+      // condemn the connection.
+      char byte;
+      ssize_t n = ::recv(self->socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        self->park();
+        return;
+      }
+    }
+    self->dead_ = true;
+    boost::system::error_code ignored;
+    self->socket.close(ignored);
+  });
+}
+
+bool PooledConnection::take() {
+  parked_ = false;
+  if (dead_ || !socket.is_open()) {
+    return false;
+  }
+  boost::system::error_code ec;
+  socket.cancel(ec);
+  return !ec;
+}
+
+void PooledConnection::close() {
+  parked_ = false;
+  dead_ = true;
+  boost::system::error_code ignored;
+  socket.close(ignored);
 }
 
 Worker::Worker(Server& server, uint32_t index, const WorkerSettings& settings)
     : server_(server),
       index_(index),
       settings_(settings),
-      io_(1),
+      io_(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO),  // sockets are used on this thread only
       flush_timer_(io_),
       random_(std::random_device{}() ^ (uint64_t{index} << 32)),
       sweep_timer_(io_) {}
@@ -316,7 +368,11 @@ std::string Worker::collectClusters() {
         out += prefix + "rq_error::" + std::to_string(h.rq_error) + "\n";
         out += prefix + "cx_total::" + std::to_string(h.cx_total) + "\n";
         out += prefix + "cx_connect_fail::" + std::to_string(h.cx_connect_fail) + "\n";
-        out += prefix + "cx_idle::" + std::to_string(h.idle.size()) + "\n";
+        size_t idle = 0;
+        for (const PooledConnectionPtr& c : h.idle) {
+          idle += c->socket.is_open() ? 1 : 0;  // not those the upstream closed meanwhile
+        }
+        out += prefix + "cx_idle::" + std::to_string(idle) + "\n";
       }
     }
     done.set_value(std::move(out));

@@ -43,12 +43,36 @@ struct WorkerSettings {
   uint64_t max_connections = 0;                          // 0 = unlimited (per worker)
 };
 
+/// A keep-alive upstream connection (R13.4). While it waits in a host's pool a one-byte
+/// MSG_PEEK read stays pending on it, so the upstream closing it (or sending stray bytes) is
+/// seen when it happens and the connection is closed, as Envoy keeps reads enabled on idle
+/// connections. The watch costs no syscall per request: the reactor queues it until the socket
+/// turns readable (drained_read.h), and taking the connection back cancels it without one.
+class PooledConnection : public std::enable_shared_from_this<PooledConnection> {
+ public:
+  explicit PooledConnection(asio::io_context& io) : socket(io) {}
+  tcp::socket socket;
+  /// Into the pool: start watching for the upstream closing the connection.
+  void park();
+  /// Out of the pool for a request: false when the upstream closed it meanwhile (the socket
+  /// is closed then).
+  bool take();
+  /// Close now (pool cleared: drain, shutdown); the pending watch ends with it.
+  void close();
+
+ private:
+  uint64_t generation_ = 0;  // which park() a completing watch belongs to
+  bool parked_ = false;
+  bool dead_ = false;
+};
+using PooledConnectionPtr = std::shared_ptr<PooledConnection>;
+
 /// One endpoint of one cluster in this worker.
 struct UpstreamHost {
   tcp::endpoint endpoint;
   std::string address;  // "ip:port" (UPSTREAM_HOST, /clusters)
   bool resolved = false;
-  std::vector<tcp::socket> idle;  // keep-alive connections ready for reuse (R13.4)
+  std::vector<PooledConnectionPtr> idle;  // keep-alive connections ready for reuse (R13.4)
   uint64_t rq_total = 0, rq_success = 0, rq_error = 0, cx_total = 0, cx_connect_fail = 0;
 };
 

@@ -177,7 +177,12 @@ def main():
     ap.add_argument("--name", required=True)
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--ready-file")
+    ap.add_argument("--idle-close", type=float,
+                    help="close a keep-alive connection idle this many seconds (as nginx's "
+                         "keepalive_timeout does)")
     args = ap.parse_args()
+    if args.idle_close:
+        Handler.timeout = args.idle_close  # waiting for the next request line times out
     ThreadingHTTPServer.daemon_threads = True
     ThreadingHTTPServer.allow_reuse_address = True
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)

@@ -46,11 +46,11 @@ def wait_until(predicate, timeout=DEADLINE, interval=0.02, what="condition"):
 class Upstream:
     """tests/e2e/echo_server.py on 127.0.0.1: answers with JSON describing what it received."""
 
-    def __init__(self, name, port=0):
+    def __init__(self, name, port=0, args=()):
         self.name = name
         self.proc = subprocess.Popen(
             [sys.executable, os.path.join(HERE, "echo_server.py"), "--name", name, "--port",
-             str(port)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+             str(port), *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         line = self.proc.stdout.readline()
         if not line.startswith("PORT "):
             self.proc.kill()
@@ -290,8 +290,8 @@ class ProxyTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         return out
 
-    def upstream(self, name, port=0):
-        u = Upstream(name, port)
+    def upstream(self, name, port=0, args=()):
+        u = Upstream(name, port, args)
         self._procs.append(u)
         return u
 

@@ -278,6 +278,29 @@ class GatewayBasics(harness.ProxyTest):
         self.assertEqual(line["flags"], "UC")
         self.assertEqual(request(self.port, path="/after").status, 200)
 
+    def test_upstream_closing_an_idle_connection(self):
+        # R13.4: a pooled keep-alive connection the upstream closes while it sits idle is
+        # dropped from the pool when that happens (Envoy keeps reading idle connections: its
+        # pool removes one on the remote close, conn_pool_base.cc onConnectionEvent), never
+        # reused: the next request gets a fresh connection and a 200, not a 503 UC.
+        b = self.upstream("b", args=("--idle-close", "0.3"))
+        port = free_port()
+        routes = "  - route: [{destination: {host: a.local, port: {number: 80}}}]\n"
+        p = self.proxy(self.compile(gateway_manifest(port, {"a": b.port}, routes), name="b.mcb"))
+        key = f"outbound|80||a.local::127.0.0.1:{b.port}::"
+
+        def stat(name):
+            _, text = p.admin("/clusters")
+            return int(re.search(re.escape(key + name + "::") + r"(\d+)", text).group(1))
+
+        self.assertEqual(request(port, path="/first").status, 200)
+        self.assertEqual((stat("cx_total"), stat("cx_idle")), (1, 1))
+        harness.wait_until(lambda: stat("cx_idle") == 0, what="the closed connection leaves the pool")
+        r = request(port, path="/second")
+        self.assertEqual((r.status, r.json()["path"]), (200, "/second"))
+        self.assertEqual(LOG_RE.match(p.log_lines(2)[-1])["flags"], "-")
+        self.assertEqual((stat("cx_total"), stat("cx_idle")), (2, 1))
+
     def test_admin_endpoints(self):
         # R17.1 (/ready), R17.3 (Envoy-style names), R17.4 (istio_requests_total labels);
         # /config and /clusters as the issue specifies.
