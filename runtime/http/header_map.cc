@@ -20,6 +20,7 @@ constexpr std::array<std::string_view, 5> kInlineResponse = {"server", "date", "
 }  // namespace
 
 void HeaderMap::addRaw(std::string_view name, std::string_view value) {
+  reserveFirst();
   entries_.push_back(Header{ascii::toLower(name), std::string(value)});
 }
 
@@ -56,6 +57,7 @@ void HeaderMap::set(std::string_view lower_name, std::string_view value) {
   auto first = std::find_if(entries_.begin(), entries_.end(),
                             [&](const Header& h) { return h.name == lower_name; });
   if (first == entries_.end()) {
+    reserveFirst();
     entries_.push_back(Header{std::string(lower_name), std::string(value)});
     return;
   }
@@ -77,6 +79,7 @@ void HeaderMap::append(std::string_view lower_name, std::string_view value) {
       }
     }
   }
+  reserveFirst();
   entries_.push_back(Header{std::string(lower_name), std::string(value)});
 }
 

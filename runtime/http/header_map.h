@@ -51,6 +51,13 @@ class HeaderMap {
   size_t byteSize() const;
 
  private:
+  /// A typical request or response carries about a dozen headers: one allocation instead of
+  /// five doublings.
+  void reserveFirst() {
+    if (entries_.capacity() == 0) {
+      entries_.reserve(16);
+    }
+  }
   Side side_;
   std::vector<Header> entries_;
 };

@@ -172,13 +172,13 @@ void DownstreamConnection::finish(Exchange& ex, uint32_t status, std::string_vie
   ex.log.response_code_details = std::string(details);
   ex.log.duration_ms = static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - ex.started).count());
-  RequestKey key;
+  RequestKeyView key;
   key.listener = listener_.listener_name;
-  key.route = ex.log.route_name.empty() ? "-" : ex.log.route_name;
-  key.cluster = ex.log.upstream_cluster.empty() ? "-" : ex.log.upstream_cluster;
+  key.route = ex.log.route_name.empty() ? std::string_view("-") : ex.log.route_name;
+  key.cluster = ex.log.upstream_cluster.empty() ? std::string_view("-") : ex.log.upstream_cluster;
   key.response_code = status;
   key.response_flags = ex.flags;
-  worker_.stats().requests[key] += 1;
+  worker_.stats().countRequest(key);
   worker_.accessLog().append(ex.log);
 }
 
@@ -382,16 +382,11 @@ asio::awaitable<bool> DownstreamConnection::handleRequest() {
   if (rc < 0) {
     co_return co_await sendLocalReply(ex, not_found, nullptr);
   }
-  ir::HttpRequest routing_request;
-  routing_request.method = ex.request.method;
-  routing_request.scheme = ex.request.scheme;
-  routing_request.authority = ex.request.authority;
-  routing_request.path = ex.request.path;
-  routing_request.headers.reserve(rh.size());
+  ir::RequestView view = ir::RequestView::create(ex.request.method, ex.request.scheme,
+                                                 ex.request.authority, ex.request.path, rh.size());
   for (const http::Header& h : rh.entries()) {
-    routing_request.headers.emplace_back(h.name, h.value);
+    view.addHeader(h.name, h.value);
   }
-  ir::RequestView view = ir::RequestView::create(routing_request);
   ir::RouteDecision decision = snap.route(static_cast<size_t>(rc), view);
   const xds::RouteConfiguration& route_config = snap.config().route_configs[rc];
   if (decision.virtual_host >= 0) {

@@ -3,6 +3,16 @@
 #include "proxy/stats.h"
 
 namespace meshc::proxy {
+
+void WorkerStats::countRequest(const RequestKeyView& key) {
+  auto it = requests.find(key);
+  if (it == requests.end()) {
+    RequestKey owned{std::string(key.listener), std::string(key.route), std::string(key.cluster),
+                     key.response_code, std::string(key.response_flags)};
+    it = requests.emplace(std::move(owned), 0).first;
+  }
+  it->second += 1;
+}
 namespace {
 
 std::string escapeLabel(std::string_view v) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -21,6 +22,31 @@ struct RequestKey {
   friend auto operator<=>(const RequestKey&, const RequestKey&) = default;
 };
 
+/// A RequestKey's fields borrowed: counting a request looks its counter up without building
+/// the key's strings (they are built once, when a combination is first seen).
+struct RequestKeyView {
+  std::string_view listener, route, cluster;
+  uint32_t response_code = 0;
+  std::string_view response_flags;
+};
+
+/// RequestKey's own order (field by field), also across RequestKeyView.
+struct RequestKeyLess {
+  using is_transparent = void;
+  static auto fields(const RequestKey& k) {
+    return std::tuple<std::string_view, std::string_view, std::string_view, uint32_t,
+                      std::string_view>(k.listener, k.route, k.cluster, k.response_code,
+                                        k.response_flags);
+  }
+  static auto fields(const RequestKeyView& k) {
+    return std::tuple(k.listener, k.route, k.cluster, k.response_code, k.response_flags);
+  }
+  template <typename A, typename B>
+  bool operator()(const A& a, const B& b) const {
+    return fields(a) < fields(b);
+  }
+};
+
 struct ClusterCounters {
   uint64_t upstream_rq_total = 0;
   uint64_t upstream_cx_total = 0;
@@ -29,7 +55,9 @@ struct ClusterCounters {
 };
 
 struct WorkerStats {
-  std::map<RequestKey, uint64_t> requests;
+  std::map<RequestKey, uint64_t, RequestKeyLess> requests;
+  /// One more request with these labels.
+  void countRequest(const RequestKeyView& key);
   std::map<std::string, ClusterCounters> clusters;
   uint64_t downstream_cx_total = 0;
   uint64_t downstream_cx_active = 0;

@@ -234,12 +234,14 @@ std::optional<std::string> canonicalizePath(std::string_view path) {
   return out;
 }
 
-RequestView RequestView::create(const HttpRequest& request) {
+RequestView RequestView::create(std::string_view method, std::string_view scheme,
+                                std::string_view authority, std::string_view path,
+                                size_t header_count) {
   RequestView v;
   // R1.12: Istio's bootstrap sets http_reject_path_with_fragment=false, so Envoy cuts the
   // request target at its first '#' (a '?' after it belongs to the fragment) before anything
   // else looks at it.
-  std::string_view target = request.path;
+  std::string_view target = path;
   if (size_t hash = target.find('#'); hash != std::string_view::npos) {
     target = target.substr(0, hash);
   }
@@ -262,25 +264,11 @@ RequestView RequestView::create(const HttpRequest& request) {
   if (q != std::string_view::npos) {
     v.full_path_ += target.substr(q);
   }
-  v.authority_ = request.authority;
-  std::string_view authority = request.authority;
+  v.authority_ = authority;
   v.host_ = ascii::toLower(authority.substr(0, portStart(authority)));
-  v.method_ = request.method;
-  v.scheme_ = request.scheme;
-  for (const auto& [name, value] : request.headers) {
-    std::string lower = ascii::toLower(name);
-    if (lower == "host" || lower == ":authority") {
-      continue;  // the authority is a request field of its own
-    }
-    auto it = std::find_if(v.headers_.begin(), v.headers_.end(),
-                           [&](const auto& h) { return h.first == lower; });
-    if (it == v.headers_.end()) {
-      v.headers_.emplace_back(lower, value);
-    } else {
-      it->second += ",";
-      it->second += value;
-    }
-  }
+  v.method_ = method;
+  v.scheme_ = scheme;
+  v.headers_.reserve(header_count);
   std::string_view qs = v.query_;
   while (!qs.empty()) {
     size_t amp = qs.find('&');
@@ -295,6 +283,30 @@ RequestView RequestView::create(const HttpRequest& request) {
       break;
     }
     qs.remove_prefix(amp + 1);
+  }
+  return v;
+}
+
+void RequestView::addHeader(std::string_view name, std::string_view value) {
+  std::string lower = ascii::toLower(name);
+  if (lower == "host" || lower == ":authority") {
+    return;  // the authority is a request field of its own
+  }
+  auto it = std::find_if(headers_.begin(), headers_.end(),
+                         [&](const auto& h) { return h.first == lower; });
+  if (it == headers_.end()) {
+    headers_.emplace_back(std::move(lower), value);
+  } else {
+    it->second += ",";
+    it->second += value;
+  }
+}
+
+RequestView RequestView::create(const HttpRequest& request) {
+  RequestView v = create(request.method, request.scheme, request.authority, request.path,
+                         request.headers.size());
+  for (const auto& [name, value] : request.headers) {
+    v.addHeader(name, value);
   }
   v.claims_ = request.claims;
   return v;

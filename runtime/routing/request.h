@@ -30,6 +30,14 @@ class RequestView {
   /// Never fails; when Envoy would refuse the path (pathNormalizationFailed()) the path is kept
   /// as sent and the caller answers 400 instead of routing.
   static RequestView create(const HttpRequest& request);
+  /// The same without copying a request into an HttpRequest first (meshproxy): the request
+  /// line's fields now, then every header in order with addHeader(); no JWT claims.
+  static RequestView create(std::string_view method, std::string_view scheme,
+                            std::string_view authority, std::string_view path,
+                            size_t header_count = 0);
+  /// One header of the request (names compare lower-cased; repeats join with ','). Host and
+  /// :authority are skipped: the authority is a field of its own.
+  void addHeader(std::string_view name, std::string_view value);
 
   /// R1.13: Envoy answers 400 (details `path_normalization_failed`) without routing.
   bool pathNormalizationFailed() const { return path_normalization_failed_; }
