@@ -120,6 +120,22 @@ class DownstreamConnection {
   void finish(Exchange& ex, uint32_t status, std::string_view details);
   router::FormatContext formatContext(const Exchange& ex) const;
 
+  /// asyncReadLazy's target between requests: a pooled buffer, taken when bytes arrive.
+  class IdleRead final : public ReadTarget {
+   public:
+    explicit IdleRead(DownstreamConnection& c) : c_(c) {}
+    asio::mutable_buffer acquire() override {
+      if (c_.in_.capacity() == 0) {
+        c_.in_ = c_.worker_.takeBuffer();
+      }
+      return c_.in_.prepare(kReadChunk);
+    }
+    void release() override { c_.worker_.returnBuffer(std::move(c_.in_)); }
+
+   private:
+    DownstreamConnection& c_;
+  };
+
   Worker& worker_;
   tcp::socket socket_;
   ListenerContext listener_;
@@ -234,7 +250,28 @@ asio::awaitable<void> DownstreamConnection::run() {
   WorkerStats& stats = worker_.stats();
   stats.downstream_cx_total += 1;
   stats.downstream_cx_active += 1;
-  while (co_await handleRequest()) {
+  while (true) {
+    if (in_.size() == 0) {
+      // Between requests (no byte of the next one yet): closed at once on drain; otherwise the
+      // read buffer goes back to the worker and the next request's bytes go into one taken
+      // when they arrive (drained_read.h). An idle keep-alive connection holds no buffer and
+      // no request's state (this frame only), and waits without a syscall.
+      if (worker_.draining()) {
+        break;
+      }
+      handle_->idle = true;
+      handle_->since = Clock::now();
+      worker_.returnBuffer(std::move(in_));
+      IdleRead target(*this);
+      auto [rec, n] = co_await asyncReadLazy(socket_, target, kAwait);
+      if (rec || n == 0) {
+        break;
+      }
+      in_.commit(n);
+    }
+    if (!co_await handleRequest()) {
+      break;
+    }
   }
   socket_.shutdown(tcp::socket::shutdown_both, ec);
   socket_.close(ec);
@@ -243,8 +280,9 @@ asio::awaitable<void> DownstreamConnection::run() {
 }
 
 asio::awaitable<bool> DownstreamConnection::handleRequest() {
+  // run() calls this with the first bytes of a request in in_.
   RequestParser parser;
-  handle_->idle = in_.size() == 0;
+  handle_->idle = false;
   handle_->since = Clock::now();
   // Read until the request head is complete (Beast needs the head in one buffer).
   while (true) {
@@ -274,19 +312,6 @@ asio::awaitable<bool> DownstreamConnection::handleRequest() {
       }
       if (parser.is_header_done()) {
         break;
-      }
-    }
-    if (in_.size() == 0 && worker_.draining()) {
-      co_return false;
-    }
-    if (in_.size() == 0 && handle_->idle) {
-      // Between requests: hand the read buffer back to the worker and wait for readability
-      // (no 16 KiB held per idle connection; no EAGAIN read, no epoll_ctl: drained_read.h).
-      worker_.returnBuffer(std::move(in_));
-      auto [wec, ignored] = co_await asyncWaitReadable(socket_, kAwait);
-      in_ = worker_.takeBuffer();
-      if (wec) {
-        co_return false;
       }
     }
     if (!co_await readMore()) {

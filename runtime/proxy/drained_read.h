@@ -1,20 +1,22 @@
-// asyncReadDrained(), asyncWaitReadable(): socket reads and waits that tell Asio's epoll reactor
-// when the socket is drained.
+// asyncReadDrained(), asyncReadLazy(), asyncPeekByte(): socket reads that tell Asio's epoll
+// reactor when the socket is drained.
 //
 // Asio 1.81 (Debian bookworm) treats a read as "exhausted" only at EOF, so after every ordinary
 // read its next read on the socket is tried at once and fails with EAGAIN, and its alternative,
 // async_wait, re-arms the descriptor with epoll_ctl every time. Either costs a syscall per read
 // on the proxy's hot path (two per request). On a stream socket a read that returns fewer bytes
-// than it asked for has emptied the kernel's receive queue; this operation reports that to the
+// than it asked for has emptied the kernel's receive queue; these operations report that to the
 // reactor, which then queues the next read until the edge-triggered epoll says the socket is
-// readable again: no EAGAIN, no epoll_ctl. A wait is the same operation with no buffer: it
-// completes on the next readiness edge without a syscall of its own (or at once when the reactor
-// has not seen the socket drained, so a wait can end early: the read after it copes).
+// readable again: no EAGAIN, no epoll_ctl.
 //
-// It builds on Asio's reactor interface (detail namespace, pinned by Boost 1.81); the build
+// asyncReadLazy() asks a ReadTarget for its buffer only when bytes are there to read, and
+// gives it back when the read would block (a stale readiness edge): a keep-alive connection
+// waiting for its next request holds no read buffer, and pays no syscall to wait.
+//
+// They build on Asio's reactor interface (detail namespace, pinned by Boost 1.81); the build
 // checks the reactor is epoll. Per-operation cancellation (the awaitable operators) and
 // socket.cancel()/close() work as for async_read_some.
-// Entry points: asyncReadDrained, asyncWaitReadable.
+// Entry points: asyncReadDrained, asyncReadLazy, asyncPeekByte, ReadTarget.
 #pragma once
 
 #include <sys/socket.h>
@@ -35,6 +37,17 @@
 #endif
 
 namespace meshc::proxy {
+
+/// Supplies asyncReadLazy()'s buffer when there are bytes to read (on the reactor's thread).
+class ReadTarget {
+ public:
+  virtual boost::asio::mutable_buffer acquire() = 0;
+  /// The read would block after all: the buffer acquire() gave is not needed yet.
+  virtual void release() = 0;
+
+ protected:
+  ~ReadTarget() = default;
+};
 
 namespace drained_detail {
 
@@ -71,24 +84,27 @@ class DrainedReadOp : public ad::reactor_op {
  public:
   BOOST_ASIO_DEFINE_HANDLER_PTR(DrainedReadOp);
 
-  DrainedReadOp(int fd, asio::mutable_buffer buffer, Handler& handler, const IoExecutor& io_ex)
+  DrainedReadOp(int fd, asio::mutable_buffer buffer, ReadTarget* target, int flags,
+                Handler& handler, const IoExecutor& io_ex)
       : ad::reactor_op(error_code(), &DrainedReadOp::perform, &DrainedReadOp::complete),
         fd_(fd),
+        flags_(flags),
         buffer_(buffer),
+        target_(target),
         handler_(std::move(handler)),
         work_(handler_, io_ex) {}
 
   static status perform(ad::reactor_op* base) {
     auto* o = static_cast<DrainedReadOp*>(base);
-    if (o->buffer_.size() == 0) {
-      return done;  // a wait: the reactor calls this when the socket is (or may be) readable
-    }
+    asio::mutable_buffer buffer = o->target_ != nullptr ? o->target_->acquire() : o->buffer_;
     for (;;) {
-      ssize_t n = ::recv(o->fd_, o->buffer_.data(), o->buffer_.size(), 0);
+      ssize_t n = ::recv(o->fd_, buffer.data(), buffer.size(), o->flags_);
       if (n > 0) {
         o->bytes_transferred_ = static_cast<size_t>(n);
         // Fewer bytes than asked: the receive queue is empty (the point of this operation).
-        return o->bytes_transferred_ < o->buffer_.size() ? done_and_exhausted : done;
+        // A peek leaves what it saw in the queue.
+        bool drained = o->bytes_transferred_ < buffer.size() && (o->flags_ & MSG_PEEK) == 0;
+        return drained ? done_and_exhausted : done;
       }
       if (n == 0) {
         o->bytes_transferred_ = 0;
@@ -99,6 +115,9 @@ class DrainedReadOp : public ad::reactor_op {
         continue;
       }
       if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        if (o->target_ != nullptr) {
+          o->target_->release();
+        }
         return not_done;
       }
       o->ec_ = error_code(errno, asio::error::get_system_category());
@@ -123,7 +142,9 @@ class DrainedReadOp : public ad::reactor_op {
 
  private:
   int fd_;
+  int flags_;
   asio::mutable_buffer buffer_;
+  ReadTarget* target_;
   Handler handler_;
   ad::handler_work<Handler, IoExecutor> work_;
 };
@@ -140,6 +161,8 @@ inline ad::epoll_reactor& reactorOf(asio::execution_context& context) {
 
 struct Initiate {
   tcp::socket* socket;
+  int flags = 0;
+  ReadTarget* target = nullptr;
   template <typename Handler>
   void operator()(Handler&& handler, asio::mutable_buffer buffer) const {
     using H = std::decay_t<Handler>;
@@ -153,7 +176,7 @@ struct Initiate {
     bool is_continuation = boost_asio_handler_cont_helpers::is_continuation(h);
     auto slot = asio::get_associated_cancellation_slot(h);
     typename Op::ptr p = {ad::addressof(h), Op::ptr::allocate(h), 0};
-    p.p = new (p.v) Op(impl.socket_, buffer, h, io_impl.get_executor());
+    p.p = new (p.v) Op(impl.socket_, buffer, target, flags, h, io_impl.get_executor());
     if (slot.is_connected()) {
       p.p->cancellation_key_ =
           &slot.template emplace<Cancellation>(&reactor, &impl.reactor_data_, impl.socket_);
@@ -181,11 +204,21 @@ auto asyncReadDrained(boost::asio::ip::tcp::socket& socket, boost::asio::mutable
       drained_detail::Initiate{&socket}, token, buffer);
 }
 
-/// Completes when the socket is readable (or closed), without reading; see above.
+/// Completes when a byte (or EOF, or an error) can be read, leaving the byte in the socket:
+/// a MSG_PEEK read, queued without a syscall when the reactor knows the socket is drained and
+/// tried at most once otherwise. For a socket nothing should arrive on (an idle pooled
+/// connection), it completes only when something did arrive.
 template <typename Token>
-auto asyncWaitReadable(boost::asio::ip::tcp::socket& socket, Token&& token) {
+auto asyncPeekByte(boost::asio::ip::tcp::socket& socket, char* byte, Token&& token) {
   return boost::asio::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
-      drained_detail::Initiate{&socket}, token, boost::asio::mutable_buffer());
+      drained_detail::Initiate{&socket, MSG_PEEK}, token, boost::asio::mutable_buffer(byte, 1));
+}
+
+/// As asyncReadDrained into the buffer `target` gives when bytes are there to read; see above.
+template <typename Token>
+auto asyncReadLazy(boost::asio::ip::tcp::socket& socket, ReadTarget& target, Token&& token) {
+  return boost::asio::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
+      drained_detail::Initiate{&socket, 0, &target}, token, boost::asio::mutable_buffer());
 }
 
 }  // namespace meshc::proxy

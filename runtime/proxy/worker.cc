@@ -2,7 +2,6 @@
 // drain and idle timeouts, the per-worker upstream pool, counters and access log.
 #include "proxy/worker.h"
 
-#include <cerrno>
 #include <charconv>
 
 #include <boost/asio/co_spawn.hpp>
@@ -157,23 +156,13 @@ void UpstreamPool::closeIdle() {
 void PooledConnection::park() {
   parked_ = true;
   uint64_t generation = ++generation_;
-  asyncWaitReadable(socket, [self = shared_from_this(), generation](boost::system::error_code ec,
-                                                                    size_t) {
+  asyncPeekByte(socket, &byte_, [self = shared_from_this(), generation](
+                                    boost::system::error_code ec, size_t) {
     if (ec == asio::error::operation_aborted || !self->parked_ ||
         generation != self->generation_) {
       return;  // taken for a request (or closed) before the upstream did anything
     }
-    if (!ec) {
-      // A wait can end early (drained_read.h): only EOF, a reset or bytes nobody asked for
-      // condemn the connection.
-      char byte;
-      ssize_t n = ::recv(self->socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        self->park();
-        return;
-      }
-    }
-    self->dead_ = true;
+    self->dead_ = true;  // EOF, a reset or bytes nobody asked for: never reuse it
     boost::system::error_code ignored;
     self->socket.close(ignored);
   });

@@ -61,6 +61,7 @@ class PooledConnection : public std::enable_shared_from_this<PooledConnection> {
   void close();
 
  private:
+  char byte_ = 0;            // where the watch peeks
   uint64_t generation_ = 0;  // which park() a completing watch belongs to
   bool parked_ = false;
   bool dead_ = false;

@@ -11,6 +11,7 @@ Prints "PORT <n>" on stdout once listening (and writes it to --ready-file). Spec
   /trickle/<n>            n bytes (rounded down to 300s) chunked, written 7 bytes at a time
   /close                  answers with `connection: close` and closes
   /drop                   closes the connection without answering
+  /early                  answers 413 at once without reading the request body, then closes
 A request with `upgrade: websocket` gets 101 and then every byte echoed back upper-cased.
 Request bodies are read as content-length or chunked; `expect: 100-continue` is honoured.
 """
@@ -81,6 +82,16 @@ class Handler(BaseHTTPRequestHandler):
             return
         if self.headers.get("upgrade", "").lower() == "websocket":
             self._websocket()
+            return
+        if path == "/early":
+            body = b"too large\n"
+            self.send_response(413)
+            self.send_header("content-length", str(len(body)))
+            self.send_header("connection", "close")
+            self.end_headers()
+            self.wfile.write(body)
+            self.wfile.flush()
+            self.close_connection = True
             return
         size, sha = self._read_body()
         status = 200

@@ -2,7 +2,9 @@
 """meshproxy as an Istio ingress gateway: forwarding, the headers Envoy adds and strips, local
 replies (404, redirects, direct responses, 503s) with Envoy's bodies and flags, the access log
 and the admin endpoints. Rule numbers refer to ../shared/reference/PROXY-SEMANTICS.md."""
+import os
 import re
+import time
 import uuid
 
 import harness
@@ -278,6 +280,20 @@ class GatewayBasics(harness.ProxyTest):
         self.assertEqual(line["flags"], "UC")
         self.assertEqual(request(self.port, path="/after").status, 200)
 
+    def test_early_response_while_the_client_uploads(self):
+        # R13.6: the upstream answers before the client finished its body: the answer is
+        # forwarded, with `connection: close` (the request is incomplete), and the client's
+        # connection is closed; the proxy keeps serving.
+        c = Client(self.port)
+        c.send(b"POST /early HTTP/1.1\r\nhost: a\r\ncontent-length: 100000\r\n\r\n" + b"x" * 10)
+        r = c.read_response()
+        self.assertEqual((r.status, r.body), (413, b"too large\n"))
+        self.assertEqual(r.header("connection"), "close")
+        self.assertTrue(c.closed())
+        line = LOG_RE.match(self.p.log_lines(1)[-1])
+        self.assertEqual((line["code"], line["path"]), ("413", "/early"))
+        self.assertEqual(request(self.port, path="/after").status, 200)
+
     def test_upstream_closing_an_idle_connection(self):
         # R13.4: a pooled keep-alive connection the upstream closes while it sits idle is
         # dropped from the pool when that happens (Envoy keeps reading idle connections: its
@@ -300,6 +316,26 @@ class GatewayBasics(harness.ProxyTest):
         self.assertEqual((r.status, r.json()["path"]), (200, "/second"))
         self.assertEqual(LOG_RE.match(p.log_lines(2)[-1])["flags"], "-")
         self.assertEqual((stat("cx_total"), stat("cx_idle")), (2, 1))
+
+    def test_idle_proxy_burns_no_cpu(self):
+        # The issue's contract (no rule): with a keep-alive client connection and a pooled
+        # upstream connection both idle, the proxy sleeps: their reads wait on the reactor
+        # (drained_read.h), and a watch that re-armed itself on every readiness report would
+        # burn a core here. 1 s idle must cost well under 0.2 s of CPU.
+        c = Client(self.port)
+        c.send(b"GET /warm HTTP/1.1\r\nhost: a\r\n\r\n")
+        self.assertEqual(c.read_response().status, 200)
+
+        def cpu_seconds():
+            with open(f"/proc/{self.p.proc.pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+        before = cpu_seconds()
+        time.sleep(1.0)
+        self.assertLess(cpu_seconds() - before, 0.2)
+        c.send(b"GET /again HTTP/1.1\r\nhost: a\r\n\r\n")  # and both connections still work
+        self.assertEqual(c.read_response().json()["path"], "/again")
 
     def test_admin_endpoints(self):
         # R17.1 (/ready), R17.3 (Envoy-style names), R17.4 (istio_requests_total labels);
