@@ -19,14 +19,25 @@
 #include <ctime>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <thread>
+#include <unistd.h>
 
 #include "bundle/format.h"
 #include "native/native_router.h"
 
 namespace meshc::proxy {
 namespace {
+
+// The control plane's threads (signals and --watch, the admin port, so every reload) run below
+// the workers: reading and verifying a 10,000-route bundle takes tens of milliseconds of CPU,
+// and with as many busy workers as cores it would take them from the requests in flight
+// (bench reload-10k). Best effort: a refusal leaves the thread as it was.
+void lowerThisThreadsPriority() {
+  setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
+}
 
 int levelRank(std::string_view level) {
   if (level == "debug") {
@@ -204,6 +215,7 @@ std::string Server::renderConfig() {
 
 void Server::runAdmin() {
   admin_->thread = std::thread([this] {
+    lowerThisThreadsPriority();
     auto serve = [this](tcp::socket socket) -> asio::awaitable<void> {
       namespace bhttp = boost::beast::http;
       boost::beast::flat_buffer buffer;
@@ -355,6 +367,7 @@ int Server::run() {
   for (auto& w : workers_) {
     w->start();
   }
+  lowerThisThreadsPriority();  // after the workers started: they keep the default priority
   ready_ = true;
   {
     std::string listeners;
