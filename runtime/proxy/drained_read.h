@@ -149,14 +149,10 @@ class DrainedReadOp : public ad::reactor_op {
   ad::handler_work<Handler, IoExecutor> work_;
 };
 
+// The socket's reactor. Looked up each time (a short locked list walk): a cache keyed by the
+// context's address could outlive its context and meet a new one at the same address.
 inline ad::epoll_reactor& reactorOf(asio::execution_context& context) {
-  thread_local asio::execution_context* cached_context = nullptr;
-  thread_local ad::epoll_reactor* cached = nullptr;
-  if (cached_context != &context) {
-    cached = &asio::use_service<ad::epoll_reactor>(context);
-    cached_context = &context;
-  }
-  return *cached;
+  return asio::use_service<ad::epoll_reactor>(context);
 }
 
 struct Initiate {
