@@ -28,7 +28,7 @@ bool parseAddress(const std::string& text, asio::ip::address* out) {
 
 }  // namespace
 
-void UpstreamPool::rebuild(const Snapshot& snapshot, asio::io_context& io, uint64_t seed,
+size_t UpstreamPool::rebuild(const Snapshot& snapshot, asio::io_context& io, uint64_t seed,
                            const DnsTable* dns) {
   // Keep the keep-alive connections of endpoints that survive the reload (R16.3: EDS updates
   // apply at the next host selection; existing connections are not reset by an update).
@@ -93,11 +93,14 @@ void UpstreamPool::rebuild(const Snapshot& snapshot, asio::io_context& io, uint6
   by_name_ = std::move(by_name);
   generation_ = snapshot.generation();
   // Connections of endpoints that went away close now.
+  size_t closed = 0;
   for (auto& [key, list] : kept) {
     for (PooledConnectionPtr& s : list) {
       s->close();
+      ++closed;
     }
   }
+  return closed;
 }
 
 int32_t ClusterState::originalDstHost(std::string_view destination) {
@@ -142,15 +145,18 @@ std::shared_ptr<ClusterState> UpstreamPool::cluster(const Snapshot& snapshot, in
   return it == by_name_.end() ? nullptr : clusters_[it->second];
 }
 
-void UpstreamPool::closeIdle() {
+size_t UpstreamPool::closeIdle() {
+  size_t closed = 0;
   for (const std::shared_ptr<ClusterState>& c : clusters_) {
     for (UpstreamHost& h : c->hosts) {
       for (PooledConnectionPtr& s : h.idle) {
         s->close();
       }
+      closed += h.idle.size();  // each still counted active (a watch that closed one does not)
       h.idle.clear();
     }
   }
+  return closed;
 }
 
 void PooledConnection::park() {
@@ -292,13 +298,13 @@ void Worker::accept(Acceptor& a) {
 
 void Worker::installSnapshot(std::shared_ptr<const Snapshot> snapshot) {
   snapshot_ = std::move(snapshot);
-  pool_.rebuild(*snapshot_, io_, random_(), dns_.get());
+  stats_.upstream_cx_active -= pool_.rebuild(*snapshot_, io_, random_(), dns_.get());
 }
 
 void Worker::installDns(std::shared_ptr<const DnsTable> dns) {
   dns_ = std::move(dns);
   if (snapshot_) {
-    pool_.rebuild(*snapshot_, io_, random_(), dns_.get());
+    stats_.upstream_cx_active -= pool_.rebuild(*snapshot_, io_, random_(), dns_.get());
   }
 }
 
@@ -315,7 +321,7 @@ void Worker::beginDrain() {
       c.socket->shutdown(tcp::socket::shutdown_both, ignored);
     }
   }
-  pool_.closeIdle();
+  stats_.upstream_cx_active -= pool_.closeIdle();
 }
 
 void Worker::closeAll() {
@@ -328,7 +334,7 @@ void Worker::closeAll() {
       c.upstream->shutdown(tcp::socket::shutdown_both, ignored);
     }
   }
-  pool_.closeIdle();
+  stats_.upstream_cx_active -= pool_.closeIdle();
   access_log_.flush();
   flush_timer_.cancel();
   sweep_timer_.cancel();

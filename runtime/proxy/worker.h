@@ -101,13 +101,15 @@ class UpstreamPool {
  public:
   /// `dns` answers the host names of STRICT_DNS endpoints (one host per address); a name it
   /// lacks gives an unresolved host (never picked: 503 UH).
-  void rebuild(const Snapshot& snapshot, asio::io_context& io, uint64_t seed,
-               const DnsTable* dns);
+  /// Returns how many pooled connections it closed (those of endpoints that went away).
+  size_t rebuild(const Snapshot& snapshot, asio::io_context& io, uint64_t seed,
+                 const DnsTable* dns);
   /// The state of cluster `index` of `snapshot` (by name when the pool was built from another
   /// snapshot generation); null when this pool has no such cluster.
   std::shared_ptr<ClusterState> cluster(const Snapshot& snapshot, int32_t index);
   const std::vector<std::shared_ptr<ClusterState>>& clusters() const { return clusters_; }
-  void closeIdle();
+  /// Closes every pooled connection; returns how many.
+  size_t closeIdle();
 
  private:
   std::vector<std::shared_ptr<ClusterState>> clusters_;

@@ -317,6 +317,24 @@ class GatewayBasics(harness.ProxyTest):
         self.assertEqual(LOG_RE.match(p.log_lines(2)[-1])["flags"], "-")
         self.assertEqual((stat("cx_total"), stat("cx_idle")), (2, 1))
 
+    def test_reload_closes_pooled_connections_of_gone_endpoints(self):
+        # R16.3: keep-alive connections to endpoints that stay survive an update; those to an
+        # endpoint that went away are closed, and the active-connection gauge says so.
+        b, c = self.upstream("b"), self.upstream("c")
+        port = free_port()
+        routes = "  - route: [{destination: {host: a.local, port: {number: 80}}}]\n"
+        live = os.path.join(self.workdir, "live.mcb")
+        os.replace(self.compile(gateway_manifest(port, {"a": b.port}, routes), name="b.mcb"), live)
+        p = self.proxy(live)
+        gauge = "envoy_cluster_manager_upstream_cx_active"
+        self.assertEqual(request(port, path="/x").header("x-backend"), "b")
+        self.assertEqual(p.metric(gauge), 1)
+        os.replace(self.compile(gateway_manifest(port, {"a": c.port}, routes), name="c.mcb"), live)
+        self.assertEqual(p.admin("/reload", method="POST")[0], 200)
+        harness.wait_until(lambda: p.metric(gauge) == 0, what="the gone endpoint's connection closed")
+        self.assertEqual(request(port, path="/y").header("x-backend"), "c")
+        self.assertEqual(p.metric(gauge), 1)
+
     def test_idle_proxy_burns_no_cpu(self):
         # The contract (no rule): with a keep-alive client connection and a pooled
         # upstream connection both idle, the proxy sleeps: their reads wait on the reactor
