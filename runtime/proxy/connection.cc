@@ -283,15 +283,11 @@ asio::awaitable<bool> DownstreamConnection::handleRequest() {
   // run() calls this with the first bytes of a request in in_.
   RequestParser parser;
   handle_->idle = false;
-  handle_->since = Clock::now();
+  handle_->reading_headers = true;
+  handle_->since = Clock::now();  // R1.23: the headers timer starts at the first byte
   // Read until the request head is complete (Beast needs the head in one buffer).
   while (true) {
     if (in_.size() > 0) {
-      if (handle_->idle || !handle_->reading_headers) {
-        handle_->since = Clock::now();  // R1.23: the headers timer starts at the first byte
-      }
-      handle_->idle = false;
-      handle_->reading_headers = true;
       error_code ec;
       size_t used = parser.put(in_.data(), ec);
       in_.consume(used);
@@ -328,7 +324,6 @@ asio::awaitable<bool> DownstreamConnection::handleRequest() {
     }
   }
   handle_->reading_headers = false;
-  handle_->idle = false;
   worker_.stats().downstream_rq_active += 1;
   struct ActiveGuard {
     WorkerStats& stats;

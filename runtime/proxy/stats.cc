@@ -13,6 +13,7 @@ void WorkerStats::countRequest(const RequestKeyView& key) {
   }
   it->second += 1;
 }
+
 namespace {
 
 std::string escapeLabel(std::string_view v) {

@@ -168,15 +168,13 @@ void PooledConnection::park() {
         generation != self->generation_) {
       return;  // taken for a request (or closed) before the upstream did anything
     }
-    self->dead_ = true;  // EOF, a reset or bytes nobody asked for: never reuse it
-    boost::system::error_code ignored;
-    self->socket.close(ignored);
+    self->close();  // EOF, a reset or bytes nobody asked for: never reuse it
   });
 }
 
 bool PooledConnection::take() {
   parked_ = false;
-  if (dead_ || !socket.is_open()) {
+  if (!socket.is_open()) {
     return false;
   }
   boost::system::error_code ec;
@@ -186,7 +184,6 @@ bool PooledConnection::take() {
 
 void PooledConnection::close() {
   parked_ = false;
-  dead_ = true;
   boost::system::error_code ignored;
   socket.close(ignored);
 }

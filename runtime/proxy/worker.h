@@ -64,7 +64,6 @@ class PooledConnection : public std::enable_shared_from_this<PooledConnection> {
   char byte_ = 0;            // where the watch peeks
   uint64_t generation_ = 0;  // which park() a completing watch belongs to
   bool parked_ = false;
-  bool dead_ = false;
 };
 using PooledConnectionPtr = std::shared_ptr<PooledConnection>;
 
