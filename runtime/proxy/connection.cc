@@ -22,6 +22,7 @@
 #include "proxy/connection_manager.h"
 #include "proxy/drained_read.h"
 #include "proxy/worker.h"
+#include "router/http_filters.h"
 #include "router/route_actions.h"
 #include "routing/request.h"
 #include "upstream/hash_policy.h"
@@ -104,17 +105,38 @@ class DownstreamConnection {
     bool close_after = false;
     std::string set_cookie;
     std::string original_authority;  // before any rewrite: ORIGINAL_DST's destination
+    /// R10.4: set when the CORS filter saw an allowed origin on an actual request: every
+    /// response the router sends for it (upstream or local) is decorated.
+    const xds::CorsPolicy* cors = nullptr;
+    std::string cors_origin;
   };
+
+  /// R11.18: flags in the order they were set, joined with ','; "-" when none.
+  static void addFlags(Exchange& ex, std::string_view flags) {
+    if (flags.empty() || flags == "-") {
+      return;
+    }
+    if (ex.flags == "-") {
+      ex.flags.assign(flags);
+    } else {
+      ex.flags.append(",").append(flags);
+    }
+  }
 
   /// A request's record, started now on this connection's current snapshot (R0.3/R16.3: the
   /// request keeps those routes, whatever reloads do).
   Exchange startExchange(Clock::time_point started) const;
   asio::awaitable<bool> readMore();
   asio::awaitable<bool> handleRequest();
+  /// A local reply (R11.1), in gRPC form for gRPC requests (R3.20). `extra` headers come
+  /// first (a redirect's location, a preflight's access-control-*).
   asio::awaitable<bool> sendLocalReply(Exchange& ex, const LocalReply& reply,
                                        const xds::Route* route_for_headers,
-                                       const std::string* location = nullptr,
-                                       const std::string* content_type = nullptr);
+                                       const http::HeaderMap* extra = nullptr);
+  /// R8: the route's fault filter; returns false when it answered (abort) or the client left.
+  asio::awaitable<bool> injectFault(Exchange& ex, const xds::FaultPolicy& fault, bool& keep);
+  /// R10: the route's CORS filter; returns true when it answered a preflight itself.
+  asio::awaitable<bool> applyCors(Exchange& ex, const xds::CorsPolicy& cors, bool& keep);
   asio::awaitable<bool> forward(Exchange& ex, RequestParser& parser, int32_t cluster_index,
                                 const std::string& cluster_name);
   void finish(Exchange& ex, uint32_t status, std::string_view details);
@@ -200,21 +222,37 @@ void DownstreamConnection::finish(Exchange& ex, uint32_t status, std::string_vie
 
 asio::awaitable<bool> DownstreamConnection::sendLocalReply(Exchange& ex, const LocalReply& reply,
                                                            const xds::Route* route_for_headers,
-                                                           const std::string* location,
-                                                           const std::string* content_type) {
+                                                           const http::HeaderMap* extra) {
   http::HeaderMap headers(http::HeaderMap::Side::kResponse);
-  if (location != nullptr) {
-    headers.set("location", *location);
+  if (extra != nullptr) {
+    for (const http::Header& h : extra->entries()) {
+      headers.addRaw(h.name, h.value);
+    }
   }
-  if (!reply.body.empty()) {
-    headers.set("content-type", content_type != nullptr ? *content_type : "text/plain");
+  uint32_t status = reply.status;
+  std::string_view body = reply.body;
+  if (!reply.filter_encoded && router::isGrpcRequest(ex.request.headers)) {  // R3.20: trailers-only gRPC answer
+    status = 200;
+    headers.set("content-type", "application/grpc");
+    headers.set("grpc-status", std::to_string(reply.grpc_status
+                                                  ? *reply.grpc_status
+                                                  : router::grpcStatusForHttp(reply.status)));
+    if (!body.empty()) {
+      headers.set("grpc-message", router::percentEncodeGrpcMessage(body));
+    }
+    body = {};
+  } else if (!body.empty()) {
+    headers.set("content-type", "text/plain");
   }
   if (route_for_headers != nullptr) {
     router::finalizeResponseHeaders(*route_for_headers, ex.destination, headers,
                                     formatContext(ex));
   }
+  if (ex.cors != nullptr) {  // R10.4: local replies of the router are decorated too
+    router::corsDecorateResponse(*ex.cors, ex.cors_origin, headers);
+  }
   // R3.19: a route response op may set content-type; R1.20: content-length always.
-  headers.set("content-length", std::to_string(reply.body.size()));
+  headers.set("content-length", std::to_string(body.size()));
   headers.set("date", worker_.date());
   headers.set("server", worker_.snapshot()->isGateway() ? "istio-envoy" : "envoy");
   bool close = reply.close_connection || ex.close_after || ex.prepared.connection_close ||
@@ -223,14 +261,14 @@ asio::awaitable<bool> DownstreamConnection::sendLocalReply(Exchange& ex, const L
     headers.set("connection", "close");
   }
   std::string out;
-  appendResponseHead(out, reply.status, headers);
+  appendResponseHead(out, status, headers);
   bool head_request = ex.request.method == "HEAD";
   if (!head_request) {
-    out += reply.body;
-    ex.log.bytes_sent = reply.body.size();
+    out += body;
+    ex.log.bytes_sent = body.size();
   }
-  ex.flags = std::string(reply.flags);
-  finish(ex, reply.status, reply.details);
+  addFlags(ex, reply.flags);
+  finish(ex, status, reply.details);
   auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out), kAwait);
   co_return !ec && !close;
 }
@@ -393,7 +431,7 @@ asio::awaitable<bool> DownstreamConnection::handleRequest() {
       co_return co_await forward(ex, parser, snap.clusterIndex(catch_all), catch_all);
     }
     if (catch_all == "BlackHoleCluster") {
-      ex.flags = "UH";
+      addFlags(ex, "UH");
       ex.log.upstream_cluster = catch_all;
       finish(ex, 0, "-");
       co_return false;
@@ -419,11 +457,12 @@ asio::awaitable<bool> DownstreamConnection::handleRequest() {
       rr.authority = ex.request.authority;
       rr.path_with_query = ex.request.path;
       rr.forwarded_proto = xfp ? *xfp : std::string_view();
-      std::string location = router::httpsRedirectLocation(rr);
+      http::HeaderMap extra(http::HeaderMap::Side::kResponse);
+      extra.set("location", router::httpsRedirectLocation(rr));
       LocalReply reply;
       reply.status = 301;
       reply.details = "direct_response";
-      co_return co_await sendLocalReply(ex, reply, nullptr, &location);
+      co_return co_await sendLocalReply(ex, reply, nullptr, &extra);
     }
   }
   if (decision.kind != ir::RouteDecision::Kind::kRoute) {
@@ -433,6 +472,20 @@ asio::awaitable<bool> DownstreamConnection::handleRequest() {
       route_config.virtual_hosts[decision.virtual_host].routes[decision.route];
   ex.route = &route;
   ex.log.route_name = route.name;
+  // Istio's filter order before the router (R0.1): fault, then CORS. Both see redirects and
+  // direct responses too (R8.7).
+  if (route.fault) {
+    bool keep = false;
+    if (!co_await injectFault(ex, *route.fault, keep)) {
+      co_return keep;
+    }
+  }
+  if (route.cors) {
+    bool keep = false;
+    if (co_await applyCors(ex, *route.cors, keep)) {
+      co_return keep;
+    }
+  }
   switch (route.action) {
     case xds::Route::ActionKind::kRedirect: {  // R3.15–R3.17
       router::RedirectRequest rr;
@@ -441,11 +494,12 @@ asio::awaitable<bool> DownstreamConnection::handleRequest() {
       rr.path_with_query = ex.request.path;
       std::optional<std::string_view> xfp = rh.get("x-forwarded-proto");
       rr.forwarded_proto = xfp ? *xfp : std::string_view();
-      std::string location = router::redirectLocation(route, rr);
+      http::HeaderMap extra(http::HeaderMap::Side::kResponse);
+      extra.set("location", router::redirectLocation(route, rr));
       LocalReply reply;
       reply.status = route.redirect.response_code;
       reply.details = "direct_response";
-      co_return co_await sendLocalReply(ex, reply, &route, &location);
+      co_return co_await sendLocalReply(ex, reply, &route, &extra);
     }
     case xds::Route::ActionKind::kDirectResponse: {  // R3.19, R11.12
       LocalReply reply;
@@ -484,6 +538,73 @@ asio::awaitable<bool> DownstreamConnection::handleRequest() {
     co_return co_await sendLocalReply(ex, reply, nullptr);
   }
   co_return co_await forward(ex, parser, cluster_index, cluster_name);
+}
+
+asio::awaitable<bool> DownstreamConnection::injectFault(Exchange& ex,
+                                                        const xds::FaultPolicy& fault,
+                                                        bool& keep) {
+  FilterCounters* counters = nullptr;
+  auto count = [&]() -> FilterCounters& {
+    if (counters == nullptr) {
+      counters = &worker_.stats().filtersOf(listener_.listener_name);
+    }
+    return *counters;
+  };
+  // R8.4: the delay draw first; the abort draw after the delay (or at once without one).
+  if (fault.delay_ns && router::fractionFires(fault.delay_per_million, worker_.random()())) {
+    count().fault_delays_injected += 1;
+    addFlags(ex, "DI");  // R8.6
+    // The request (and its unread body) is held; the route timeout has not started (R6.2).
+    asio::steady_timer timer(worker_.io());
+    timer.expires_after(std::chrono::nanoseconds(*fault.delay_ns));
+    handle_->delay_timer = &timer;  // closeAll() cuts the wait short (drain timeout, stop)
+    auto [ec] = co_await timer.async_wait(kAwait);
+    handle_->delay_timer = nullptr;
+    if (ec || !socket_.is_open()) {
+      finish(ex, 0, "downstream_remote_disconnect");
+      keep = false;
+      co_return false;
+    }
+  }
+  bool abort_configured = fault.abort_http_status || fault.abort_grpc_status;
+  if (abort_configured && router::fractionFires(fault.abort_per_million, worker_.random()())) {
+    count().fault_aborts_injected += 1;
+    LocalReply reply;  // R8.5, R11.10: no upstream, no retry, no mirror
+    reply.status = fault.abort_http_status ? *fault.abort_http_status : 200;
+    reply.grpc_status = fault.abort_grpc_status;
+    reply.body = "fault filter abort";
+    reply.flags = "FI";
+    reply.details = "fault_filter_abort";
+    keep = co_await sendLocalReply(ex, reply, nullptr);
+    co_return false;
+  }
+  co_return true;
+}
+
+asio::awaitable<bool> DownstreamConnection::applyCors(Exchange& ex, const xds::CorsPolicy& cors,
+                                                      bool& keep) {
+  router::CorsOutcome outcome = router::classifyCors(cors, ex.request.method, ex.request.headers,
+                                                     ex.snapshot->routeActions());
+  if (outcome.kind == router::CorsOutcome::Kind::kNotCors) {
+    co_return false;
+  }
+  FilterCounters& counters = worker_.stats().filtersOf(listener_.listener_name);
+  (outcome.origin_allowed ? counters.cors_origin_valid : counters.cors_origin_invalid) += 1;
+  if (outcome.kind == router::CorsOutcome::Kind::kPreflight) {  // R10.3
+    http::HeaderMap extra(http::HeaderMap::Side::kResponse);
+    router::corsPreflightHeaders(cors, ex.request.headers, outcome.origin_allowed, extra);
+    LocalReply reply;
+    reply.status = 200;
+    reply.details = "cors_response";
+    reply.filter_encoded = true;  // no gRPC form, no route response header ops
+    keep = co_await sendLocalReply(ex, reply, nullptr, &extra);
+    co_return true;
+  }
+  if (outcome.origin_allowed) {
+    ex.cors = &cors;
+    ex.cors_origin = std::string(*ex.request.headers.get("origin"));
+  }
+  co_return false;
 }
 
 asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser& parser,
@@ -800,6 +921,9 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
       r.headers.set("x-envoy-upstream-service-time", ex.log.upstream_service_time);
     }
     router::finalizeResponseHeaders(*ex.route, ex.destination, r.headers, ctx);  // R3.9
+    if (ex.cors != nullptr) {  // R10.4
+      router::corsDecorateResponse(*ex.cors, ex.cors_origin, r.headers);
+    }
     if (!ex.set_cookie.empty()) {
       r.headers.addRaw("set-cookie", ex.set_cookie);  // R5.5
     }
@@ -889,7 +1013,7 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
         }
         if (ec || n == 0) {
           ex.close_after = true;  // R11.15: reset after headers: the client connection closes
-          ex.flags = "UC";
+          addFlags(ex, "UC");
           downstream_broken = true;
           co_return;
         }
@@ -900,7 +1024,7 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
       starved = ec == boost::beast::http::error::need_more && used == 0;
       if (ec && ec != boost::beast::http::error::need_more) {
         ex.close_after = true;
-        ex.flags = "UPE";
+        addFlags(ex, "UPE");
         downstream_broken = true;
         co_return;
       }

@@ -23,6 +23,12 @@ struct LocalReply {
   std::string_view flags = "-";    // R11.18 short codes ("NR", "UH", ...)
   std::string_view details;        // RESPONSE_CODE_DETAILS
   bool close_connection = false;   // R1.4: codec errors close after the write
+  /// R8.5: an explicit grpc-status for a gRPC request (fault aborts); otherwise R3.20 maps
+  /// `status`.
+  std::optional<uint32_t> grpc_status;
+  /// Headers a filter encodes itself (a CORS preflight answer, R10.3): not a local reply in
+  /// Envoy's sense, so never put in gRPC form.
+  bool filter_encoded = false;
 };
 
 /// What the connection manager knows about the downstream connection and the listener.

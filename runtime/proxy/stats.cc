@@ -14,6 +14,14 @@ void WorkerStats::countRequest(const RequestKeyView& key) {
   it->second += 1;
 }
 
+FilterCounters& WorkerStats::filtersOf(std::string_view listener) {
+  auto it = filters.find(listener);
+  if (it == filters.end()) {
+    it = filters.emplace(std::string(listener), FilterCounters{}).first;
+  }
+  return it->second;
+}
+
 namespace {
 
 std::string escapeLabel(std::string_view v) {
@@ -57,6 +65,13 @@ void WorkerStats::merge(const WorkerStats& o) {
     c.upstream_cx_connect_fail += v.upstream_cx_connect_fail;
     c.upstream_rq_pending_total += v.upstream_rq_pending_total;
   }
+  for (const auto& [k, v] : o.filters) {
+    FilterCounters& f = filters[k];
+    f.fault_delays_injected += v.fault_delays_injected;
+    f.fault_aborts_injected += v.fault_aborts_injected;
+    f.cors_origin_valid += v.cors_origin_valid;
+    f.cors_origin_invalid += v.cors_origin_invalid;
+  }
   downstream_cx_total += o.downstream_cx_total;
   downstream_cx_active += o.downstream_cx_active;
   downstream_rq_active += o.downstream_rq_active;
@@ -97,6 +112,17 @@ std::string renderPrometheus(const WorkerStats& m, const ServerStats& s, bool ga
   cluster_metric("upstream_rq_total", "counter", &ClusterCounters::upstream_rq_total);
   cluster_metric("upstream_cx_total", "counter", &ClusterCounters::upstream_cx_total);
   cluster_metric("upstream_cx_connect_fail", "counter", &ClusterCounters::upstream_cx_connect_fail);
+  auto filter_metric = [&](const char* name, auto field) {
+    out += std::string("# TYPE envoy_http_") + name + " counter\n";
+    for (const auto& [listener, f] : m.filters) {
+      out += std::string("envoy_http_") + name + "{http_conn_manager_prefix=\"" +
+             escapeLabel(listener) + "\"} " + std::to_string(f.*field) + "\n";
+    }
+  };
+  filter_metric("fault_delays_injected", &FilterCounters::fault_delays_injected);
+  filter_metric("fault_aborts_injected", &FilterCounters::fault_aborts_injected);
+  filter_metric("cors_origin_valid", &FilterCounters::cors_origin_valid);
+  filter_metric("cors_origin_invalid", &FilterCounters::cors_origin_invalid);
   auto gauge = [&](const char* name, uint64_t v, const char* type = "gauge") {
     out += std::string("# TYPE ") + name + " " + type + "\n" + name + " " + std::to_string(v) + "\n";
   };

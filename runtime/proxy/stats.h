@@ -54,11 +54,22 @@ struct ClusterCounters {
   uint64_t upstream_rq_pending_total = 0;
 };
 
+/// The HTTP filters' counters of one listener (Envoy's `http.<prefix>.fault.*`, `.cors.*`).
+struct FilterCounters {
+  uint64_t fault_delays_injected = 0;
+  uint64_t fault_aborts_injected = 0;
+  uint64_t cors_origin_valid = 0;
+  uint64_t cors_origin_invalid = 0;
+};
+
 struct WorkerStats {
   std::map<RequestKey, uint64_t, RequestKeyLess> requests;
   /// One more request with these labels.
   void countRequest(const RequestKeyView& key);
   std::map<std::string, ClusterCounters> clusters;
+  /// By listener; an entry appears when a filter first counts something there.
+  std::map<std::string, FilterCounters, std::less<>> filters;
+  FilterCounters& filtersOf(std::string_view listener);
   uint64_t downstream_cx_total = 0;
   uint64_t downstream_cx_active = 0;
   uint64_t downstream_rq_active = 0;

@@ -326,6 +326,9 @@ void Worker::closeAll() {
     boost::system::error_code ignored;
     c.socket->cancel(ignored);
     c.socket->shutdown(tcp::socket::shutdown_both, ignored);
+    if (c.delay_timer != nullptr) {
+      c.delay_timer->cancel();
+    }
     if (c.upstream != nullptr) {  // the request in flight stops waiting for its upstream
       c.upstream->cancel(ignored);
       c.upstream->shutdown(tcp::socket::shutdown_both, ignored);

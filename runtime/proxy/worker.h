@@ -166,6 +166,7 @@ class Worker {
     tcp::socket* upstream = nullptr;  // the upstream connection of the request in flight
     bool reading_headers = false;  // a request's first byte arrived, its head is not complete
     bool headers_timed_out = false;  // set by the sweep before it cancels the socket
+    asio::steady_timer* delay_timer = nullptr;  // a fault delay (R8.4) holding the request
     std::chrono::steady_clock::time_point since{};  // when the idle or header-reading phase began
   };
   std::list<ConnectionHandle>::iterator registerConnection(tcp::socket* socket);

@@ -11,6 +11,21 @@ CompiledRouteActions& CompiledRouteActions::operator=(CompiledRouteActions&&) no
 CompiledRouteActions::~CompiledRouteActions() = default;
 
 Status CompiledRouteActions::add(const xds::Route& route) {
+  if (route.cors) {
+    for (const xds::StringMatcher& m : route.cors->allow_origin) {
+      if (m.kind != xds::StringMatcher::Kind::kRegex) {
+        continue;
+      }
+      auto re = std::make_unique<re2::RE2>(m.value, re2::RE2::Quiet);
+      if (!re->ok()) {  // Envoy refuses the route configuration
+        return Status::error(StatusCode::kInvalidArgument,
+                             "route " + (route.name.empty() ? std::string("(unnamed)") : route.name) +
+                                 ": CORS allowOrigins regex \"" + m.value +
+                                 "\" does not compile: " + re->error());
+      }
+      cors_origins_.emplace(&m, std::move(re));
+    }
+  }
   if (!route.route.regex_rewrite) {
     return Status::ok();
   }
@@ -54,6 +69,11 @@ Expected<CompiledRouteActions> CompiledRouteActions::create(const std::vector<xd
 const re2::RE2* CompiledRouteActions::regexRewrite(const xds::Route& route) const {
   auto it = regex_rewrites_.find(&route);
   return it == regex_rewrites_.end() ? nullptr : it->second.get();
+}
+
+const re2::RE2* CompiledRouteActions::corsOriginRegex(const xds::StringMatcher& matcher) const {
+  auto it = cors_origins_.find(&matcher);
+  return it == cors_origins_.end() ? nullptr : it->second.get();
 }
 
 }  // namespace meshc::router

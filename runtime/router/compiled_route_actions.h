@@ -1,5 +1,5 @@
 // The regular expressions of a configuration's route actions, compiled once (R3.13) so that
-// rewriting a path on the request path does not compile RE2 programs.
+// rewriting a path or matching a CORS origin on the request path does not compile RE2 programs.
 // Entry point: CompiledRouteActions::create().
 #pragma once
 
@@ -20,7 +20,7 @@ namespace meshc::router {
 /// configuration given to create() must outlive this object and keep its routes in place.
 class CompiledRouteActions {
  public:
-  /// Compiles the regex rewrite of every route of every route configuration in `config`.
+  /// Compiles the regex rewrite and the regex CORS origins of every route of every route configuration in `config`.
   /// Fails (kInvalidArgument, naming the route and the pattern) when RE2 refuses a pattern, as
   /// Envoy refuses such a route configuration.
   static Expected<CompiledRouteActions> create(const xds::ProxyConfig& config);
@@ -34,12 +34,16 @@ class CompiledRouteActions {
   /// The compiled regex_rewrite pattern of `route`; nullptr when it has none or when `route` is
   /// not one of the routes this object was built from.
   const re2::RE2* regexRewrite(const xds::Route& route) const;
+  /// The compiled pattern of a regex `allow_origin` matcher of one of those routes' CORS
+  /// policies; nullptr otherwise.
+  const re2::RE2* corsOriginRegex(const xds::StringMatcher& matcher) const;
 
  private:
   CompiledRouteActions();
   Status add(const xds::Route& route);
 
   std::unordered_map<const xds::Route*, std::unique_ptr<re2::RE2>> regex_rewrites_;
+  std::unordered_map<const xds::StringMatcher*, std::unique_ptr<re2::RE2>> cors_origins_;
 };
 
 }  // namespace meshc::router

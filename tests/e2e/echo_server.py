@@ -12,6 +12,7 @@ Prints "PORT <n>" on stdout once listening (and writes it to --ready-file). Spec
   /close                  answers with `connection: close` and closes
   /drop                   closes the connection without answering
   /early                  answers 413 at once without reading the request body, then closes
+A query parameter `respond-header=name:value` (repeatable) adds that header to the answer.
 A request with `upgrade: websocket` gets 101 and then every byte echoed back upper-cased.
 Request bodies are read as content-length or chunked; `expect: 100-continue` is honoured.
 """
@@ -23,6 +24,7 @@ import socket
 import sys
 import threading
 import time
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -148,6 +150,10 @@ class Handler(BaseHTTPRequestHandler):
         if close:
             self.send_header("connection", "close")
             self.close_connection = True
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+        for item in query.get("respond-header", []):
+            name, _, value = item.partition(":")
+            self.send_header(name, value)
         self.end_headers()
         if chunked:
             for i in range(0, len(body), 1000):
