@@ -23,6 +23,7 @@
 #include "proxy/drained_read.h"
 #include "proxy/worker.h"
 #include "router/http_filters.h"
+#include "router/retry.h"
 #include "router/route_actions.h"
 #include "routing/request.h"
 #include "upstream/hash_policy.h"
@@ -68,15 +69,68 @@ bool methodMayHaveBody(std::string_view method) {
          method != "CONNECT";
 }
 
-// R11.5: the upstream closed the connection before its response headers.
-LocalReply connectionTerminationReply() {
+// R7.9: the listener's per_connection_buffer_limit_bytes, Envoy's default (Istio sets none).
+constexpr size_t kRetryBufferLimit = 1 << 20;
+
+/// How an upstream attempt ended before response headers (R7.3, R11.1).
+struct AttemptFailure {
+  router::UpstreamReset reset;
+  std::string reason;     // Envoy's reset reason text ("connection termination", ...)
+  std::string transport;  // transport failure reason, "" when none
+  std::string details;    // inside upstream_reset_before_response_started{...}
+  bool request_sent = false;
+  uint32_t status = 0;  // protocol errors: the codec's answer (R13.7); 0 = by reason
+};
+
+/// The local reply for a failed last attempt (R11.4–R11.7, R6.4, R7.11): "retried and the
+/// latest " once a retry happened; URX first when the policy wanted another try.
+LocalReply resetReply(const AttemptFailure& f, bool retried, bool exhausted) {
   LocalReply reply;
+  if (f.reset == router::UpstreamReset::kPerTryTimeout) {
+    reply.status = 504;
+    reply.body = "upstream request timeout";
+    reply.flags = exhausted ? "URX,UT" : "UT";
+    reply.details = "upstream_per_try_timeout";
+    return reply;
+  }
   reply.status = 503;
-  reply.body = std::string(kResetPrefix) + "reset reason: connection termination";
-  reply.flags = "UC";
-  reply.details = "upstream_reset_before_response_started{connection_termination}";
+  reply.body = std::string(kResetPrefix) + (retried ? "retried and the latest " : "") +
+               "reset reason: " + f.reason;
+  if (!f.transport.empty()) {
+    reply.body += ", transport failure reason: " + f.transport;
+  }
+  reply.details = "upstream_reset_before_response_started{" + f.details + "}";
+  switch (f.reset) {
+    case router::UpstreamReset::kConnectFailure:
+    case router::UpstreamReset::kConnectTimeout:
+      reply.flags = exhausted ? "URX,UF" : "UF";
+      break;
+    case router::UpstreamReset::kProtocolError:
+      reply.status = f.status != 0 ? f.status : 502;
+      reply.flags = exhausted ? "URX,UPE" : "UPE";
+      break;
+    case router::UpstreamReset::kOverflow:
+      reply.flags = "UO";
+      break;
+    default:
+      reply.flags = exhausted ? "URX,UC" : "UC";
+      break;
+  }
   return reply;
 }
+
+/// A request's route and per-try timer state, shared with the timers' handlers: they act only
+/// while `armed` (the request is still running) and on the attempt they were set for.
+struct TimerState {
+  bool armed = true;
+  bool route_fired = false;
+  bool per_try_fired = false;
+  bool response_started = false;  // a response byte went downstream (R6.4, R7.12)
+  uint32_t attempt = 0;
+  tcp::socket* upstream = nullptr;  // the attempt in flight
+  tcp::socket* downstream = nullptr;
+  asio::steady_timer* backoff = nullptr;
+};
 
 bool statusHasNoBody(unsigned status) {
   return (status >= 100 && status < 200) || status == 204 || status == 304;
@@ -612,7 +666,6 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
                                                     const std::string& cluster_name) {
   const xds::Route& route = *ex.route;
   http::ProxyRequest& request = ex.request;
-  std::string original_path = request.path;
   router::FormatContext ctx = formatContext(ex);
   router::finalizeRequest(route, ex.destination, request, ctx,  // R3.1 steps 3–6
                           ex.snapshot->routeActions());
@@ -620,18 +673,34 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
     ex.log.path = std::string(*op);
   }
   ex.log.authority = request.authority;
-  request.headers.set("x-envoy-attempt-count", "1");  // R2.9
-  {  // R2.10: the per-try timeout when set and shorter than the route's, else the route's
-    int64_t expected_ns = route.route.timeout_ns;
-    const auto& retry = route.route.retry_policy;
-    if (retry && retry->per_try_timeout_ns && *retry->per_try_timeout_ns > 0 &&
-        (expected_ns == 0 || *retry->per_try_timeout_ns < expected_ns)) {
-      expected_ns = *retry->per_try_timeout_ns;
-    }
-    if (expected_ns > 0) {
-      request.headers.set("x-envoy-expected-rq-timeout-ms", std::to_string(expected_ns / 1'000'000));
-    }
+
+  // Timeouts (R6.1–R6.4) and the retry policy (R7.1, R7.2) of this request.
+  const xds::RetryPolicy* policy =
+      route.route.retry_policy ? &*route.route.retry_policy : nullptr;
+  const int64_t route_ns = route.route.timeout_ns;
+  int64_t per_try_ns = policy && policy->per_try_timeout_ns ? *policy->per_try_timeout_ns : 0;
+  if (route_ns > 0 && per_try_ns >= route_ns) {
+    per_try_ns = 0;  // R6.4: ignored when not below the route timeout
   }
+  uint32_t retries_left = policy ? policy->num_retries : 0;
+  uint32_t retries_done = 0;
+  std::optional<uint32_t> retry_on;  // parsed at the first decision that needs it
+  auto retry_bits = [&]() -> uint32_t {
+    if (!retry_on) {
+      retry_on = policy ? ex.snapshot->routeActions()->retryOn(route) : 0;
+    }
+    return *retry_on;
+  };
+  auto set_attempt_headers = [&](uint32_t attempt, int64_t elapsed_ms) {  // R2.9, R2.10, R7.10
+    request.headers.set("x-envoy-attempt-count", std::to_string(attempt));
+    int64_t expected =
+        router::expectedTimeoutMs(route_ns / 1'000'000, per_try_ns / 1'000'000, elapsed_ms);
+    if (expected > 0) {
+      request.headers.set("x-envoy-expected-rq-timeout-ms", std::to_string(expected));
+    }
+  };
+  set_attempt_headers(1, 0);
+
   upstream::PickContext pick;
   if (!route.route.hash_policy.empty()) {  // R5.5, R5.6: after the header ops
     upstream::HashInputs inputs;
@@ -646,109 +715,9 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
     ex.set_cookie = std::move(hash.set_cookie);
   }
   std::shared_ptr<ClusterState> cluster = worker_.pool().cluster(*ex.snapshot, cluster_index);
-  int32_t host_index = -1;
-  if (cluster && cluster->original_dst) {  // R11.16: the destination the client asked for
-    host_index = cluster->originalDstHost(ex.original_authority);
-  } else if (cluster && cluster->lb) {
-    host_index = cluster->lb->pick(cluster->states, pick);
-  }
-  if (host_index < 0 || !cluster->hosts[host_index].resolved) {  // R11.3
-    LocalReply reply;
-    reply.status = 503;
-    reply.body = "no healthy upstream";
-    reply.flags = "UH";
-    reply.details = "no_healthy_upstream";
-    co_return co_await sendLocalReply(ex, reply, nullptr);
-  }
-  UpstreamHost& host = cluster->hosts[host_index];
-  ex.log.upstream_host = host.address;
-  ClusterCounters& counters = worker_.stats().clusters[cluster_name];
-  counters.upstream_rq_total += 1;
-  host.rq_total += 1;
-  struct ActiveRequest {  // read by LEAST_REQUEST
-    std::shared_ptr<ClusterState> cluster;
-    int32_t index;
-    ActiveRequest(std::shared_ptr<ClusterState> c, int32_t i) : cluster(std::move(c)), index(i) {
-      if (static_cast<size_t>(index) < cluster->states.size()) {
-        cluster->states[index].active_requests += 1;
-      }
-    }
-    ~ActiveRequest() {
-      if (static_cast<size_t>(index) < cluster->states.size()) {
-        cluster->states[index].active_requests -= 1;
-      }
-    }
-  } active_request{cluster, host_index};
+  ClusterCounters* counters = nullptr;
 
-  // An idle keep-alive connection, or a new one within the connect timeout (R6.8).
-  PooledConnectionPtr connection;
-  while (!host.idle.empty()) {
-    PooledConnectionPtr candidate = std::move(host.idle.back());
-    host.idle.pop_back();
-    if (candidate->take()) {
-      connection = std::move(candidate);
-      break;
-    }
-    worker_.stats().upstream_cx_active -= 1;  // the upstream closed it while it sat idle
-  }
-  bool have_connection = connection != nullptr;
-  if (!have_connection) {
-    connection = std::make_shared<PooledConnection>(worker_.io());
-  }
-  tcp::socket& upstream = connection->socket;
-  if (!have_connection) {
-    asio::steady_timer timer(worker_.io());
-    timer.expires_after(worker_.settings().connect_timeout);
-    auto result = co_await (upstream.async_connect(host.endpoint, kAwait) ||
-                            timer.async_wait(kAwait));
-    host.cx_total += 1;
-    counters.upstream_cx_total += 1;
-    std::string failure;
-    std::string details;
-    if (result.index() == 1) {
-      failure = "reset reason: connection timeout";
-      details = "upstream_reset_before_response_started{connection_timeout}";
-    } else {
-      auto [ec] = std::get<0>(result);
-      if (ec) {
-        std::string reason =
-            ec == asio::error::connection_refused ? "Connection refused" : ec.message();
-        failure = "reset reason: remote connection failure, transport failure reason: "
-                  "delayed connect error: " + reason;
-        // R11.4, R11.20: Envoy writes details and the transport reason with '_' for ' '.
-        std::string transport = "delayed_connect_error:_" + reason;
-        std::replace(transport.begin(), transport.end(), ' ', '_');
-        ex.log.upstream_transport_failure_reason = transport;
-        details = "upstream_reset_before_response_started{remote_connection_failure|" +
-                  transport + "}";
-      }
-    }
-    if (!failure.empty()) {  // R11.4
-      host.cx_connect_fail += 1;
-      host.rq_error += 1;
-      counters.upstream_cx_connect_fail += 1;
-      LocalReply reply;
-      reply.status = 503;
-      reply.body = std::string(kResetPrefix) + failure;
-      reply.flags = "UF";
-      reply.details = details;
-      co_return co_await sendLocalReply(ex, reply, nullptr);
-    }
-    error_code ignored;
-    upstream.set_option(tcp::no_delay(true), ignored);
-    worker_.stats().upstream_cx_active += 1;
-  }
-  handle_->upstream = &upstream;  // closeAll() reaches it (drain timeout, shutdown)
-  struct ForgetUpstream {
-    Worker::ConnectionHandle& handle;
-    ~ForgetUpstream() { handle.upstream = nullptr; }
-  } forget_upstream{*handle_};
-  error_code local_ec;
-  if (worker_.accessLog().enabled()) {  // a getsockname() per request otherwise wasted
-    ex.log.upstream_local_address = endpointText(upstream.local_endpoint(local_ec));
-  }
-
-  // Request framing towards the upstream (R13.3).
+  // Request framing towards the upstream (R13.3), the same for every attempt.
   bool chunked_up = parser.chunked();
   if (chunked_up) {
     request.headers.set("transfer-encoding", "chunked");
@@ -756,337 +725,705 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
              !ex.prepared.upgrade_websocket) {
     request.headers.set("content-length", "0");
   }
-  std::string head;
-  head.reserve(512);
-  appendRequestHead(head, request);
+  auto frame_piece = [&](std::string& out, std::string_view piece) {
+    if (chunked_up) {
+      appendChunkHeader(out, piece.size());
+      out.append(piece).append("\r\n");
+    } else {
+      out.append(piece);
+    }
+  };
+  // R7.9: the body is kept for a retry up to Envoy's buffer limit; past it the request goes on
+  // without retry protection (no retry, no URX).
+  std::string retry_body;
+  bool buffering = retries_left > 0;
+  bool retry_abandoned = false;
   auto append_body = [&](std::string& out, BodyPieces& body) {
     for (std::string_view piece : body.pieces) {
-      if (chunked_up) {
-        appendChunkHeader(out, piece.size());
-        out.append(piece).append("\r\n");
-      } else {
-        out.append(piece);
+      frame_piece(out, piece);
+      if (buffering) {
+        if (retry_body.size() + piece.size() > kRetryBufferLimit) {
+          buffering = false;
+          retry_abandoned = true;
+          retries_left = 0;
+          std::string().swap(retry_body);
+          if (counters != nullptr) {
+            counters->retry_or_shadow_abandoned += 1;
+          }
+        } else {
+          retry_body.append(piece);
+        }
       }
     }
     body.clear();
   };
-  append_body(head, parser.body);
-  if (parser.is_done() && chunked_up) {
-    head.append(kLastChunk);
-  }
-  ex.request_complete = parser.is_done();
-  if (ex.request_complete) {
-    ex.request_completed_at = Clock::now();
-  }
-  ex.log.bytes_received = parser.body_bytes;
-  bool upstream_failed = false;
-  {
-    auto [ec, n] = co_await asio::async_write(upstream, asio::buffer(head), kAwait);
-    upstream_failed = static_cast<bool>(ec);
-  }
 
-  // The rest of the request body streams up while the response is read (100-continue, R1.18;
-  // early responses, R13.6).
-  bool upload_failed = false;
-  bool response_done = false;
-  auto upload = [&]() -> asio::awaitable<void> {
-    std::string chunk;
-    bool starved = false;  // the parser needs more bytes than the buffer holds
-    while (!parser.is_done() && !upstream_failed && !response_done) {
-      if (in_.size() == 0 || starved) {
-        if (!co_await readMore()) {
-          upload_failed = true;
-          error_code ignored;
-          upstream.cancel(ignored);
-          co_return;
-        }
-      }
-      error_code ec;
-      size_t used = parser.put(in_.data(), ec);
-      starved = ec == boost::beast::http::error::need_more && used == 0;
-      if (ec && ec != boost::beast::http::error::need_more) {
-        upload_failed = true;  // a malformed body: the request cannot be completed
-        error_code ignored;
-        upstream.cancel(ignored);
-        co_return;
-      }
-      chunk.clear();
-      append_body(chunk, parser.body);
-      in_.consume(used);
-      if (parser.is_done() && chunked_up) {
-        chunk.append(kLastChunk);
-      }
-      if (!chunk.empty()) {
-        auto [wec, n] = co_await asio::async_write(upstream, asio::buffer(chunk), kAwait);
-        if (wec) {
-          upstream_failed = true;
-          co_return;
-        }
+  // Timers (R6.2, R6.4). Their handlers only act while this request runs (TimerState::armed);
+  // the state is allocated only when a route uses a timeout.
+  std::shared_ptr<TimerState> timers;
+  struct Disarm {
+    std::shared_ptr<TimerState>& timers;
+    ~Disarm() {
+      if (timers) {
+        timers->armed = false;
       }
     }
-    ex.log.bytes_received = parser.body_bytes;
-    if (parser.is_done()) {
-      ex.request_complete = true;
-      ex.request_completed_at = Clock::now();
+  } disarm{timers};
+  std::optional<asio::steady_timer> route_timer, per_try_timer;
+  Clock::time_point route_started{};
+  tcp::socket* current_upstream = nullptr;  // the attempt's connection, for the timers
+  auto timer_state = [&]() -> TimerState& {
+    if (!timers) {
+      timers = std::make_shared<TimerState>();
+      timers->downstream = &socket_;
+      timers->upstream = current_upstream;
+    }
+    return *timers;
+  };
+  auto set_current_upstream = [&](tcp::socket* s) {
+    current_upstream = s;
+    if (timers) {
+      timers->upstream = s;
     }
   };
-
-  // Reads the response and relays it; returns the status sent (0 = nothing sent).
-  bool upstream_reusable = false;
-  uint32_t sent_status = 0;
-  std::string details = "via_upstream";
-  bool downstream_broken = false;
-  auto download = [&]() -> asio::awaitable<void> {
-    // A pooled buffer: no 16 KiB allocation per request; returned empty when done.
-    boost::beast::flat_buffer upin = worker_.takeBuffer();
-    struct ReturnBuffer {
-      Worker& worker;
-      boost::beast::flat_buffer& buffer;
-      ~ReturnBuffer() { worker.returnBuffer(std::move(buffer)); }
-    } return_upin{worker_, upin};
-    std::optional<ResponseParser> rp;
-    bool head_done = false;
-    while (true) {  // 1xx responses come before the final one (R13.5)
-      rp.emplace();
-      if (request.method == "HEAD") {
-        rp->skip(true);
+  auto route_fired = [&] { return timers && timers->route_fired; };
+  auto per_try_fired = [&] { return timers && timers->per_try_fired; };
+  bool per_try_pending = false;  // the attempt's per-try timer waits for the request's end
+  auto start_per_try = [&] {
+    per_try_pending = false;
+    if (per_try_ns <= 0) {
+      return;
+    }
+    TimerState& t = timer_state();
+    if (!per_try_timer) {
+      per_try_timer.emplace(worker_.io());
+    }
+    per_try_timer->expires_after(std::chrono::nanoseconds(per_try_ns));
+    per_try_timer->async_wait([state = timers, attempt = t.attempt](error_code ec) {
+      if (ec || !state->armed || state->attempt != attempt || state->response_started) {
+        return;  // R6.4: ignored once response bytes went downstream
       }
-      while (!rp->is_header_done()) {
-        if (upin.size() > 0) {
+      state->per_try_fired = true;
+      error_code ignored;
+      if (state->upstream != nullptr) {
+        state->upstream->cancel(ignored);
+      }
+    });
+  };
+  auto on_request_complete = [&] {  // R6.2: the route timer starts here
+    if (route_ns > 0 && !route_timer) {
+      timer_state();
+      route_started = Clock::now();
+      route_timer.emplace(worker_.io());
+      route_timer->expires_after(std::chrono::nanoseconds(route_ns));
+      route_timer->async_wait([state = timers](error_code ec) {
+        if (ec || !state->armed) {
+          return;
+        }
+        state->route_fired = true;
+        error_code ignored;
+        if (state->upstream != nullptr) {
+          state->upstream->cancel(ignored);
+        }
+        if (state->backoff != nullptr) {
+          state->backoff->cancel();
+        }
+        if (state->response_started) {  // R6.3: a started response is cut
+          state->downstream->cancel(ignored);
+        }
+      });
+    }
+    if (per_try_pending) {
+      start_per_try();
+    }
+  };
+  if (parser.is_done()) {  // headers with end of stream, or the body already read
+    ex.request_complete = true;
+    ex.request_completed_at = Clock::now();
+    on_request_complete();
+  }
+  LocalReply route_timeout_reply;  // R6.3, R11.9
+  route_timeout_reply.status = 504;
+  route_timeout_reply.body = "upstream request timeout";
+  route_timeout_reply.flags = "UT";
+  route_timeout_reply.details = "response_timeout";
+
+  std::vector<int32_t> tried_hosts;
+  uint32_t attempt = 0;
+  while (true) {
+    attempt += 1;
+    if (timers) {
+      timers->attempt = attempt;
+      timers->per_try_fired = false;
+    }
+    set_current_upstream(nullptr);
+    // Host choice; a retry asks the balancer up to host_selection_retry_max_attempts times for
+    // a host this request has not tried (R7.6).
+    int32_t host_index = -1;
+    if (cluster && cluster->original_dst) {  // R11.16: the destination the client asked for
+      host_index = cluster->originalDstHost(ex.original_authority);
+    } else if (cluster && cluster->lb) {
+      uint32_t tries = attempt > 1 && policy && policy->previous_hosts_predicate
+                           ? std::max<uint32_t>(1, policy->host_selection_retry_max_attempts)
+                           : 1;
+      for (uint32_t i = 0; i < tries; ++i) {
+        host_index = cluster->lb->pick(cluster->states, pick);
+        if (std::find(tried_hosts.begin(), tried_hosts.end(), host_index) == tried_hosts.end()) {
+          break;
+        }
+      }
+    }
+    if (host_index < 0 || !cluster->hosts[host_index].resolved) {  // R11.3
+      LocalReply reply;
+      reply.status = 503;
+      reply.body = "no healthy upstream";
+      reply.flags = "UH";
+      reply.details = "no_healthy_upstream";
+      co_return co_await sendLocalReply(ex, reply, nullptr);
+    }
+    tried_hosts.push_back(host_index);
+    UpstreamHost& host = cluster->hosts[host_index];
+    ex.log.upstream_host = host.address;
+    if (counters == nullptr) {
+      counters = &worker_.stats().clusters[cluster_name];
+    }
+    counters->upstream_rq_total += 1;
+    host.rq_total += 1;
+    struct ActiveRequest {  // read by LEAST_REQUEST
+      std::shared_ptr<ClusterState> cluster;
+      int32_t index;
+      ActiveRequest(std::shared_ptr<ClusterState> c, int32_t i) : cluster(std::move(c)), index(i) {
+        if (static_cast<size_t>(index) < cluster->states.size()) {
+          cluster->states[index].active_requests += 1;
+        }
+      }
+      ~ActiveRequest() {
+        if (static_cast<size_t>(index) < cluster->states.size()) {
+          cluster->states[index].active_requests -= 1;
+        }
+      }
+    } active_request{cluster, host_index};
+
+    std::optional<AttemptFailure> failure;  // the attempt ended before response headers
+
+    // An idle keep-alive connection, or a new one within the connect timeout (R6.8).
+    PooledConnectionPtr connection;
+    while (!host.idle.empty()) {
+      PooledConnectionPtr candidate = std::move(host.idle.back());
+      host.idle.pop_back();
+      if (candidate->take()) {
+        connection = std::move(candidate);
+        break;
+      }
+      worker_.stats().upstream_cx_active -= 1;  // the upstream closed it while it sat idle
+    }
+    bool have_connection = connection != nullptr;
+    if (!have_connection) {
+      connection = std::make_shared<PooledConnection>(worker_.io());
+    }
+    tcp::socket& upstream = connection->socket;
+    set_current_upstream(&upstream);  // the route timer can cut a connect short
+    if (!have_connection) {
+      asio::steady_timer timer(worker_.io());
+      timer.expires_after(worker_.settings().connect_timeout);
+      auto result = co_await (upstream.async_connect(host.endpoint, kAwait) ||
+                              timer.async_wait(kAwait));
+      host.cx_total += 1;
+      counters->upstream_cx_total += 1;
+      if (route_fired()) {
+        error_code ignored;
+        upstream.close(ignored);
+        counters->upstream_rq_timeout += 1;
+        co_return co_await sendLocalReply(ex, route_timeout_reply, nullptr);
+      }
+      if (result.index() == 1) {
+        failure = AttemptFailure{router::UpstreamReset::kConnectTimeout, "connection timeout",
+                                 "", "connection_timeout", false};
+      } else if (auto [ec] = std::get<0>(result); ec) {
+        std::string reason =
+            ec == asio::error::connection_refused ? "Connection refused" : ec.message();
+        // R11.4, R11.20: Envoy writes details and the transport reason with '_' for ' '.
+        std::string transport = "delayed_connect_error:_" + reason;
+        std::replace(transport.begin(), transport.end(), ' ', '_');
+        ex.log.upstream_transport_failure_reason = transport;
+        failure = AttemptFailure{router::UpstreamReset::kConnectFailure,
+                                 "remote connection failure",
+                                 "delayed connect error: " + reason,
+                                 "remote_connection_failure|" + transport, false};
+      }
+      if (failure) {  // R11.4
+        host.cx_connect_fail += 1;
+        counters->upstream_cx_connect_fail += 1;
+        error_code ignored;
+        upstream.close(ignored);
+      } else {
+        error_code ignored;
+        upstream.set_option(tcp::no_delay(true), ignored);
+        worker_.stats().upstream_cx_active += 1;
+      }
+    }
+
+    bool upstream_reusable = false;
+    uint32_t sent_status = 0;
+    bool downstream_broken = false;
+    bool upload_failed = false;
+    bool retry_response = false;  // the response's headers asked for a retry (R7.3)
+    if (!failure) {
+      handle_->upstream = &upstream;  // closeAll() reaches it (drain timeout, shutdown)
+      struct ForgetUpstream {
+        Worker::ConnectionHandle& handle;
+        ~ForgetUpstream() { handle.upstream = nullptr; }
+      } forget_upstream{*handle_};
+      error_code local_ec;
+      if (worker_.accessLog().enabled()) {  // a getsockname() per request otherwise wasted
+        ex.log.upstream_local_address = endpointText(upstream.local_endpoint(local_ec));
+      }
+      std::string head;
+      head.reserve(512 + retry_body.size());
+      appendRequestHead(head, request);
+      if (attempt == 1) {
+        append_body(head, parser.body);
+      } else if (!retry_body.empty()) {  // R7.10: the same request again, body included
+        frame_piece(head, retry_body);
+      }
+      if (parser.is_done() && chunked_up) {
+        head.append(kLastChunk);
+      }
+      ex.log.bytes_received = parser.body_bytes;
+      // R6.4: the per-try timer starts now that the connection is ready, or when the request
+      // completes.
+      if (ex.request_complete) {
+        start_per_try();
+      } else {
+        per_try_pending = true;
+      }
+      bool request_sent = false;
+      bool upstream_failed = false;
+      {
+        auto [ec, n] = co_await asio::async_write(upstream, asio::buffer(head), kAwait);
+        upstream_failed = static_cast<bool>(ec);
+        request_sent = n > 0;
+      }
+      bool stop_upload = false;  // the attempt ended before the body did (retry or answer)
+      bool response_done = false;
+
+      // The rest of the request body streams up while the response is read (100-continue,
+      // R1.18; early responses, R13.6).
+      auto upload = [&]() -> asio::awaitable<void> {
+        std::string chunk;
+        bool starved = false;  // the parser needs more bytes than the buffer holds
+        while (!parser.is_done() && !upstream_failed && !response_done) {
+          if (in_.size() == 0 || starved) {
+            if (!co_await readMore()) {
+              if (stop_upload) {
+                co_return;
+              }
+              upload_failed = true;
+              error_code ignored;
+              upstream.cancel(ignored);
+              co_return;
+            }
+          }
           error_code ec;
-          size_t used = rp->put(upin.data(), ec);
-          upin.consume(used);
-          if (ec == boost::beast::http::error::need_more) {
-            ec = {};
-          } else if (ec) {
-            LocalReply reply;  // R11.7, R13.7
-            reply.status = rp->error ? rp->error->status : 502;
-            reply.body = std::string(kResetPrefix) + "reset reason: protocol error";
-            reply.flags = "UPE";
-            reply.details = "upstream_reset_before_response_started{protocol_error}";
-            ex.close_after = true;
-            co_await sendLocalReply(ex, reply, nullptr);
-            sent_status = reply.status;
+          size_t used = parser.put(in_.data(), ec);
+          starved = ec == boost::beast::http::error::need_more && used == 0;
+          if (ec && ec != boost::beast::http::error::need_more) {
+            upload_failed = true;  // a malformed body: the request cannot be completed
+            error_code ignored;
+            upstream.cancel(ignored);
             co_return;
           }
-          if (rp->is_header_done()) {
-            break;
+          chunk.clear();
+          append_body(chunk, parser.body);
+          in_.consume(used);
+          if (parser.is_done() && chunked_up) {
+            chunk.append(kLastChunk);
+          }
+          if (parser.is_done()) {
+            ex.request_complete = true;
+            ex.request_completed_at = Clock::now();
+            ex.log.bytes_received = parser.body_bytes;
+            on_request_complete();
+          }
+          if (!chunk.empty()) {
+            auto [wec, n] = co_await asio::async_write(upstream, asio::buffer(chunk), kAwait);
+            request_sent = request_sent || n > 0;
+            if (wec) {
+              upstream_failed = true;
+              co_return;
+            }
           }
         }
-        // No EAGAIN read and no epoll_ctl here: the last read of this socket came back short,
-        // so the reactor queues this one until the socket turns readable (drained_read.h).
-        auto [ec, n] = co_await asyncReadDrained(upstream, upin.prepare(kReadChunk), kAwait);
-        if (ec || n == 0) {
-          if (upload_failed) {
-            co_return;  // the client went away; nothing to answer
-          }
-          LocalReply reply = connectionTerminationReply();
-          co_await sendLocalReply(ex, reply, nullptr);
-          sent_status = reply.status;
-          co_return;
+        ex.log.bytes_received = parser.body_bytes;
+      };
+
+      // Why the upstream side ended before response headers, once the client is known to be
+      // still there: a timer, or the upstream closing.
+      auto reset_before_headers = [&](AttemptFailure closed) -> std::optional<AttemptFailure> {
+        if (per_try_fired()) {
+          return AttemptFailure{router::UpstreamReset::kPerTryTimeout, "", "", "", request_sent};
         }
-        upin.commit(n);
-      }
-      unsigned status = rp->status;
-      if (status >= 100 && status < 200 && status != 101) {
-        if (status == 100 || status == 102 || status == 103 || status == 104) {
-          http::HeaderMap h1 = std::move(rp->headers);
-          bool ignored = false;
-          prepareResponseHeaders(h1, "", worker_.date(), false, &ignored);
-          h1.remove("server");
-          h1.remove("date");
-          std::string out;
-          appendResponseHead(out, status, h1);
+        closed.request_sent = request_sent;
+        return closed;
+      };
+      auto end_upload = [&] {  // the attempt is over: a pending body read or write stops
+        if (!parser.is_done()) {
+          stop_upload = true;
+          error_code ignored;
+          socket_.cancel(ignored);
+          upstream.cancel(ignored);
+        }
+      };
+
+      // Reads the response and relays it; sent_status is the status sent (0 = nothing sent).
+      auto download = [&]() -> asio::awaitable<void> {
+        // A pooled buffer: no 16 KiB allocation per request; returned empty when done.
+        boost::beast::flat_buffer upin = worker_.takeBuffer();
+        struct ReturnBuffer {
+          Worker& worker;
+          boost::beast::flat_buffer& buffer;
+          ~ReturnBuffer() { worker.returnBuffer(std::move(buffer)); }
+        } return_upin{worker_, upin};
+        std::optional<ResponseParser> rp;
+        while (true) {  // 1xx responses come before the final one (R13.5)
+          rp.emplace();
+          if (request.method == "HEAD") {
+            rp->skip(true);
+          }
+          while (!rp->is_header_done()) {
+            if (upin.size() > 0) {
+              error_code ec;
+              size_t used = rp->put(upin.data(), ec);
+              upin.consume(used);
+              if (ec == boost::beast::http::error::need_more) {
+                ec = {};
+              } else if (ec) {  // R11.7, R13.7
+                ex.close_after = true;
+                failure = AttemptFailure{router::UpstreamReset::kProtocolError, "protocol error",
+                                         "", "protocol_error", request_sent,
+                                         rp->error ? rp->error->status : 502u};
+                end_upload();
+                co_return;
+              }
+              if (rp->is_header_done()) {
+                break;
+              }
+            }
+            // No EAGAIN read and no epoll_ctl here: the last read of this socket came back
+            // short, so the reactor queues this one until it turns readable (drained_read.h).
+            auto [ec, n] =
+                co_await asyncReadDrained(upstream, upin.prepare(kReadChunk), kAwait);
+            // A timer that fired while this read's completion was queued cancelled nothing.
+            if (ec || n == 0 || route_fired() || per_try_fired()) {
+              if (upload_failed) {
+                co_return;  // the client went away; nothing to answer
+              }
+              if (!route_fired()) {
+                failure = reset_before_headers(
+                    AttemptFailure{router::UpstreamReset::kConnectionTermination,
+                                   "connection termination", "", "connection_termination"});
+              }
+              end_upload();
+              co_return;
+            }
+            upin.commit(n);
+          }
+          unsigned status = rp->status;
+          if (status >= 100 && status < 200 && status != 101) {
+            if (status == 100 || status == 102 || status == 103 || status == 104) {
+              http::HeaderMap h1 = std::move(rp->headers);
+              bool ignored = false;
+              prepareResponseHeaders(h1, "", worker_.date(), false, &ignored);
+              h1.remove("server");
+              h1.remove("date");
+              std::string out;
+              appendResponseHead(out, status, h1);
+              auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out), kAwait);
+              if (ec) {
+                downstream_broken = true;
+                co_return;
+              }
+            }
+            continue;
+          }
+          break;
+        }
+        ResponseParser& r = *rp;
+        // R7.3, R7.11: a response the policy retries is dropped while retries remain; the
+        // last one goes to the client as it is, flagged URX.
+        if (policy != nullptr && !retry_abandoned &&
+            router::retryOnResponse(retry_bits(), policy->retriable_status_codes, r.status,
+                                    r.headers)) {
+          if (retries_left > 0 && !route_fired()) {
+            retry_response = true;
+            end_upload();
+            co_return;
+          }
+          addFlags(ex, "URX");
+          counters->upstream_rq_retry_limit_exceeded += 1;
+        } else if (retries_done > 0) {
+          counters->upstream_rq_retry_success += 1;
+        }
+        bool upgraded = r.status == 101 && ex.prepared.upgrade_websocket;
+        bool upstream_close = false;
+        prepareResponseHeaders(r.headers, ex.snapshot->isGateway() ? "istio-envoy" : "envoy",
+                               worker_.date(), upgraded, &upstream_close);
+        if (ex.request_complete) {  // R2.11
+          auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+              Clock::now() - ex.request_completed_at);
+          ex.log.upstream_service_time = std::to_string(ms.count());
+          r.headers.set("x-envoy-upstream-service-time", ex.log.upstream_service_time);
+        }
+        router::finalizeResponseHeaders(*ex.route, ex.destination, r.headers, ctx);  // R3.9
+        if (ex.cors != nullptr) {  // R10.4
+          router::corsDecorateResponse(*ex.cors, ex.cors_origin, r.headers);
+        }
+        if (!ex.set_cookie.empty()) {
+          r.headers.addRaw("set-cookie", ex.set_cookie);  // R5.5
+        }
+        bool no_body = statusHasNoBody(r.status) || request.method == "HEAD";
+        bool chunked_down = false;
+        if (!no_body && !upgraded) {
+          if (r.content_length()) {
+            r.headers.set("content-length", std::to_string(*r.content_length()));
+          } else {
+            chunked_down = true;  // R1.20: chunked and close-delimited bodies go out chunked
+            r.headers.set("transfer-encoding", "chunked");
+          }
+        }
+        bool close = ex.prepared.connection_close || worker_.draining() || !ex.request_complete;
+        if (close && !upgraded) {
+          r.headers.set("connection", "close");
+          ex.close_after = true;
+        }
+        std::string out;
+        appendResponseHead(out, r.status, r.headers);
+        sent_status = r.status;
+        if (timers) {
+          timers->response_started = true;  // R6.4, R7.12: no retry, no per-try timeout now
+        }
+        uint64_t body_sent = 0;
+        auto append_response_body = [&](std::string& buf) {
+          for (std::string_view piece : r.body.pieces) {
+            body_sent += piece.size();
+            if (chunked_down) {
+              appendChunkHeader(buf, piece.size());
+              buf.append(piece).append("\r\n");
+            } else {
+              buf.append(piece);
+            }
+          }
+          r.body.clear();
+        };
+        append_response_body(out);
+        if (r.is_done() && chunked_down) {
+          out.append(kLastChunk);
+        }
+        if (upgraded) {  // R1.19: from here on a byte pipe both ways
+          auto rest = upin.data();
+          out.append(static_cast<const char*>(rest.data()), rest.size());
+          upin.consume(upin.size());
+        }
+        auto cut_by_route_timer = [&] {  // R6.3: the client connection is reset, flagged UT
+          ex.close_after = true;
+          addFlags(ex, "UT");
+          counters->upstream_rq_timeout += 1;
+          downstream_broken = true;
+        };
+        {
           auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out), kAwait);
           if (ec) {
+            if (route_fired()) {
+              cut_by_route_timer();
+            }
             downstream_broken = true;
             co_return;
           }
         }
-        continue;
-      }
-      head_done = true;
-      break;
-    }
-    (void)head_done;
-    ResponseParser& r = *rp;
-    bool upgraded = r.status == 101 && ex.prepared.upgrade_websocket;
-    bool upstream_close = false;
-    prepareResponseHeaders(r.headers, ex.snapshot->isGateway() ? "istio-envoy" : "envoy",
-                           worker_.date(), upgraded, &upstream_close);
-    if (ex.request_complete) {  // R2.11
-      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() -
-                                                                      ex.request_completed_at);
-      ex.log.upstream_service_time = std::to_string(ms.count());
-      r.headers.set("x-envoy-upstream-service-time", ex.log.upstream_service_time);
-    }
-    router::finalizeResponseHeaders(*ex.route, ex.destination, r.headers, ctx);  // R3.9
-    if (ex.cors != nullptr) {  // R10.4
-      router::corsDecorateResponse(*ex.cors, ex.cors_origin, r.headers);
-    }
-    if (!ex.set_cookie.empty()) {
-      r.headers.addRaw("set-cookie", ex.set_cookie);  // R5.5
-    }
-    bool no_body = statusHasNoBody(r.status) || request.method == "HEAD";
-    bool chunked_down = false;
-    if (!no_body && !upgraded) {
-      if (r.content_length()) {
-        r.headers.set("content-length", std::to_string(*r.content_length()));
-      } else {
-        chunked_down = true;  // R1.20: chunked and close-delimited bodies go out chunked
-        r.headers.set("transfer-encoding", "chunked");
-      }
-    }
-    bool close = ex.prepared.connection_close || worker_.draining() || !ex.request_complete;
-    if (close && !upgraded) {
-      r.headers.set("connection", "close");
-      ex.close_after = true;
-    }
-    std::string out;
-    appendResponseHead(out, r.status, r.headers);
-    sent_status = r.status;
-    uint64_t body_sent = 0;
-    auto append_response_body = [&](std::string& buf) {
-      for (std::string_view piece : r.body.pieces) {
-        body_sent += piece.size();
-        if (chunked_down) {
-          appendChunkHeader(buf, piece.size());
-          buf.append(piece).append("\r\n");
-        } else {
-          buf.append(piece);
-        }
-      }
-      r.body.clear();
-    };
-    append_response_body(out);
-    upin.consume(0);
-    if (r.is_done() && chunked_down) {
-      out.append(kLastChunk);
-    }
-    if (upgraded) {  // R1.19: from here on a byte pipe both ways
-      auto rest = upin.data();
-      out.append(static_cast<const char*>(rest.data()), rest.size());
-      upin.consume(upin.size());
-    }
-    {
-      auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out), kAwait);
-      if (ec) {
-        downstream_broken = true;
-        co_return;
-      }
-    }
-    if (upgraded) {
-      ex.close_after = true;
-      std::string up_bytes;
-      auto rest = in_.data();
-      up_bytes.append(static_cast<const char*>(rest.data()), rest.size());
-      in_.consume(in_.size());
-      if (!up_bytes.empty()) {
-        co_await asio::async_write(upstream, asio::buffer(up_bytes), kAwait);
-      }
-      auto pipe = [](tcp::socket& from, tcp::socket& to) -> asio::awaitable<void> {
-        std::array<char, kReadChunk> buf;
-        while (true) {
-          auto [ec, n] = co_await from.async_read_some(asio::buffer(buf), kAwait);
-          if (ec || n == 0) {
-            break;
+        if (upgraded) {
+          ex.close_after = true;
+          std::string up_bytes;
+          auto rest = in_.data();
+          up_bytes.append(static_cast<const char*>(rest.data()), rest.size());
+          in_.consume(in_.size());
+          if (!up_bytes.empty()) {
+            co_await asio::async_write(upstream, asio::buffer(up_bytes), kAwait);
           }
-          auto [wec, w] = co_await asio::async_write(to, asio::buffer(buf.data(), n), kAwait);
-          if (wec) {
-            break;
+          auto pipe = [](tcp::socket& from, tcp::socket& to) -> asio::awaitable<void> {
+            std::array<char, kReadChunk> buf;
+            while (true) {
+              auto [ec, n] = co_await from.async_read_some(asio::buffer(buf), kAwait);
+              if (ec || n == 0) {
+                break;
+              }
+              auto [wec, w] = co_await asio::async_write(to, asio::buffer(buf.data(), n), kAwait);
+              if (wec) {
+                break;
+              }
+            }
+            error_code ignored;
+            to.shutdown(tcp::socket::shutdown_send, ignored);
+          };
+          co_await (pipe(socket_, upstream) && pipe(upstream, socket_));
+          co_return;
+        }
+        bool starved = false;  // a partial chunk header: read more before parsing again
+        while (!r.is_done()) {
+          if (upin.size() == 0 || starved) {
+            auto [ec, n] = co_await asyncReadDrained(upstream, upin.prepare(kReadChunk), kAwait);
+            if (route_fired()) {
+              cut_by_route_timer();
+              co_return;
+            }
+            if (ec == asio::error::eof && r.need_eof()) {
+              error_code fec;
+              r.put_eof(fec);
+              break;
+            }
+            if (ec || n == 0) {
+              if (route_fired()) {
+                cut_by_route_timer();
+                co_return;
+              }
+              ex.close_after = true;  // R11.15: reset after headers: the client connection closes
+              addFlags(ex, "UC");
+              downstream_broken = true;
+              co_return;
+            }
+            upin.commit(n);
+          }
+          error_code ec;
+          size_t used = r.put(upin.data(), ec);
+          starved = ec == boost::beast::http::error::need_more && used == 0;
+          if (ec && ec != boost::beast::http::error::need_more) {
+            ex.close_after = true;
+            addFlags(ex, "UPE");
+            downstream_broken = true;
+            co_return;
+          }
+          std::string chunk;
+          append_response_body(chunk);
+          upin.consume(used);
+          if (r.is_done() && chunked_down) {
+            chunk.append(kLastChunk);
+          }
+          if (!chunk.empty()) {
+            auto [wec, n] = co_await asio::async_write(socket_, asio::buffer(chunk), kAwait);
+            if (wec || route_fired()) {
+              if (route_fired()) {
+                cut_by_route_timer();
+              }
+              downstream_broken = true;
+              co_return;
+            }
           }
         }
-        error_code ignored;
-        to.shutdown(tcp::socket::shutdown_send, ignored);
+        ex.log.bytes_sent = body_sent;
+        upstream_reusable = !upstream_close && r.keep_alive() && upin.size() == 0 && r.is_done();
+        response_done = true;
+        if (!parser.is_done()) {  // R13.6: answered before the request body ended
+          ex.close_after = true;
+          error_code ignored;
+          socket_.cancel(ignored);
+        }
       };
-      co_await (pipe(socket_, upstream) && pipe(upstream, socket_));
-      co_return;
-    }
-    bool starved = false;  // a partial chunk header: read more before parsing again
-    while (!r.is_done()) {
-      if (upin.size() == 0 || starved) {
-        auto [ec, n] = co_await asyncReadDrained(upstream, upin.prepare(kReadChunk), kAwait);
-        if (ec == asio::error::eof && r.need_eof()) {
-          error_code fec;
-          r.put_eof(fec);
-          break;
-        }
-        if (ec || n == 0) {
-          ex.close_after = true;  // R11.15: reset after headers: the client connection closes
-          addFlags(ex, "UC");
-          downstream_broken = true;
-          co_return;
-        }
-        upin.commit(n);
-      }
-      error_code ec;
-      size_t used = r.put(upin.data(), ec);
-      starved = ec == boost::beast::http::error::need_more && used == 0;
-      if (ec && ec != boost::beast::http::error::need_more) {
-        ex.close_after = true;
-        addFlags(ex, "UPE");
-        downstream_broken = true;
-        co_return;
-      }
-      std::string chunk;
-      append_response_body(chunk);
-      upin.consume(used);
-      if (r.is_done() && chunked_down) {
-        chunk.append(kLastChunk);
-      }
-      if (!chunk.empty()) {
-        auto [wec, n] = co_await asio::async_write(socket_, asio::buffer(chunk), kAwait);
-        if (wec) {
-          downstream_broken = true;
-          co_return;
-        }
-      }
-    }
-    ex.log.bytes_sent = body_sent;
-    upstream_reusable = !upstream_close && r.keep_alive() && upin.size() == 0 && r.is_done();
-    response_done = true;
-    if (!parser.is_done()) {  // R13.6: answered before the request body ended
-      ex.close_after = true;
-      error_code ignored;
-      socket_.cancel(ignored);
-    }
-  };
 
-  if (!upstream_failed) {
-    if (ex.request_complete) {
-      co_await download();
-    } else {
-      co_await (upload() && download());
+      if (route_fired()) {
+        // the route timer fired while the request went out: answered below
+      } else if (upstream_failed || per_try_fired()) {  // closed while we wrote the request
+        failure = reset_before_headers(
+            AttemptFailure{router::UpstreamReset::kConnectionTermination,
+                           "connection termination", "", "connection_termination"});
+      } else if (ex.request_complete) {
+        co_await download();
+      } else {
+        co_await (upload() && download());
+      }
+      if (per_try_timer) {
+        per_try_timer->cancel();
+      }
+      set_current_upstream(nullptr);
+      bool reusable = upstream_reusable && ex.request_complete && !upload_failed &&
+                      !upstream_failed && !failure && !retry_response;
+      if (reusable && !worker_.draining()) {
+        connection->park();
+        host.idle.push_back(std::move(connection));
+      } else {
+        error_code ignored;
+        upstream.close(ignored);
+        worker_.stats().upstream_cx_active -= 1;
+      }
+      if (sent_status != 0) {  // a response went to the client: this attempt was the last
+        if (sent_status >= 500) {
+          host.rq_error += 1;
+        } else {
+          host.rq_success += 1;
+        }
+        if (ex.log.response_code != 0) {
+          co_return false;  // already logged (a local reply went out)
+        }
+        finish(ex, sent_status, "via_upstream");
+        co_return !downstream_broken && !ex.close_after && !upload_failed;
+      }
+      if (upload_failed || downstream_broken) {  // the client went away: nothing to answer
+        finish(ex, 0, upload_failed ? "downstream_remote_disconnect" : "upstream_reset");
+        co_return false;
+      }
     }
-  }
-  bool reusable = upstream_reusable && ex.request_complete && !upload_failed && !upstream_failed;
-  if (reusable && !worker_.draining()) {
-    connection->park();
-    host.idle.push_back(std::move(connection));
-  } else {
-    error_code ignored;
-    upstream.close(ignored);
-    worker_.stats().upstream_cx_active -= 1;
-  }
-  if (upstream_failed && sent_status == 0) {
-    LocalReply reply = connectionTerminationReply();  // closed while we wrote the request
+
+    // The attempt ended without a response for the client: a reset, a timer, or a response
+    // the policy retries.
     host.rq_error += 1;
-    co_return co_await sendLocalReply(ex, reply, nullptr);
-  }
-  if (sent_status == 0 || ex.log.response_code != 0) {
-    // A local reply was sent (already logged), or nothing could be sent at all.
-    if (sent_status == 0) {
-      finish(ex, 0, upload_failed ? "downstream_remote_disconnect" : "upstream_reset");
+    if (route_fired()) {  // R6.3: never retried
+      counters->upstream_rq_timeout += 1;
+      co_return co_await sendLocalReply(ex, route_timeout_reply, nullptr);
     }
-    co_return false;
+    bool wants_retry = retry_response;
+    if (failure) {
+      if (failure->reset == router::UpstreamReset::kPerTryTimeout) {
+        counters->upstream_rq_per_try_timeout += 1;
+      }
+      wants_retry = policy != nullptr && !retry_abandoned &&
+                    router::retryOnReset(retry_bits(), failure->reset, failure->request_sent);
+    }
+    if (wants_retry && retries_left > 0) {
+      retries_left -= 1;
+      retries_done += 1;
+      counters->upstream_rq_retry += 1;
+      // R7.7: the jittered back-off, cut short by the route timer.
+      uint64_t base_ms = policy->base_interval_ns ? *policy->base_interval_ns / 1'000'000 : 25;
+      asio::steady_timer backoff(worker_.io());
+      backoff.expires_after(std::chrono::milliseconds(
+          router::backoffMs(base_ms, retries_done, worker_.random()())));
+      if (timers) {
+        timers->backoff = &backoff;
+      }
+      co_await backoff.async_wait(kAwait);
+      if (timers) {
+        timers->backoff = nullptr;
+      }
+      if (route_fired()) {
+        counters->upstream_rq_timeout += 1;
+        co_return co_await sendLocalReply(ex, route_timeout_reply, nullptr);
+      }
+      int64_t elapsed_ms = route_timer ? std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             Clock::now() - route_started)
+                                             .count()
+                                       : 0;
+      set_attempt_headers(attempt + 1, elapsed_ms);
+      continue;
+    }
+    if (!failure) {  // not reached: every path without a response sets one
+      failure = AttemptFailure{router::UpstreamReset::kConnectionTermination,
+                               "connection termination", "", "connection_termination"};
+    }
+    bool exhausted = wants_retry;  // R7.11: wanted another try, none left
+    if (exhausted) {
+      counters->upstream_rq_retry_limit_exceeded += 1;
+    }
+    co_return co_await sendLocalReply(ex, resetReply(*failure, retries_done > 0, exhausted),
+                                      nullptr);
   }
-  if (sent_status >= 500) {
-    host.rq_error += 1;
-  } else {
-    host.rq_success += 1;
-  }
-  finish(ex, sent_status, details);
-  co_return !downstream_broken && !ex.close_after && !upload_failed;
 }
 
 }  // namespace

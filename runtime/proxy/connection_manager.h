@@ -21,7 +21,7 @@ struct LocalReply {
   uint32_t status = 0;
   std::string body;
   std::string_view flags = "-";    // R11.18 short codes ("NR", "UH", ...)
-  std::string_view details;        // RESPONSE_CODE_DETAILS
+  std::string details;             // RESPONSE_CODE_DETAILS
   bool close_connection = false;   // R1.4: codec errors close after the write
   /// R8.5: an explicit grpc-status for a gRPC request (fault aborts); otherwise R3.20 maps
   /// `status`.

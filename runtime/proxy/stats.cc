@@ -64,6 +64,12 @@ void WorkerStats::merge(const WorkerStats& o) {
     c.upstream_cx_total += v.upstream_cx_total;
     c.upstream_cx_connect_fail += v.upstream_cx_connect_fail;
     c.upstream_rq_pending_total += v.upstream_rq_pending_total;
+    c.upstream_rq_retry += v.upstream_rq_retry;
+    c.upstream_rq_retry_success += v.upstream_rq_retry_success;
+    c.upstream_rq_retry_limit_exceeded += v.upstream_rq_retry_limit_exceeded;
+    c.upstream_rq_timeout += v.upstream_rq_timeout;
+    c.upstream_rq_per_try_timeout += v.upstream_rq_per_try_timeout;
+    c.retry_or_shadow_abandoned += v.retry_or_shadow_abandoned;
   }
   for (const auto& [k, v] : o.filters) {
     FilterCounters& f = filters[k];
@@ -112,6 +118,16 @@ std::string renderPrometheus(const WorkerStats& m, const ServerStats& s, bool ga
   cluster_metric("upstream_rq_total", "counter", &ClusterCounters::upstream_rq_total);
   cluster_metric("upstream_cx_total", "counter", &ClusterCounters::upstream_cx_total);
   cluster_metric("upstream_cx_connect_fail", "counter", &ClusterCounters::upstream_cx_connect_fail);
+  cluster_metric("upstream_rq_retry", "counter", &ClusterCounters::upstream_rq_retry);
+  cluster_metric("upstream_rq_retry_success", "counter",
+                 &ClusterCounters::upstream_rq_retry_success);
+  cluster_metric("upstream_rq_retry_limit_exceeded", "counter",
+                 &ClusterCounters::upstream_rq_retry_limit_exceeded);
+  cluster_metric("upstream_rq_timeout", "counter", &ClusterCounters::upstream_rq_timeout);
+  cluster_metric("upstream_rq_per_try_timeout", "counter",
+                 &ClusterCounters::upstream_rq_per_try_timeout);
+  cluster_metric("retry_or_shadow_abandoned", "counter",
+                 &ClusterCounters::retry_or_shadow_abandoned);
   auto filter_metric = [&](const char* name, auto field) {
     out += std::string("# TYPE envoy_http_") + name + " counter\n";
     for (const auto& [listener, f] : m.filters) {

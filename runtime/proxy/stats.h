@@ -52,6 +52,12 @@ struct ClusterCounters {
   uint64_t upstream_cx_total = 0;
   uint64_t upstream_cx_connect_fail = 0;
   uint64_t upstream_rq_pending_total = 0;
+  uint64_t upstream_rq_retry = 0;                 // R7: retries started
+  uint64_t upstream_rq_retry_success = 0;         // retried requests answered without retry
+  uint64_t upstream_rq_retry_limit_exceeded = 0;  // URX
+  uint64_t upstream_rq_timeout = 0;               // R6.3: route timeouts
+  uint64_t upstream_rq_per_try_timeout = 0;       // R6.4
+  uint64_t retry_or_shadow_abandoned = 0;         // R7.9: body over the buffer limit
 };
 
 /// The HTTP filters' counters of one listener (Envoy's `http.<prefix>.fault.*`, `.cors.*`).

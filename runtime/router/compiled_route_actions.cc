@@ -3,6 +3,8 @@
 
 #include <re2/re2.h>
 
+#include "router/retry.h"
+
 namespace meshc::router {
 
 CompiledRouteActions::CompiledRouteActions() = default;
@@ -11,6 +13,9 @@ CompiledRouteActions& CompiledRouteActions::operator=(CompiledRouteActions&&) no
 CompiledRouteActions::~CompiledRouteActions() = default;
 
 Status CompiledRouteActions::add(const xds::Route& route) {
+  if (route.route.retry_policy) {
+    retry_on_.emplace(&route, parseRetryOn(route.route.retry_policy->retry_on));
+  }
   if (route.cors) {
     for (const xds::StringMatcher& m : route.cors->allow_origin) {
       if (m.kind != xds::StringMatcher::Kind::kRegex) {
@@ -74,6 +79,14 @@ const re2::RE2* CompiledRouteActions::regexRewrite(const xds::Route& route) cons
 const re2::RE2* CompiledRouteActions::corsOriginRegex(const xds::StringMatcher& matcher) const {
   auto it = cors_origins_.find(&matcher);
   return it == cors_origins_.end() ? nullptr : it->second.get();
+}
+
+uint32_t CompiledRouteActions::retryOn(const xds::Route& route) const {
+  auto it = retry_on_.find(&route);
+  if (it != retry_on_.end()) {
+    return it->second;
+  }
+  return route.route.retry_policy ? parseRetryOn(route.route.retry_policy->retry_on) : 0;
 }
 
 }  // namespace meshc::router

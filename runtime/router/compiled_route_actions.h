@@ -37,6 +37,9 @@ class CompiledRouteActions {
   /// The compiled pattern of a regex `allow_origin` matcher of one of those routes' CORS
   /// policies; nullptr otherwise.
   const re2::RE2* corsOriginRegex(const xds::StringMatcher& matcher) const;
+  /// The parsed `retry_on` bits (router/retry.h) of `route`'s retry policy; parsed on the spot
+  /// for a route this object does not know; 0 without a policy.
+  uint32_t retryOn(const xds::Route& route) const;
 
  private:
   CompiledRouteActions();
@@ -44,6 +47,7 @@ class CompiledRouteActions {
 
   std::unordered_map<const xds::Route*, std::unique_ptr<re2::RE2>> regex_rewrites_;
   std::unordered_map<const xds::StringMatcher*, std::unique_ptr<re2::RE2>> cors_origins_;
+  std::unordered_map<const xds::Route*, uint32_t> retry_on_;
 };
 
 }  // namespace meshc::router

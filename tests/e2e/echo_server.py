@@ -12,6 +12,13 @@ Prints "PORT <n>" on stdout once listening (and writes it to --ready-file). Spec
   /close                  answers with `connection: close` and closes
   /drop                   closes the connection without answering
   /early                  answers 413 at once without reading the request body, then closes
+  /flaky/<key>/<n>/<how>  the first n requests with this key fail: <how> is a status code
+                          (answered with it and the headers of `fail-header=name:value`
+                          query parameters), `reset` (closed unanswered) or `slow<ms>` (answered
+                          200 after that delay); later ones are answered normally. Every
+                          request is counted under its key, and the first byte of its body is
+                          remembered.
+  /count/<key>            {"count": n, "body_sizes": [...]} for that key, not counted
 A query parameter `respond-header=name:value` (repeatable) adds that header to the answer.
 A request with `upgrade: websocket` gets 101 and then every byte echoed back upper-cased.
 Request bodies are read as content-length or chunked; `expect: 100-continue` is honoured.
@@ -73,8 +80,57 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         return True
 
+    def _flaky(self, parts):
+        """/flaky/<key>/<n>/<how>: True when this request was answered (or dropped) here."""
+        key, n, how = parts[2], int(parts[3]), parts[4]
+        size, sha = self._read_body()
+        with self.server.lock:
+            seen = self.server.counts.get(key, 0)
+            self.server.counts[key] = seen + 1
+            self.server.body_sizes.setdefault(key, []).append(size)
+        if seen >= n:
+            return False, size, sha
+        if how == "reset":
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return True, size, sha
+        if how.startswith("slow"):
+            time.sleep(int(how[4:]) / 1000.0)
+            return False, size, sha
+        body = b"failure %d of %d\n" % (seen + 1, n)
+        self.send_response(int(how))
+        self.send_header("x-backend", self.server.name)
+        for item in urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query).get(
+                "fail-header", []):
+            name, _, value = item.partition(":")
+            self.send_header(name, value)
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        return True, size, sha
+
     def _any(self):
         path = self.path
+        parts = path.split("?")[0].split("/")
+        if len(parts) >= 3 and parts[1] == "count":
+            with self.server.lock:
+                report = {"count": self.server.counts.get(parts[2], 0),
+                          "body_sizes": self.server.body_sizes.get(parts[2], [])}
+            body = (json.dumps(report) + "\n").encode()
+            self.send_response(200)
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        flaky_body = None
+        if len(parts) >= 5 and parts[1] == "flaky":
+            answered, size, sha = self._flaky(parts)
+            if answered:
+                return
+            flaky_body = (size, sha)
         if path == "/drop":
             self.close_connection = True
             try:
@@ -95,7 +151,7 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             return
-        size, sha = self._read_body()
+        size, sha = self._read_body() if flaky_body is None else flaky_body
         status = 200
         body = None
         chunked = False
@@ -204,6 +260,9 @@ def main():
     ThreadingHTTPServer.allow_reuse_address = True
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.name = args.name
+    server.lock = threading.Lock()
+    server.counts = {}
+    server.body_sizes = {}
     port = server.server_address[1]
     print(f"PORT {port}", flush=True)
     if args.ready_file:

@@ -140,16 +140,18 @@ class GatewayBasics(harness.ProxyTest):
                          ("503", "-", "direct_response", "fixed"))
 
     def test_connect_refused_is_503_uf(self):
-        # R11.4: connection refused → 503 UF with Envoy's body.
+        # R11.4: connection refused → 503 UF with Envoy's body; Istio's default retry policy
+        # (R7.1: connect-failure, 2 retries) tries twice more first, so the body says "retried"
+        # and the flags are URX,UF (R7.11).
         r = request(self.port, path="/dead")
         self.assertEqual(r.status, 503)
         self.assertEqual(r.body.decode(),
-                         "upstream connect error or disconnect/reset before headers. reset reason: "
-                         "remote connection failure, transport failure reason: delayed connect "
-                         "error: Connection refused")
+                         "upstream connect error or disconnect/reset before headers. retried and "
+                         "the latest reset reason: remote connection failure, transport failure "
+                         "reason: delayed connect error: Connection refused")
         self.assertEqual(r.header("content-type"), "text/plain")
         line = LOG_RE.match(self.p.log_lines(1)[-1])
-        self.assertEqual(line["flags"], "UF")
+        self.assertEqual(line["flags"], "URX,UF")
         self.assertEqual(line["cluster"], "outbound|80||dead.local")
 
     def test_no_endpoints_is_503_uh(self):
