@@ -60,6 +60,17 @@ constexpr bool equalsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
+/// `s` without leading and trailing spaces and tabs (HTTP's optional whitespace).
+constexpr std::string_view trimOws(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
 /// True if `s` begins with `prefix`, ASCII letters folded.
 constexpr bool startsWithIgnoreCase(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && equalsIgnoreCase(s.substr(0, prefix.size()), prefix);

@@ -426,6 +426,103 @@ void applyHashTableSizes(const std::optional<model::LoadBalancerSettings>& lb, C
   }
 }
 
+// MergeTrafficPolicy for the connection pool and outlier detection of one cluster: the
+// top-level policy (its port-level entry for this port replacing both, even when the entry
+// leaves them out), then the subset's fields that are set, then the subset's port-level entry
+// (again replacing both).
+struct PoolPolicy {
+  std::optional<model::ConnectionPoolSettings> connection_pool;
+  std::optional<model::OutlierDetectionSettings> outlier_detection;
+};
+
+PoolPolicy effectivePoolPolicy(const ConsolidatedDestinationRule* dr, uint32_t port,
+                               std::string_view subset) {
+  PoolPolicy out;
+  if (dr == nullptr) {
+    return out;
+  }
+  auto apply = [&](const std::optional<model::TrafficPolicy>& policy) {
+    if (!policy) {
+      return;
+    }
+    if (policy->connection_pool) {
+      out.connection_pool = policy->connection_pool;
+    }
+    if (policy->outlier_detection) {
+      out.outlier_detection = policy->outlier_detection;
+    }
+    if (const model::PortTrafficPolicy* pl = portLevel(policy, port)) {
+      out.connection_pool = pl->connection_pool;
+      out.outlier_detection = pl->outlier_detection;
+    }
+  };
+  apply(dr->rule.traffic_policy);
+  if (!subset.empty()) {
+    if (const model::Subset* s = dr->findSubset(subset)) {
+      apply(s->traffic_policy);
+    }
+  }
+  return out;
+}
+
+// applyConnectionPool (PROXY-SEMANTICS R12.1): positive values override Istio's 2^32−1
+// thresholds; http.idleTimeout wins over tcp.idleTimeout.
+void applyConnectionPool(const std::optional<model::ConnectionPoolSettings>& cp, Cluster& c) {
+  if (!cp) {
+    return;
+  }
+  auto positive = [](int64_t v, uint32_t& field) {
+    if (v > 0) {
+      field = static_cast<uint32_t>(v);
+    }
+  };
+  positive(cp->http2_max_requests, c.circuit_breakers.max_requests);
+  positive(cp->http1_max_pending_requests, c.circuit_breakers.max_pending_requests);
+  positive(cp->max_retries, c.circuit_breakers.max_retries);
+  positive(cp->max_connections, c.circuit_breakers.max_connections);
+  positive(cp->max_requests_per_connection, c.max_requests_per_connection);
+  c.connect_timeout_ns = cp->connect_timeout_ns;
+  c.idle_timeout_ns = cp->idle_timeout_ns ? cp->idle_timeout_ns : cp->tcp_idle_timeout_ns;
+}
+
+// applyOutlierDetection (R12.4): consecutive 5xx / gateway thresholds with enforcing 100 % when
+// positive (0 turns the check off), interval, base ejection time and max ejection percent when
+// set, local-origin splitting, and the panic threshold = minHealthPercent.
+void applyOutlierDetection(const std::optional<model::OutlierDetectionSettings>& od, Cluster& c) {
+  if (!od) {
+    return;
+  }
+  xds::OutlierDetection out;
+  if (od->consecutive_5xx_errors) {
+    out.consecutive_5xx = *od->consecutive_5xx_errors;
+    out.enforcing_consecutive_5xx = out.consecutive_5xx > 0 ? 100 : 0;
+  }
+  if (od->consecutive_gateway_errors) {
+    out.consecutive_gateway_failure = *od->consecutive_gateway_errors;
+    out.enforcing_consecutive_gateway_failure = out.consecutive_gateway_failure > 0 ? 100 : 0;
+  }
+  if (od->interval_ns) {
+    out.interval_ns = *od->interval_ns;
+  }
+  if (od->base_ejection_time_ns) {
+    out.base_ejection_time_ns = *od->base_ejection_time_ns;
+  }
+  if (od->max_ejection_percent > 0) {
+    out.max_ejection_percent = static_cast<uint32_t>(std::min<int64_t>(od->max_ejection_percent, 100));
+  }
+  if (od->split_external_local_origin_errors) {
+    out.split_external_local_origin_errors = true;
+    if (od->consecutive_local_origin_failures.value_or(0) > 0) {
+      out.consecutive_local_origin_failure = *od->consecutive_local_origin_failures;
+      out.enforcing_consecutive_local_origin_failure = 100;
+    }
+  }
+  c.outlier_detection = out;
+  if (od->min_health_percent >= 0) {
+    c.healthy_panic_threshold = static_cast<uint32_t>(std::min<int64_t>(od->min_health_percent, 100));
+  }
+}
+
 std::vector<Cluster> buildServiceClusters(const ServiceRegistry& registry, const Service& service,
                                           const ConsolidatedDestinationRule* dr, bool for_gateway) {
   std::vector<Cluster> out;
@@ -454,6 +551,9 @@ std::vector<Cluster> buildServiceClusters(const ServiceRegistry& registry, const
       if (type != Cluster::DiscoveryType::kOriginalDst) {
         applyHashTableSizes(effectiveLoadBalancer(dr, port.port, subset), c);
       }
+      PoolPolicy pool = effectivePoolPolicy(dr, port.port, subset);
+      applyConnectionPool(pool.connection_pool, c);
+      applyOutlierDetection(pool.outlier_detection, c);
       if (c.lb_policy == "CLUSTER_PROVIDED" && type == Cluster::DiscoveryType::kEds) {
         // A PASSTHROUGH load balancer turns the cluster into an original-destination one.
         c.type = Cluster::DiscoveryType::kOriginalDst;

@@ -168,9 +168,13 @@ class Reader {
                       " (written by meshc " + printable(h.compiler_version) +
                       ") is older than this reader's version " +
                       std::to_string(kBundleFormatVersion) +
-                      ", which adds consistent-hash cookie TTL/path/attributes, subset labels, "
-                      "ring-hash and Maglev sizes and trusted proxies: recompile the bundle with "
-                      "this meshc");
+                      ", which adds " +
+                      (h.format_version < 2
+                           ? std::string("consistent-hash cookie TTL/path/attributes, subset "
+                                         "labels, ring-hash and Maglev sizes, trusted proxies, ")
+                           : std::string()) +
+                      "DestinationRule connection pools and outlier detection: recompile the "
+                      "bundle with this meshc");
     }
     if (h.format_version != kBundleFormatVersion) {
       return fail(BundleErrorKind::kUnsupportedVersion,

@@ -400,6 +400,21 @@ void code(Io& io, xds::Endpoint& e) {
 }
 
 template <typename Io>
+void code(Io& io, xds::OutlierDetection& o) {
+  io.u32(o.consecutive_5xx);
+  io.u32(o.enforcing_consecutive_5xx);
+  io.u32(o.consecutive_gateway_failure);
+  io.u32(o.enforcing_consecutive_gateway_failure);
+  io.i64(o.interval_ns);
+  io.i64(o.base_ejection_time_ns);
+  io.u32(o.max_ejection_percent);
+  io.i64(o.max_ejection_time_ns);
+  io.boolean(o.split_external_local_origin_errors);
+  io.u32(o.consecutive_local_origin_failure);
+  io.u32(o.enforcing_consecutive_local_origin_failure);
+}
+
+template <typename Io>
 void code(Io& io, xds::Cluster& c) {
   io.str(c.name);
   io.str(c.service_host);
@@ -412,6 +427,16 @@ void code(Io& io, xds::Cluster& c) {
   code(io, c.subset_labels);
   io.u64(c.ring_hash_minimum_ring_size);
   io.u64(c.maglev_table_size);
+  // Format v3: connection pool, outlier detection and panic threshold (R12, R5.8).
+  io.u32(c.healthy_panic_threshold);
+  io.u32(c.circuit_breakers.max_connections);
+  io.u32(c.circuit_breakers.max_pending_requests);
+  io.u32(c.circuit_breakers.max_requests);
+  io.u32(c.circuit_breakers.max_retries);
+  io.u32(c.max_requests_per_connection);
+  codeOpt(io, c.idle_timeout_ns);
+  codeOpt(io, c.connect_timeout_ns);
+  codeOpt(io, c.outlier_detection);
 }
 
 // --- routing tree (runtime/ir/route_tree.h) --------------------------------------------------

@@ -30,8 +30,10 @@ inline constexpr std::string_view kBundleMagic = "MESHCRB\x1a";  // 8 bytes; \x1
 /// readers refuse every other version and name the meshc release that writes it.
 /// History: 1 = meshc 0.1.0; 2 adds HashPolicy cookie TTL/path/attributes, Cluster subset
 /// labels and ring-hash/Maglev sizes, ProxyIdentity num_trusted_proxies (header and section
+/// table unchanged); 3 adds the Cluster's healthy panic threshold, circuit breakers, max
+/// requests per connection, idle and connect timeouts and outlier detection (header and section
 /// table unchanged).
-inline constexpr uint32_t kBundleFormatVersion = 2;
+inline constexpr uint32_t kBundleFormatVersion = 3;
 
 /// Header size in bytes. Compatibility: fixed since format version 1.
 inline constexpr uint32_t kBundleHeaderSize = 80;
@@ -42,7 +44,7 @@ inline constexpr uint32_t kSectionAlignment = 8;
 /// Bytes of the compiler version field (NUL-padded ASCII). Compatibility: fixed since version 1.
 inline constexpr size_t kCompilerVersionSize = 16;
 
-/// Header field offsets (format versions 1 and 2). Compatibility: fixed since version 1.
+/// Header field offsets (format versions 1 to 3). Compatibility: fixed since version 1.
 struct HeaderOffsets {
   static constexpr size_t kMagic = 0;             // 8 bytes
   static constexpr size_t kVersion = 8;           // u32

@@ -4,6 +4,8 @@
 #include "proxy/connection.h"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -80,7 +82,199 @@ struct AttemptFailure {
   std::string details;    // inside upstream_reset_before_response_started{...}
   bool request_sent = false;
   uint32_t status = 0;  // protocol errors: the codec's answer (R13.7); 0 = by reason
+  std::string transport_log;  // UPSTREAM_TRANSPORT_FAILURE_REASON (R11.20), "" when none
 };
+
+/// An idle pooled connection to `host` that the upstream has not closed, or nullptr.
+PooledConnectionPtr takeIdleConnection(Worker& worker, UpstreamHost& host) {
+  while (!host.idle.empty()) {
+    PooledConnectionPtr candidate = std::move(host.idle.back());
+    host.idle.pop_back();
+    if (candidate->take()) {
+      return candidate;
+    }
+    worker.stats().upstream_cx_active -= 1;  // the upstream closed it while it sat idle
+  }
+  return nullptr;
+}
+
+/// Connects `socket` to `host` within the connect timeout (R6.8); the failure when it does not
+/// (R11.4: the socket is closed then). Counts the connection in the host's and cluster's
+/// counters and the active gauge.
+asio::awaitable<std::optional<AttemptFailure>> connectUpstream(Worker& worker,
+                                                               const ClusterState& cluster,
+                                                               UpstreamHost& host,
+                                                               ClusterCounters& counters,
+                                                               tcp::socket& socket) {
+  asio::steady_timer timer(worker.io());
+  if (cluster.connect_timeout) {  // the DestinationRule's tcp.connectTimeout (R12.1)
+    timer.expires_after(*cluster.connect_timeout);
+  } else {
+    timer.expires_after(worker.settings().connect_timeout);
+  }
+  auto result = co_await (socket.async_connect(host.endpoint, kAwait) || timer.async_wait(kAwait));
+  host.cx_total += 1;
+  counters.upstream_cx_total += 1;
+  std::optional<AttemptFailure> failure;
+  bool cancelled = false;  // by the caller's route timer: not the upstream's failure
+  if (result.index() == 1) {
+    failure = AttemptFailure{router::UpstreamReset::kConnectTimeout, "connection timeout", "",
+                             "connection_timeout", false};
+  } else if (auto [ec] = std::get<0>(result); ec) {
+    cancelled = ec == asio::error::operation_aborted;
+    std::string reason =
+        ec == asio::error::connection_refused ? "Connection refused" : ec.message();
+    // R11.4, R11.20: Envoy writes details and the transport reason with '_' for ' '.
+    std::string transport = "delayed_connect_error:_" + reason;
+    std::replace(transport.begin(), transport.end(), ' ', '_');
+    failure = AttemptFailure{router::UpstreamReset::kConnectFailure, "remote connection failure",
+                             "delayed connect error: " + reason,
+                             "remote_connection_failure|" + transport, false, 0, transport};
+  }
+  error_code ignored;
+  if (failure) {
+    if (!cancelled) {
+      host.cx_connect_fail += 1;
+      counters.upstream_cx_connect_fail += 1;
+    }
+    socket.close(ignored);
+  } else {
+    socket.set_option(tcp::no_delay(true), ignored);
+    worker.stats().upstream_cx_active += 1;
+  }
+  co_return failure;
+}
+
+/// R9: one mirrored copy of a request, fire and forget: its own host choice in the mirror
+/// cluster, the request as `wire` (head and body), the response read and dropped, the route
+/// timeout as its timeout (0 = none). Nothing it meets reaches the client.
+asio::awaitable<void> sendMirror(Worker& worker, std::shared_ptr<const Snapshot> snapshot,
+                                 int32_t cluster_index, std::string cluster_name,
+                                 std::string wire, bool head_request, int64_t timeout_ns) {
+  std::shared_ptr<ClusterState> cluster = worker.pool().cluster(*snapshot, cluster_index);
+  if (!cluster || !cluster->lb || cluster->original_dst) {
+    co_return;
+  }
+  upstream::PickContext pick;
+  int32_t index = cluster->lb->pick(cluster->states, pick);
+  if (index < 0 || !cluster->hosts[index].resolved) {
+    co_return;
+  }
+  UpstreamHost& host = cluster->hosts[index];
+  ClusterCounters& counters = worker.stats().clusters[cluster_name];
+  ClusterResources* res = cluster->resources.get();
+  PooledConnectionPtr connection = takeIdleConnection(worker, host);
+  // The mirror cluster's circuit breakers apply; a copy never waits for a connection.
+  if (res != nullptr &&
+      (res->requests.load(std::memory_order_relaxed) >= cluster->limits.max_requests ||
+       (!connection &&
+        res->connections.load(std::memory_order_relaxed) >= cluster->limits.max_connections))) {
+    counters.upstream_rq_pending_overflow += 1;
+    if (connection) {
+      connection->park();
+      host.idle.push_back(std::move(connection));
+    }
+    co_return;
+  }
+  counters.upstream_rq_total += 1;
+  host.rq_total += 1;
+  host.active += 1;
+  struct Release {
+    UpstreamHost& host;
+    ~Release() {
+      host.active -= 1;
+      host.wakeWaiter();
+    }
+  } release{host};
+  if (!connection) {
+    connection = std::make_shared<PooledConnection>(worker.io(), cluster->resources);
+    if (co_await connectUpstream(worker, *cluster, host, counters, connection->socket)) {
+      host.rq_error += 1;
+      co_return;
+    }
+  }
+  connection->requests += 1;
+  if (res != nullptr) {
+    res->requests.fetch_add(1, std::memory_order_relaxed);
+  }
+  struct Attached {
+    ClusterResources* res;
+    ~Attached() {
+      if (res != nullptr) {
+        res->requests.fetch_sub(1, std::memory_order_relaxed);
+      }
+    }
+  } attached{res};
+  tcp::socket& socket = connection->socket;
+  bool reusable = false;
+  auto exchange = [&]() -> asio::awaitable<void> {
+    auto [wec, w] = co_await asio::async_write(socket, asio::buffer(wire), kAwait);
+    if (wec) {
+      co_return;
+    }
+    boost::beast::flat_buffer in = worker.takeBuffer();
+    struct ReturnBuffer {
+      Worker& worker;
+      boost::beast::flat_buffer& buffer;
+      ~ReturnBuffer() { worker.returnBuffer(std::move(buffer)); }
+    } give_back{worker, in};
+    std::optional<ResponseParser> rp;
+    do {  // 1xx answers come first (R13.5)
+      rp.emplace();
+      rp->skip(head_request);
+      while (!rp->is_done()) {
+        if (in.size() > 0) {
+          error_code ec;
+          size_t used = rp->put(in.data(), ec);
+          in.consume(used);
+          rp->body.clear();
+          if (ec && ec != boost::beast::http::error::need_more) {
+            co_return;
+          }
+          if (rp->is_header_done() && rp->status >= 100 && rp->status < 200) {
+            break;
+          }
+          if (rp->is_done() || (!ec && used > 0)) {
+            continue;
+          }
+        }
+        auto [ec, n] = co_await asyncReadDrained(socket, in.prepare(kReadChunk), kAwait);
+        if (ec == asio::error::eof && rp->need_eof()) {
+          error_code fec;
+          rp->put_eof(fec);
+          break;
+        }
+        if (ec || n == 0) {
+          co_return;
+        }
+        in.commit(n);
+      }
+    } while (rp->status >= 100 && rp->status < 200);
+    if (rp->status >= 500) {
+      host.rq_error += 1;
+    } else {
+      host.rq_success += 1;
+    }
+    reusable = rp->is_done() && rp->keep_alive() && in.size() == 0 &&
+               (cluster->max_requests_per_connection == 0 ||
+                connection->requests < cluster->max_requests_per_connection);
+  };
+  if (timeout_ns > 0) {
+    asio::steady_timer timer(worker.io());
+    timer.expires_after(std::chrono::nanoseconds(timeout_ns));
+    co_await (exchange() || timer.async_wait(kAwait));
+  } else {
+    co_await exchange();
+  }
+  if (reusable && !worker.draining()) {
+    connection->park();
+    host.idle.push_back(std::move(connection));
+  } else {
+    error_code ignored;
+    socket.close(ignored);
+    worker.stats().upstream_cx_active -= 1;
+  }
+}
 
 /// The local reply for a failed last attempt (R11.4–R11.7, R6.4, R7.11): "retried and the
 /// latest " once a retry happened; URX first when the policy wanted another try.
@@ -736,7 +930,19 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
   // R7.9: the body is kept for a retry up to Envoy's buffer limit; past it the request goes on
   // without retry protection (no retry, no URX).
   std::string retry_body;
-  bool buffering = retries_left > 0;
+  // R9.2: each mirror policy draws on its own; CONNECT is never mirrored.
+  std::vector<int32_t> mirrors;
+  if (!route.route.mirrors.empty() && request.method != "CONNECT") {
+    for (const xds::MirrorPolicy& m : route.route.mirrors) {
+      if (router::fractionFires(m.per_million, worker_.random()())) {
+        int32_t index = ex.snapshot->clusterIndex(m.cluster);
+        if (index >= 0) {  // R9.5: a mirror cluster Envoy does not know is skipped
+          mirrors.push_back(index);
+        }
+      }
+    }
+  }
+  bool buffering = retries_left > 0 || !mirrors.empty();
   bool retry_abandoned = false;
   auto append_body = [&](std::string& out, BodyPieces& body) {
     for (std::string_view piece : body.pieces) {
@@ -746,6 +952,7 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
           buffering = false;
           retry_abandoned = true;
           retries_left = 0;
+          mirrors.clear();  // R9.5: mirroring is abandoned too
           std::string().swap(retry_body);
           if (counters != nullptr) {
             counters->retry_or_shadow_abandoned += 1;
@@ -756,6 +963,36 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
       }
     }
     body.clear();
+  };
+
+  // R9.4–R9.6: mirrors go out once the primary request is forwarded (a host was chosen) and
+  // its body is complete, with the primary's headers as finalised for the first attempt,
+  // x-envoy-internal and the proxy's address appended to x-forwarded-for.
+  std::string mirror_head;
+  bool mirrors_armed = false;  // decided; waiting for the request body's end
+  auto spawn_mirrors = [&] {
+    mirrors_armed = false;
+    if (mirrors.empty()) {
+      return;
+    }
+    std::string body;  // the buffered body, and what the parser holds not yet sent upstream
+    if (!retry_body.empty()) {
+      frame_piece(body, retry_body);
+    }
+    for (std::string_view piece : parser.body.pieces) {
+      frame_piece(body, piece);
+    }
+    if (chunked_up) {
+      body.append(kLastChunk);
+    }
+    for (int32_t index : mirrors) {
+      const std::string& name = ex.snapshot->config().clusters[index].name;
+      asio::co_spawn(worker_.io(),
+                     sendMirror(worker_, ex.snapshot, index, name, mirror_head + body,
+                                request.method == "HEAD", route_ns),
+                     asio::detached);
+    }
+    mirrors.clear();
   };
 
   // Timers (R6.2, R6.4). Their handlers only act while this request runs (TimerState::armed);
@@ -836,6 +1073,9 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
     if (per_try_pending) {
       start_per_try();
     }
+    if (mirrors_armed) {
+      spawn_mirrors();
+    }
   };
   if (parser.is_done()) {  // headers with end of stream, or the body already read
     ex.request_complete = true;
@@ -847,6 +1087,29 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
   route_timeout_reply.body = "upstream request timeout";
   route_timeout_reply.flags = "UT";
   route_timeout_reply.details = "response_timeout";
+
+  // R7.8: retries waiting to start count against the cluster's max_retries.
+  struct RetrySlot {
+    ClusterResources* res = nullptr;
+    void release() {
+      if (res != nullptr) {
+        res->retries.fetch_sub(1, std::memory_order_relaxed);
+        res = nullptr;
+      }
+    }
+    ~RetrySlot() { release(); }
+  } retry_slot;
+  auto acquire_retry = [&] {
+    ClusterResources* r = cluster ? cluster->resources.get() : nullptr;
+    if (r == nullptr) {
+      return true;
+    }
+    if (!ClusterResources::tryAcquire(r->retries, cluster->limits.max_retries)) {
+      return false;
+    }
+    retry_slot.res = r;
+    return true;
+  };
 
   std::vector<int32_t> tried_hosts;
   uint32_t attempt = 0;
@@ -863,6 +1126,7 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
     if (cluster && cluster->original_dst) {  // R11.16: the destination the client asked for
       host_index = cluster->originalDstHost(ex.original_authority);
     } else if (cluster && cluster->lb) {
+      cluster->refreshHealth();  // R12.6: ejected hosts leave the balancer's set
       uint32_t tries = attempt > 1 && policy && policy->previous_hosts_predicate
                            ? std::max<uint32_t>(1, policy->host_selection_retry_max_attempts)
                            : 1;
@@ -889,6 +1153,20 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
     }
     counters->upstream_rq_total += 1;
     host.rq_total += 1;
+    if (attempt == 1 && !mirrors.empty()) {
+      const std::string& node_ip = worker_.settings().node_ip.empty()
+                                       ? ex.snapshot->config().proxy.ip
+                                       : worker_.settings().node_ip;
+      http::ProxyRequest copy = request;
+      copy.headers.set("x-envoy-internal", "true");
+      std::string xff = copy.headers.joined("x-forwarded-for");
+      copy.headers.set("x-forwarded-for", xff.empty() ? node_ip : xff + "," + node_ip);
+      appendRequestHead(mirror_head, copy);
+      mirrors_armed = true;
+      if (ex.request_complete) {
+        spawn_mirrors();
+      }
+    }
     struct ActiveRequest {  // read by LEAST_REQUEST
       std::shared_ptr<ClusterState> cluster;
       int32_t index;
@@ -906,62 +1184,132 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
 
     std::optional<AttemptFailure> failure;  // the attempt ended before response headers
 
-    // An idle keep-alive connection, or a new one within the connect timeout (R6.8).
-    PooledConnectionPtr connection;
-    while (!host.idle.empty()) {
-      PooledConnectionPtr candidate = std::move(host.idle.back());
-      host.idle.pop_back();
-      if (candidate->take()) {
-        connection = std::move(candidate);
-        break;
-      }
-      worker_.stats().upstream_cx_active -= 1;  // the upstream closed it while it sat idle
+    ClusterResources* res = cluster->resources.get();
+    const xds::CircuitBreakers& limits = cluster->limits;
+    auto send_overflow = [&]() -> asio::awaitable<bool> {  // R12.2, R11.8: never retried
+      counters->upstream_rq_pending_overflow += 1;
+      AttemptFailure overflow{router::UpstreamReset::kOverflow, "overflow", "", "overflow"};
+      http::HeaderMap extra(http::HeaderMap::Side::kResponse);
+      extra.set("x-envoy-overloaded", "true");
+      co_return co_await sendLocalReply(ex, resetReply(overflow, retries_done > 0, false),
+                                        nullptr, &extra);
+    };
+    // R12.2: the request limit first; then an idle keep-alive connection; else the request
+    // is pending (within http1MaxPendingRequests) until a new connection is up (within
+    // maxConnections, or this worker has none to the host) or one is released.
+    if (res != nullptr && res->requests.load(std::memory_order_relaxed) >= limits.max_requests) {
+      co_return co_await send_overflow();
     }
+    struct PendingSlot {
+      ClusterResources* res = nullptr;
+      WorkerStats* stats = nullptr;
+      void release() {
+        if (res != nullptr) {
+          res->pending.fetch_sub(1, std::memory_order_relaxed);
+          stats->upstream_rq_pending_active -= 1;
+          res = nullptr;
+        }
+      }
+      ~PendingSlot() { release(); }
+    } pending_slot;
+    PooledConnectionPtr connection = takeIdleConnection(worker_, host);
     bool have_connection = connection != nullptr;
+    if (!have_connection && res != nullptr) {
+      if (!ClusterResources::tryAcquire(res->pending, limits.max_pending_requests)) {
+        co_return co_await send_overflow();
+      }
+      pending_slot.res = res;
+      pending_slot.stats = &worker_.stats();
+      worker_.stats().upstream_rq_pending_active += 1;
+      counters->upstream_rq_pending_total += 1;
+      bool overflow_counted = false;
+      while (true) {
+        bool pool_empty = host.idle.empty() && host.active == 0;
+        bool below = res->connections.load(std::memory_order_relaxed) < limits.max_connections;
+        if (!below && !overflow_counted) {
+          counters->upstream_cx_overflow += 1;
+          overflow_counted = true;
+        }
+        if (below || pool_empty) {
+          break;  // a new connection (Envoy never starves a host pool that has none)
+        }
+        // Woken when a connection to this host is released here; the period re-checks for
+        // capacity that other workers freed.
+        asio::steady_timer wait(worker_.io());
+        wait.expires_after(std::chrono::milliseconds(50));
+        struct Waiting {  // leaves the queue however the wait ends
+          std::deque<asio::steady_timer*>& queue;
+          asio::steady_timer* timer;
+          ~Waiting() { std::erase(queue, timer); }
+        } waiting{host.waiters, &wait};
+        host.waiters.push_back(&wait);
+        if (timers) {
+          timers->backoff = &wait;  // the route timer ends the wait
+        }
+        co_await wait.async_wait(kAwait);
+        if (timers) {
+          timers->backoff = nullptr;
+        }
+        if (route_fired()) {
+          counters->upstream_rq_timeout += 1;
+          co_return co_await sendLocalReply(ex, route_timeout_reply, nullptr);
+        }
+        connection = takeIdleConnection(worker_, host);
+        if (connection) {
+          have_connection = true;
+          break;
+        }
+      }
+    }
+    host.active += 1;
+    struct Release {  // the connection goes back (or closes) before this runs
+      UpstreamHost& host;
+      ~Release() {
+        host.active -= 1;
+        host.wakeWaiter();
+      }
+    } release{host};
     if (!have_connection) {
-      connection = std::make_shared<PooledConnection>(worker_.io());
+      connection = std::make_shared<PooledConnection>(worker_.io(), cluster->resources);
     }
     tcp::socket& upstream = connection->socket;
     set_current_upstream(&upstream);  // the route timer can cut a connect short
     if (!have_connection) {
-      asio::steady_timer timer(worker_.io());
-      timer.expires_after(worker_.settings().connect_timeout);
-      auto result = co_await (upstream.async_connect(host.endpoint, kAwait) ||
-                              timer.async_wait(kAwait));
-      host.cx_total += 1;
-      counters->upstream_cx_total += 1;
+      failure = co_await connectUpstream(worker_, *cluster, host, *counters, upstream);
       if (route_fired()) {
-        error_code ignored;
-        upstream.close(ignored);
+        if (!failure) {
+          error_code ignored;
+          upstream.close(ignored);
+          worker_.stats().upstream_cx_active -= 1;
+        }
         counters->upstream_rq_timeout += 1;
         co_return co_await sendLocalReply(ex, route_timeout_reply, nullptr);
       }
-      if (result.index() == 1) {
-        failure = AttemptFailure{router::UpstreamReset::kConnectTimeout, "connection timeout",
-                                 "", "connection_timeout", false};
-      } else if (auto [ec] = std::get<0>(result); ec) {
-        std::string reason =
-            ec == asio::error::connection_refused ? "Connection refused" : ec.message();
-        // R11.4, R11.20: Envoy writes details and the transport reason with '_' for ' '.
-        std::string transport = "delayed_connect_error:_" + reason;
-        std::replace(transport.begin(), transport.end(), ' ', '_');
-        ex.log.upstream_transport_failure_reason = transport;
-        failure = AttemptFailure{router::UpstreamReset::kConnectFailure,
-                                 "remote connection failure",
-                                 "delayed connect error: " + reason,
-                                 "remote_connection_failure|" + transport, false};
-      }
-      if (failure) {  // R11.4
-        host.cx_connect_fail += 1;
-        counters->upstream_cx_connect_fail += 1;
-        error_code ignored;
-        upstream.close(ignored);
-      } else {
-        error_code ignored;
-        upstream.set_option(tcp::no_delay(true), ignored);
-        worker_.stats().upstream_cx_active += 1;
+      if (failure && !failure->transport_log.empty()) {
+        ex.log.upstream_transport_failure_reason = failure->transport_log;
       }
     }
+    pending_slot.release();
+    struct Attached {  // counted against max_requests while the request holds the connection
+      ClusterResources* res;
+      ~Attached() {
+        if (res != nullptr) {
+          res->requests.fetch_sub(1, std::memory_order_relaxed);
+        }
+      }
+    } attached{nullptr};
+    if (!failure) {
+      connection->requests += 1;
+      if (res != nullptr) {
+        res->requests.fetch_add(1, std::memory_order_relaxed);
+        attached.res = res;
+      }
+    }
+    auto record_outlier = [&](uint32_t status) {  // R12.5
+      if (res != nullptr && res->outlier.enabled()) {
+        res->outlier.record(host.address, OutlierResult{status}, Clock::now());
+      }
+    };
 
     bool upstream_reusable = false;
     uint32_t sent_status = 0;
@@ -1149,18 +1497,37 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
           break;
         }
         ResponseParser& r = *rp;
+        if (res != nullptr && res->outlier.enabled()) {  // R12.5: gRPC counts as its HTTP code
+          uint32_t for_outlier = r.status;
+          if (r.status < 500) {
+            if (std::optional<std::string_view> g = r.headers.get("grpc-status")) {
+              uint32_t code = 0;
+              auto [end, ec] = std::from_chars(g->data(), g->data() + g->size(), code);
+              if (ec == std::errc() && end == g->data() + g->size()) {
+                for_outlier = router::httpStatusForGrpc(code);
+              }
+            }
+          }
+          record_outlier(for_outlier);
+        }
         // R7.3, R7.11: a response the policy retries is dropped while retries remain; the
-        // last one goes to the client as it is, flagged URX.
+        // last one goes to the client as it is, flagged URX (UO when the retry circuit
+        // breaker refused the retry, R7.8).
         if (policy != nullptr && !retry_abandoned &&
             router::retryOnResponse(retry_bits(), policy->retriable_status_codes, r.status,
                                     r.headers)) {
           if (retries_left > 0 && !route_fired()) {
-            retry_response = true;
-            end_upload();
-            co_return;
+            if (acquire_retry()) {
+              retry_response = true;
+              end_upload();
+              co_return;
+            }
+            addFlags(ex, "UO");
+            counters->upstream_rq_retry_overflow += 1;
+          } else {
+            addFlags(ex, "URX");
+            counters->upstream_rq_retry_limit_exceeded += 1;
           }
-          addFlags(ex, "URX");
-          counters->upstream_rq_retry_limit_exceeded += 1;
         } else if (retries_done > 0) {
           counters->upstream_rq_retry_success += 1;
         }
@@ -1344,7 +1711,9 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
       }
       set_current_upstream(nullptr);
       bool reusable = upstream_reusable && ex.request_complete && !upload_failed &&
-                      !upstream_failed && !failure && !retry_response;
+                      !upstream_failed && !failure && !retry_response &&
+                      (cluster->max_requests_per_connection == 0 ||  // R12.1
+                       connection->requests < cluster->max_requests_per_connection);
       if (reusable && !worker_.draining()) {
         connection->park();
         host.idle.push_back(std::move(connection));
@@ -1375,18 +1744,26 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
     // the policy retries.
     host.rq_error += 1;
     if (route_fired()) {  // R6.3: never retried
+      record_outlier(504);
       counters->upstream_rq_timeout += 1;
       co_return co_await sendLocalReply(ex, route_timeout_reply, nullptr);
     }
     bool wants_retry = retry_response;
     if (failure) {
+      record_outlier(failure->reset == router::UpstreamReset::kPerTryTimeout ? 504 : 503);
       if (failure->reset == router::UpstreamReset::kPerTryTimeout) {
         counters->upstream_rq_per_try_timeout += 1;
       }
       wants_retry = policy != nullptr && !retry_abandoned &&
                     router::retryOnReset(retry_bits(), failure->reset, failure->request_sent);
     }
-    if (wants_retry && retries_left > 0) {
+    bool retry_refused = false;
+    if (wants_retry && retries_left > 0 && !retry_response && !acquire_retry()) {
+      addFlags(ex, "UO");  // R7.8: the retry circuit breaker is full
+      counters->upstream_rq_retry_overflow += 1;
+      retry_refused = true;
+    }
+    if (wants_retry && retries_left > 0 && !retry_refused) {
       retries_left -= 1;
       retries_done += 1;
       counters->upstream_rq_retry += 1;
@@ -1402,6 +1779,7 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
       if (timers) {
         timers->backoff = nullptr;
       }
+      retry_slot.release();  // the retry starts: no longer waiting (R7.8)
       if (route_fired()) {
         counters->upstream_rq_timeout += 1;
         co_return co_await sendLocalReply(ex, route_timeout_reply, nullptr);
@@ -1417,7 +1795,7 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
       failure = AttemptFailure{router::UpstreamReset::kConnectionTermination,
                                "connection termination", "", "connection_termination"};
     }
-    bool exhausted = wants_retry;  // R7.11: wanted another try, none left
+    bool exhausted = wants_retry && !retry_refused;  // R7.11: wanted another try, none left
     if (exhausted) {
       counters->upstream_rq_retry_limit_exceeded += 1;
     }

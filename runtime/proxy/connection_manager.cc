@@ -25,21 +25,11 @@ constexpr std::array<std::string_view, 5> kEnvoyEdgeHeaders = {
     "x-envoy-decorator-operation", "x-envoy-downstream-service-cluster",
     "x-envoy-downstream-service-node", "x-envoy-original-path", "x-envoy-original-host"};
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
 template <typename Fn>
 void forEachToken(std::string_view list, Fn fn) {
   while (!list.empty()) {
     size_t comma = list.find(',');
-    std::string_view item = trim(list.substr(0, comma));
+    std::string_view item = ascii::trimOws(list.substr(0, comma));
     if (!item.empty()) {
       fn(item);
     }
@@ -187,9 +177,9 @@ std::optional<LocalReply> prepareRequest(std::string_view method, std::string_vi
   }
   // R1.19: websocket upgrades keep connection/upgrade; h2c is stripped; others refused later.
   if (keep_upgrade && !upgrade.empty()) {
-    if (ascii::equalsIgnoreCase(trim(upgrade), "websocket")) {
+    if (ascii::equalsIgnoreCase(ascii::trimOws(upgrade), "websocket")) {
       prepared.upgrade_websocket = true;
-    } else if (ascii::equalsIgnoreCase(trim(upgrade), "h2c")) {
+    } else if (ascii::equalsIgnoreCase(ascii::trimOws(upgrade), "h2c")) {
       h.remove("http2-settings");
     } else {
       prepared.other_upgrade = true;

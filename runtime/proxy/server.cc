@@ -166,6 +166,7 @@ std::string Server::renderStats() {
   }
   s.native_fallbacks = native::nativeFallbackCount();
   s.state = draining_.load() ? "DRAINING" : "LIVE";
+  s.outlier = cluster_resources_.outlierStats();
   return renderPrometheus(merged, s, snapshot_->isGateway());
 }
 

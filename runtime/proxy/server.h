@@ -47,12 +47,15 @@ class Server {
   std::string renderConfig();
   bool ready() const { return ready_.load() && !draining_.load(); }
   bool draining() const { return draining_.load(); }
+  /// The cluster-wide state workers share (circuit breakers, outlier detection; R12).
+  ClusterResourceRegistry& clusterResources() { return cluster_resources_; }
   void log(std::string_view level, std::string_view message);
 
  private:
   void runAdmin();
   void watchLoop();
   ServerOptions options_;
+  ClusterResourceRegistry cluster_resources_;  // outlives the workers that use it
   std::vector<std::unique_ptr<Worker>> workers_;
   std::shared_ptr<const Snapshot> snapshot_;
   std::mutex snapshot_mutex_;  // reloads are serialised (SIGHUP, --watch)

@@ -70,6 +70,9 @@ void WorkerStats::merge(const WorkerStats& o) {
     c.upstream_rq_timeout += v.upstream_rq_timeout;
     c.upstream_rq_per_try_timeout += v.upstream_rq_per_try_timeout;
     c.retry_or_shadow_abandoned += v.retry_or_shadow_abandoned;
+    c.upstream_rq_pending_overflow += v.upstream_rq_pending_overflow;
+    c.upstream_cx_overflow += v.upstream_cx_overflow;
+    c.upstream_rq_retry_overflow += v.upstream_rq_retry_overflow;
   }
   for (const auto& [k, v] : o.filters) {
     FilterCounters& f = filters[k];
@@ -128,6 +131,31 @@ std::string renderPrometheus(const WorkerStats& m, const ServerStats& s, bool ga
                  &ClusterCounters::upstream_rq_per_try_timeout);
   cluster_metric("retry_or_shadow_abandoned", "counter",
                  &ClusterCounters::retry_or_shadow_abandoned);
+  cluster_metric("upstream_rq_pending_total", "counter",
+                 &ClusterCounters::upstream_rq_pending_total);
+  cluster_metric("upstream_rq_pending_overflow", "counter",
+                 &ClusterCounters::upstream_rq_pending_overflow);
+  cluster_metric("upstream_cx_overflow", "counter", &ClusterCounters::upstream_cx_overflow);
+  cluster_metric("upstream_rq_retry_overflow", "counter",
+                 &ClusterCounters::upstream_rq_retry_overflow);
+  auto outlier_metric = [&](const char* name, const char* type, auto field) {
+    out += std::string("# TYPE envoy_cluster_outlier_detection_") + name + " " + type + "\n";
+    for (const auto& [cluster, o] : s.outlier) {
+      out += std::string("envoy_cluster_outlier_detection_") + name + "{cluster_name=\"" +
+             escapeLabel(cluster) + "\"} " + std::to_string(o.*field) + "\n";
+    }
+  };
+  outlier_metric("ejections_active", "gauge", &OutlierStats::ejections_active);
+  outlier_metric("ejections_enforced_total", "counter", &OutlierStats::ejections_enforced_total);
+  outlier_metric("ejections_overflow", "counter", &OutlierStats::ejections_overflow);
+  outlier_metric("ejections_enforced_consecutive_5xx", "counter",
+                 &OutlierStats::ejections_enforced_consecutive_5xx);
+  outlier_metric("ejections_detected_consecutive_5xx", "counter",
+                 &OutlierStats::ejections_detected_consecutive_5xx);
+  outlier_metric("ejections_enforced_consecutive_gateway_failure", "counter",
+                 &OutlierStats::ejections_enforced_consecutive_gateway_failure);
+  outlier_metric("ejections_detected_consecutive_gateway_failure", "counter",
+                 &OutlierStats::ejections_detected_consecutive_gateway_failure);
   auto filter_metric = [&](const char* name, auto field) {
     out += std::string("# TYPE envoy_http_") + name + " counter\n";
     for (const auto& [listener, f] : m.filters) {

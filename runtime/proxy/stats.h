@@ -58,6 +58,9 @@ struct ClusterCounters {
   uint64_t upstream_rq_timeout = 0;               // R6.3: route timeouts
   uint64_t upstream_rq_per_try_timeout = 0;       // R6.4
   uint64_t retry_or_shadow_abandoned = 0;         // R7.9: body over the buffer limit
+  uint64_t upstream_rq_pending_overflow = 0;      // R12.2: pending or request limit
+  uint64_t upstream_cx_overflow = 0;              // R12.2: connection limit reached
+  uint64_t upstream_rq_retry_overflow = 0;        // R7.8: retry limit reached
 };
 
 /// The HTTP filters' counters of one listener (Envoy's `http.<prefix>.fault.*`, `.cors.*`).
@@ -85,6 +88,17 @@ struct WorkerStats {
   void merge(const WorkerStats& other);
 };
 
+/// One cluster's outlier detector counters (Envoy's cluster.<name>.outlier_detection.*).
+struct OutlierStats {
+  uint64_t ejections_active = 0;
+  uint64_t ejections_enforced_total = 0;
+  uint64_t ejections_overflow = 0;
+  uint64_t ejections_enforced_consecutive_5xx = 0;
+  uint64_t ejections_detected_consecutive_5xx = 0;
+  uint64_t ejections_enforced_consecutive_gateway_failure = 0;
+  uint64_t ejections_detected_consecutive_gateway_failure = 0;
+};
+
 /// Process-wide values the main thread owns.
 struct ServerStats {
   uint64_t reloads_ok = 0;
@@ -94,6 +108,7 @@ struct ServerStats {
   uint64_t native_fallbacks = 0;
   uint32_t workers = 0;
   std::string state = "LIVE";  // LIVE, DRAINING (R17.1)
+  std::map<std::string, OutlierStats> outlier;  // clusters with outlier detection, by name
 };
 
 /// Prometheus text exposition of the merged worker stats and the server stats.

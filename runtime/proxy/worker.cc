@@ -13,6 +13,7 @@
 #include "proxy/connection.h"
 #include "proxy/connection_manager.h"
 #include "proxy/drained_read.h"
+#include "proxy/server.h"
 #include "routing/request.h"
 
 namespace meshc::proxy {
@@ -29,7 +30,7 @@ bool parseAddress(const std::string& text, asio::ip::address* out) {
 }  // namespace
 
 size_t UpstreamPool::rebuild(const Snapshot& snapshot, asio::io_context& io, uint64_t seed,
-                           const DnsTable* dns) {
+                           const DnsTable* dns, ClusterResourceRegistry* registry) {
   // Keep the keep-alive connections of endpoints that survive the reload (R16.3: EDS updates
   // apply at the next host selection; existing connections are not reset by an update).
   std::unordered_map<std::string, std::vector<PooledConnectionPtr>> kept;
@@ -44,6 +45,7 @@ size_t UpstreamPool::rebuild(const Snapshot& snapshot, asio::io_context& io, uin
   }
   std::vector<std::shared_ptr<ClusterState>> fresh;
   std::unordered_map<std::string, size_t> by_name;
+  std::chrono::nanoseconds shortest = std::chrono::hours(1);
   const std::vector<xds::Cluster>& clusters = snapshot.config().clusters;
   fresh.reserve(clusters.size());
   for (size_t i = 0; i < clusters.size(); ++i) {
@@ -85,12 +87,32 @@ size_t UpstreamPool::rebuild(const Snapshot& snapshot, asio::io_context& io, uin
     }
     state->original_dst = cluster.type == xds::Cluster::DiscoveryType::kOriginalDst;
     state->lb = upstream::createLoadBalancer(cluster.lb_policy, state->states, seed + i, &cluster);
+    state->limits = cluster.circuit_breakers;
+    state->max_requests_per_connection = cluster.max_requests_per_connection;
+    if (cluster.idle_timeout_ns && *cluster.idle_timeout_ns > 0) {
+      state->idle_timeout = std::chrono::nanoseconds(*cluster.idle_timeout_ns);
+    }
+    shortest = std::min(shortest, state->idle_timeout);
+    if (cluster.connect_timeout_ns && *cluster.connect_timeout_ns > 0) {
+      state->connect_timeout = std::chrono::nanoseconds(*cluster.connect_timeout_ns);
+    }
+    if (registry != nullptr) {
+      state->resources = registry->get(cluster.name);
+      std::vector<std::string> addresses;
+      addresses.reserve(state->hosts.size());
+      for (const UpstreamHost& h : state->hosts) {
+        addresses.push_back(h.address);
+      }
+      state->resources->outlier.configure(cluster.outlier_detection, addresses,
+                                          std::chrono::steady_clock::now());
+    }
     by_name.emplace(cluster.name, fresh.size());
     fresh.push_back(std::move(state));
   }
   (void)io;
   clusters_ = std::move(fresh);
   by_name_ = std::move(by_name);
+  shortest_idle_timeout_ = shortest;
   generation_ = snapshot.generation();
   // Connections of endpoints that went away close now.
   size_t closed = 0;
@@ -98,6 +120,42 @@ size_t UpstreamPool::rebuild(const Snapshot& snapshot, asio::io_context& io, uin
     for (PooledConnectionPtr& s : list) {
       s->close();
       ++closed;
+    }
+  }
+  return closed;
+}
+
+void ClusterState::refreshHealth() {
+  if (!resources || !resources->outlier.enabled()) {
+    return;
+  }
+  resources->outlier.sweepIfDue(std::chrono::steady_clock::now());
+  uint64_t epoch = resources->outlier.epoch();
+  if (epoch == health_epoch) {
+    return;
+  }
+  health_epoch = epoch;
+  for (size_t i = 0; i < states.size() && i < hosts.size(); ++i) {
+    states[i].healthy = !resources->outlier.ejected(hosts[i].address);
+  }
+}
+
+size_t UpstreamPool::closeExpired(std::chrono::steady_clock::time_point now) {
+  size_t closed = 0;
+  for (const std::shared_ptr<ClusterState>& c : clusters_) {
+    for (UpstreamHost& h : c->hosts) {
+      size_t before = h.idle.size();
+      std::erase_if(h.idle, [&](const PooledConnectionPtr& conn) {
+        if (conn->socket.is_open() && now - conn->parked_at < c->idle_timeout) {
+          return false;
+        }
+        conn->close();
+        return true;
+      });
+      closed += before - h.idle.size();
+      if (before != h.idle.size()) {
+        h.wakeWaiter();
+      }
     }
   }
   return closed;
@@ -161,6 +219,7 @@ size_t UpstreamPool::closeIdle() {
 
 void PooledConnection::park() {
   parked_ = true;
+  parked_at = std::chrono::steady_clock::now();
   uint64_t generation = ++generation_;
   asyncPeekByte(socket, &byte_, [self = shared_from_this(), generation](
                                     boost::system::error_code ec, size_t) {
@@ -295,13 +354,13 @@ void Worker::accept(Acceptor& a) {
 
 void Worker::installSnapshot(std::shared_ptr<const Snapshot> snapshot) {
   snapshot_ = std::move(snapshot);
-  stats_.upstream_cx_active -= pool_.rebuild(*snapshot_, io_, random_(), dns_.get());
+  stats_.upstream_cx_active -= pool_.rebuild(*snapshot_, io_, random_(), dns_.get(), &server_.clusterResources());
 }
 
 void Worker::installDns(std::shared_ptr<const DnsTable> dns) {
   dns_ = std::move(dns);
   if (snapshot_) {
-    stats_.upstream_cx_active -= pool_.rebuild(*snapshot_, io_, random_(), dns_.get());
+    stats_.upstream_cx_active -= pool_.rebuild(*snapshot_, io_, random_(), dns_.get(), &server_.clusterResources());
   }
 }
 
@@ -368,6 +427,9 @@ std::string Worker::collectClusters() {
           idle += c->socket.is_open() ? 1 : 0;  // not those the upstream closed meanwhile
         }
         out += prefix + "cx_idle::" + std::to_string(idle) + "\n";
+        bool ejected = c->resources && c->resources->outlier.enabled() &&
+                       c->resources->outlier.ejected(h.address);
+        out += prefix + "health_flags::" + (ejected ? "/failed_outlier_check" : "healthy") + "\n";
       }
     }
     done.set_value(std::move(out));
@@ -435,7 +497,10 @@ void Worker::scheduleFlush() {
 void Worker::scheduleSweep() {
   // A quarter of the shortest timeout (at most 1 s), so a timeout fires within 25% of its value.
   auto period = std::chrono::milliseconds(1000);
-  for (std::chrono::milliseconds t : {settings_.idle_timeout, settings_.request_headers_timeout}) {
+  auto upstream_idle =
+      std::chrono::duration_cast<std::chrono::milliseconds>(pool_.shortestIdleTimeout());
+  for (std::chrono::milliseconds t :
+       {settings_.idle_timeout, settings_.request_headers_timeout, upstream_idle}) {
     if (t.count() > 0) {
       period = std::min(period, std::max(std::chrono::milliseconds(10), t / 4));
     }
@@ -446,6 +511,7 @@ void Worker::scheduleSweep() {
       return;
     }
     auto now = std::chrono::steady_clock::now();
+    stats_.upstream_cx_active -= pool_.closeExpired(now);  // R12.1 upstream idle timeout
     for (ConnectionHandle& c : connections_) {
       bool expired = false;
       if (c.idle && settings_.idle_timeout.count() > 0) {

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "proxy/access_log.h"
+#include "proxy/cluster_resources.h"
 #include "proxy/dns.h"
 #include "proxy/snapshot.h"
 #include "proxy/stats.h"
@@ -50,8 +51,24 @@ struct WorkerSettings {
 /// turns readable (drained_read.h), and taking the connection back cancels it without one.
 class PooledConnection : public std::enable_shared_from_this<PooledConnection> {
  public:
-  explicit PooledConnection(asio::io_context& io) : socket(io) {}
+  /// A new connection of a cluster: counted in the cluster's shared `connections` (R12.1)
+  /// from now until it is destroyed.
+  PooledConnection(asio::io_context& io, std::shared_ptr<ClusterResources> resources)
+      : socket(io), resources_(std::move(resources)) {
+    if (resources_) {
+      resources_->connections.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  ~PooledConnection() {
+    if (resources_) {
+      resources_->connections.fetch_sub(1, std::memory_order_relaxed);
+    }
+  }
+  PooledConnection(const PooledConnection&) = delete;
+  PooledConnection& operator=(const PooledConnection&) = delete;
   tcp::socket socket;
+  uint32_t requests = 0;  // requests it carried (maxRequestsPerConnection, R12.1)
+  std::chrono::steady_clock::time_point parked_at{};  // for the upstream idle timeout
   /// Into the pool: start watching for the upstream closing the connection.
   void park();
   /// Out of the pool for a request: false when the upstream closed it meanwhile (the socket
@@ -61,6 +78,7 @@ class PooledConnection : public std::enable_shared_from_this<PooledConnection> {
   void close();
 
  private:
+  std::shared_ptr<ClusterResources> resources_;
   char byte_ = 0;            // where the watch peeks
   uint64_t generation_ = 0;  // which park() a completing watch belongs to
   bool parked_ = false;
@@ -73,6 +91,17 @@ struct UpstreamHost {
   std::string address;  // "ip:port" (UPSTREAM_HOST, /clusters)
   bool resolved = false;
   std::vector<PooledConnectionPtr> idle;  // keep-alive connections ready for reuse (R13.4)
+  uint32_t active = 0;  // this worker's connections to it in use or connecting (R12.2)
+  /// Requests of this worker waiting for a connection to this host (R12.2), woken in order
+  /// when one is released.
+  std::deque<asio::steady_timer*> waiters;
+  /// Wakes the longest-waiting request, if any: a connection was parked or closed.
+  void wakeWaiter() {
+    if (!waiters.empty()) {
+      waiters.front()->cancel();
+      waiters.pop_front();
+    }
+  }
   uint64_t rq_total = 0, rq_success = 0, rq_error = 0, cx_total = 0, cx_connect_fail = 0;
 };
 
@@ -86,6 +115,16 @@ struct ClusterState {
   std::vector<upstream::HostState> states;  // parallel to the endpoints, read by the balancer
   std::unique_ptr<upstream::LoadBalancer> lb;
   bool original_dst = false;  // PassthroughCluster: the host is the request's destination
+  /// Shared with every worker (R12): circuit-breaker counters and the outlier detector.
+  std::shared_ptr<ClusterResources> resources;
+  xds::CircuitBreakers limits;
+  uint32_t max_requests_per_connection = 0;          // 0 = unlimited
+  std::chrono::nanoseconds idle_timeout{std::chrono::hours(1)};  // upstream connections
+  std::optional<std::chrono::nanoseconds> connect_timeout;       // nullopt: --connect-timeout
+  uint64_t health_epoch = UINT64_MAX;  // the detector epoch `states` reflects
+  /// R12.6: before a pick, the detector's sweep if due, and host health as it stands (nothing
+  /// to do, and no clock read, without outlier detection).
+  void refreshHealth();
   std::unordered_map<std::string, size_t> original_dst_hosts;  // "ip:port" → index in hosts
 
   /// ORIGINAL_DST (R11.16): the host for `destination` ("ip:port", IPv6 in brackets), added on
@@ -102,18 +141,24 @@ class UpstreamPool {
   /// lacks gives an unresolved host (never picked: 503 UH).
   /// Returns how many pooled connections it closed (those of endpoints that went away).
   size_t rebuild(const Snapshot& snapshot, asio::io_context& io, uint64_t seed,
-                 const DnsTable* dns);
+                 const DnsTable* dns, ClusterResourceRegistry* registry = nullptr);
   /// The state of cluster `index` of `snapshot` (by name when the pool was built from another
   /// snapshot generation); null when this pool has no such cluster.
   std::shared_ptr<ClusterState> cluster(const Snapshot& snapshot, int32_t index);
   const std::vector<std::shared_ptr<ClusterState>>& clusters() const { return clusters_; }
   /// Closes every pooled connection; returns how many.
   size_t closeIdle();
+  /// Closes pooled connections idle for longer than their cluster's idle timeout (R12.1);
+  /// returns how many.
+  size_t closeExpired(std::chrono::steady_clock::time_point now);
+  /// The shortest upstream idle timeout of the current clusters (the sweep's period).
+  std::chrono::nanoseconds shortestIdleTimeout() const { return shortest_idle_timeout_; }
 
  private:
   std::vector<std::shared_ptr<ClusterState>> clusters_;
   std::unordered_map<std::string, size_t> by_name_;
   uint64_t generation_ = 0;
+  std::chrono::nanoseconds shortest_idle_timeout_{std::chrono::hours(1)};
 };
 
 class Server;

@@ -135,6 +135,38 @@ uint32_t grpcStatusForHttp(uint32_t http_status) {
   }
 }
 
+uint32_t httpStatusForGrpc(uint32_t grpc_status) {
+  switch (grpc_status) {
+    case 0:
+      return 200;
+    case 1:
+      return 499;
+    case 3:
+    case 9:
+    case 11:
+      return 400;
+    case 4:
+      return 504;
+    case 5:
+      return 404;
+    case 6:
+    case 10:
+      return 409;
+    case 7:
+      return 403;
+    case 8:
+      return 429;
+    case 12:
+      return 501;
+    case 14:
+      return 503;
+    case 16:
+      return 401;
+    default:
+      return 500;
+  }
+}
+
 std::string percentEncodeGrpcMessage(std::string_view message) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;

@@ -71,6 +71,11 @@ bool isGrpcRequest(const http::HeaderMap& request_headers);
 /// 429/502/503/504→14, otherwise 2).
 uint32_t grpcStatusForHttp(uint32_t http_status);
 
+/// The HTTP status Envoy maps a gRPC status to (Grpc::Utility::grpcToHttpStatus): 0→200,
+/// 1→499, 3/9/11→400, 4→504, 5→404, 6/10→409, 7→403, 8→429, 12→501, 14→503, 16→401,
+/// 2/13/15 and unknown codes→500.
+uint32_t httpStatusForGrpc(uint32_t grpc_status);
+
 /// grpc-message encoding: bytes outside printable ASCII (0x20–0x7e) and '%' become %XX.
 std::string percentEncodeGrpcMessage(std::string_view message);
 

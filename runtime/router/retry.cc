@@ -5,6 +5,8 @@
 #include <charconv>
 #include <optional>
 
+#include "base/ascii.h"
+
 namespace meshc::router {
 namespace {
 
@@ -31,23 +33,13 @@ constexpr Token kTokens[] = {
     {"unavailable", kRetryGrpcUnavailable},
 };
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
 }  // namespace
 
 uint32_t parseRetryOn(std::string_view retry_on) {
   uint32_t bits = 0;
   while (true) {
     size_t comma = retry_on.find(',');
-    std::string_view token = trim(retry_on.substr(0, comma));
+    std::string_view token = ascii::trimOws(retry_on.substr(0, comma));
     for (const Token& t : kTokens) {
       if (t.name == token) {
         bits |= t.bit;

@@ -264,6 +264,33 @@ struct Endpoint {
   StringMap labels;
 };
 
+/// Envoy's circuit-breaker thresholds as Istio writes them on every cluster (R12.1): 2^32−1
+/// each unless the DestinationRule's connectionPool sets a positive value.
+struct CircuitBreakers {
+  uint32_t max_connections = UINT32_MAX;
+  uint32_t max_pending_requests = UINT32_MAX;
+  uint32_t max_requests = UINT32_MAX;
+  uint32_t max_retries = UINT32_MAX;
+  friend bool operator==(const CircuitBreakers&, const CircuitBreakers&) = default;
+};
+
+/// Envoy's outlier_detection as Istio writes it for a DestinationRule's outlierDetection
+/// (R12.4); the field defaults are Envoy's. Success-rate ejection is always off.
+struct OutlierDetection {
+  uint32_t consecutive_5xx = 5;
+  uint32_t enforcing_consecutive_5xx = 100;  // percent
+  uint32_t consecutive_gateway_failure = 5;
+  uint32_t enforcing_consecutive_gateway_failure = 0;
+  int64_t interval_ns = 10'000'000'000;
+  int64_t base_ejection_time_ns = 30'000'000'000;
+  uint32_t max_ejection_percent = 10;
+  int64_t max_ejection_time_ns = 300'000'000'000;
+  bool split_external_local_origin_errors = false;
+  uint32_t consecutive_local_origin_failure = 5;
+  uint32_t enforcing_consecutive_local_origin_failure = 100;
+  friend bool operator==(const OutlierDetection&, const OutlierDetection&) = default;
+};
+
 struct Cluster {
   std::string name;  // outbound|PORT|SUBSET|HOST, PassthroughCluster, BlackHoleCluster, ...
   std::string service_host;
@@ -279,9 +306,18 @@ struct Cluster {
   uint64_t ring_hash_minimum_ring_size = 1024;  // R5.5 (Istio's default when unspecified)
   uint64_t maglev_table_size = 65537;           // R5.5
   /// R5.8: below this share of healthy hosts (percent) the balancer uses every host. Envoy's
-  /// default 50; Istio emits 0 (panic off) when the DestinationRule has outlierDetection
-  /// (then it is `minHealthPercent`). Not yet set by the compiler nor stored in bundles.
+  /// default 50; Istio writes `minHealthPercent` (default 0: panic off) when the
+  /// DestinationRule has outlierDetection.
   uint32_t healthy_panic_threshold = 50;
+  // Format v3: the DestinationRule's connection pool and outlier detection (R12).
+  CircuitBreakers circuit_breakers;
+  uint32_t max_requests_per_connection = 0;  // 0 = unlimited
+  /// Upstream connection idle timeout (http.idleTimeout, else tcp.idleTimeout); nullopt =
+  /// Envoy's 1 h.
+  std::optional<int64_t> idle_timeout_ns;
+  /// tcp.connectTimeout; nullopt = the mesh connectTimeout (meshproxy's --connect-timeout).
+  std::optional<int64_t> connect_timeout_ns;
+  std::optional<OutlierDetection> outlier_detection;
 };
 
 struct ProxyConfig {

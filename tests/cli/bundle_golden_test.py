@@ -1,19 +1,20 @@
 #!/usr/bin/env python3
-"""Bundle format version 2 is pinned by committed bundles (tests/golden/bundle/v2/); the
-version-1 bundles in tests/golden/bundle/v1/ stay as the proof that today's reader refuses them.
+"""Bundle format version 3 is pinned by committed bundles (tests/golden/bundle/v3/); the
+version-1 and version-2 bundles in tests/golden/bundle/v1/ and v2/ stay as the proof that
+today's reader refuses them.
 
 Writer and reader share runtime/bundle/codec.h, so a round trip cannot notice a layout change.
-These goldens can: for each v2 one,
+These goldens can: for each v3 one,
   1. an independent reader (this file, written from format.h's documented layout, not from the
      codec) checks the header, the CRC-32C, the section table and the alignment rules;
   2. today's reader reads it: `meshc inspect -o json` equals the committed JSON, and `simulate
-     --bundle` answers requests with the routes the manifests in v2/shop/ define;
+     --bundle` answers requests with the routes the manifests in v3/shop/ define;
   3. today's writer reproduces its bytes from the same input (the 16-byte compiler version field,
      and so the CRC, may differ after a release; every other byte must not), also when the input
      path is spelled differently (./dir, dir/, dir//, /abs/dir, a/../dir).
 Any layout change fails here until the format version is bumped and a new golden committed.
-For each v1 bundle: the independent reader still finds a sound version-1 file, and `inspect` and
-`simulate --bundle` refuse it (exit 2) with the unsupported-version message, whole.
+For each v1 and v2 bundle: the independent reader still finds a sound file of that version, and
+`inspect` and `simulate --bundle` refuse it (exit 2) with the unsupported-version message, whole.
 Regenerate (only with a version bump): MESHC_UPDATE_GOLDEN=1.
 Usage: bundle_golden_test.py MESHC SOURCE_DIR"""
 import json
@@ -34,17 +35,25 @@ GOLDENS = [
     ("shop-gateway", ["--gateway", "istio=ingressgateway"]),
     ("shop-sidecar", ["--sidecar", "app=web", "-n", "shop"]),
 ]
-FORMAT_VERSION = 2
-GOLDEN_DIR = "tests/golden/bundle/v2"
+FORMAT_VERSION = 3
+GOLDEN_DIR = "tests/golden/bundle/v3"
 INPUT = GOLDEN_DIR + "/shop"
 # gatewayTopology.numTrustedProxies: 1 (reaches the gateway bundle only).
 MESH = ["--mesh-config", GOLDEN_DIR + "/mesh.yaml"]
-V1_DIR = "tests/golden/bundle/v1"
-V1_MESSAGE = ("bundle format version 1 (written by meshc 0.1.0) is older than this reader's "
-              "version 2, which adds consistent-hash cookie TTL/path/attributes, subset labels, "
-              "ring-hash and Maglev sizes and trusted proxies: recompile the bundle with this meshc")
+# Older versions: directory, version, the reader's whole message.
+OLD = [
+    ("tests/golden/bundle/v1", 1,
+     "bundle format version 1 (written by meshc 0.1.0) is older than this reader's version 3, "
+     "which adds consistent-hash cookie TTL/path/attributes, subset labels, ring-hash and Maglev "
+     "sizes, trusted proxies, DestinationRule connection pools and outlier detection: recompile "
+     "the bundle with this meshc"),
+    ("tests/golden/bundle/v2", 2,
+     "bundle format version 2 (written by meshc 0.1.0) is older than this reader's version 3, "
+     "which adds DestinationRule connection pools and outlier detection: recompile the bundle "
+     "with this meshc"),
+]
 
-# Requests and what the manifests in v2/shop/ say about them (30-routing.yaml, 20-gateway.yaml).
+# Requests and what the manifests in v3/shop/ say about them (30-routing.yaml, 20-gateway.yaml).
 EXPECT = {
     "shop-gateway": [
         # route cart-api: prefix /api/cart → cart:8080, prefix rewritten to /cart
@@ -96,7 +105,7 @@ def crc32c(data: bytes) -> int:
 
 
 def check_layout(name: str, data: bytes, want_version: int = FORMAT_VERSION) -> None:
-    """The frame as documented in runtime/bundle/format.h (the same in versions 1 and 2), read
+    """The frame as documented in runtime/bundle/format.h (the same in versions 1 to 3), read
     without the project's code."""
     if len(data) < HEADER_SIZE:
         return fail(f"{name}: {len(data)} bytes, shorter than the header")
@@ -204,22 +213,24 @@ def main() -> int:
                         got = None
                     if got is None or any(got.get(k) != v for k, v in expect.items()):
                         fail(f"{name} {engine} {' '.join(args)}: expected {expect}, got {r.stdout}{r.stderr}")
-    # Version 1: still a sound v1 file, refused by today's reader with the whole message.
-    for name, _ in GOLDENS:
-        rel = f"{V1_DIR}/{name}.mcb"
-        with open(os.path.join(src, rel), "rb") as f:
-            check_layout(name + " (v1)", f.read(), want_version=1)
-        for cmd in (["inspect", rel], ["simulate", "--bundle", rel, "GET http://x/"]):
-            r = run([meshc, *cmd], src)
-            want = f"meshc {cmd[0]}: error[unsupported-version]: {rel}: {V1_MESSAGE}\n"
-            if r.returncode != 2 or r.stdout != "" or r.stderr != want:
-                fail(f"{name} v1: {' '.join(cmd)}: exit {r.returncode}, stderr:\n{r.stderr}"
-                     f"wanted exit 2, stderr:\n{want}")
+    # Older versions: still sound files of their version, refused by today's reader with the
+    # whole message.
+    for old_dir, old_version, message in OLD:
+        for name, _ in GOLDENS:
+            rel = f"{old_dir}/{name}.mcb"
+            with open(os.path.join(src, rel), "rb") as f:
+                check_layout(f"{name} (v{old_version})", f.read(), want_version=old_version)
+            for cmd in (["inspect", rel], ["simulate", "--bundle", rel, "GET http://x/"]):
+                r = run([meshc, *cmd], src)
+                want = f"meshc {cmd[0]}: error[unsupported-version]: {rel}: {message}\n"
+                if r.returncode != 2 or r.stdout != "" or r.stderr != want:
+                    fail(f"{name} v{old_version}: {' '.join(cmd)}: exit {r.returncode}, stderr:\n"
+                         f"{r.stderr}wanted exit 2, stderr:\n{want}")
     if failures:
         print(f"{len(failures)} failure(s)")
         return 1
     print(f"{len(GOLDENS)} v{FORMAT_VERSION} goldens: layout, reader, writer and path spellings "
-          f"agree; v1 goldens refused")
+          f"agree; v1 and v2 goldens refused")
     return 0
 
 

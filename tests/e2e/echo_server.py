@@ -18,7 +18,8 @@ Prints "PORT <n>" on stdout once listening (and writes it to --ready-file). Spec
                           200 after that delay); later ones are answered normally. Every
                           request is counted under its key, and the first byte of its body is
                           remembered.
-  /count/<key>            {"count": n, "body_sizes": [...]} for that key, not counted
+  /count/<key>            {"count": n, "body_sizes": [...], "headers": [...]} for that key
+                          (headers: the last request's), not counted itself
 A query parameter `respond-header=name:value` (repeatable) adds that header to the answer.
 A request with `upgrade: websocket` gets 101 and then every byte echoed back upper-cased.
 Request bodies are read as content-length or chunked; `expect: 100-continue` is honoured.
@@ -27,6 +28,7 @@ import argparse
 import hashlib
 import http.client
 import json
+import random
 import socket
 import sys
 import threading
@@ -88,6 +90,7 @@ class Handler(BaseHTTPRequestHandler):
             seen = self.server.counts.get(key, 0)
             self.server.counts[key] = seen + 1
             self.server.body_sizes.setdefault(key, []).append(size)
+            self.server.headers[key] = [[k.lower(), v] for k, v in self.headers.items()]
         if seen >= n:
             return False, size, sha
         if how == "reset":
@@ -112,13 +115,31 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
         return True, size, sha
 
+    delay = 0.0
+    fail_status = 0
+    fail_rate = 1.0
+    rng = random.Random()
+
     def _any(self):
         path = self.path
+        if self.delay:
+            time.sleep(self.delay)
+        if (self.fail_status and not path.startswith("/count/") and
+                (self.fail_rate >= 1.0 or self.rng.random() < self.fail_rate)):
+            self._read_body()
+            body = b"broken\n"
+            self.send_response(self.fail_status)
+            self.send_header("x-backend", self.server.name)
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         parts = path.split("?")[0].split("/")
         if len(parts) >= 3 and parts[1] == "count":
             with self.server.lock:
                 report = {"count": self.server.counts.get(parts[2], 0),
-                          "body_sizes": self.server.body_sizes.get(parts[2], [])}
+                          "body_sizes": self.server.body_sizes.get(parts[2], []),
+                          "headers": self.server.headers.get(parts[2], [])}
             body = (json.dumps(report) + "\n").encode()
             self.send_response(200)
             self.send_header("content-length", str(len(body)))
@@ -253,7 +274,18 @@ def main():
     ap.add_argument("--idle-close", type=float,
                     help="close a keep-alive connection idle this many seconds (as nginx's "
                          "keepalive_timeout does)")
+    ap.add_argument("--delay-ms", type=int, default=0,
+                    help="wait this long before answering any request (a slow upstream)")
+    ap.add_argument("--fail-status", type=int, default=0,
+                    help="answer every request (but /count) with this status (a broken upstream)")
+    ap.add_argument("--fail-rate", type=float, default=1.0,
+                    help="with --fail-status: the share of requests that fail, drawn per request")
+    ap.add_argument("--seed", type=int, help="seed of the --fail-rate draws")
     args = ap.parse_args()
+    Handler.delay = args.delay_ms / 1000.0
+    Handler.fail_status = args.fail_status
+    Handler.fail_rate = args.fail_rate
+    Handler.rng = random.Random(args.seed)
     if args.idle_close:
         Handler.timeout = args.idle_close  # waiting for the next request line times out
     ThreadingHTTPServer.daemon_threads = True
@@ -263,6 +295,7 @@ def main():
     server.lock = threading.Lock()
     server.counts = {}
     server.body_sizes = {}
+    server.headers = {}
     port = server.server_address[1]
     print(f"PORT {port}", flush=True)
     if args.ready_file:

@@ -65,6 +65,47 @@ std::optional<ClientTlsSettings> clientTlsOf(const Node* n) {
   return tls;
 }
 
+std::optional<ConnectionPoolSettings> connectionPoolOf(const Node* n) {
+  if (n == nullptr || !n->isMap()) {
+    return std::nullopt;
+  }
+  ConnectionPoolSettings cp;
+  auto int32Of = [](const Node* v) {
+    return intOf(v, std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max())
+        .value_or(0);
+  };
+  if (const Node* tcp = n->get("tcp"); tcp != nullptr && tcp->isMap()) {
+    cp.max_connections = int32Of(tcp->get("maxConnections"));
+    cp.connect_timeout_ns = durationOf(tcp->get("connectTimeout"));
+    cp.tcp_idle_timeout_ns = durationOf(tcp->get("idleTimeout"));
+  }
+  if (const Node* http = n->get("http"); http != nullptr && http->isMap()) {
+    cp.http1_max_pending_requests = int32Of(http->get("http1MaxPendingRequests"));
+    cp.http2_max_requests = int32Of(http->get("http2MaxRequests"));
+    cp.max_requests_per_connection = int32Of(http->get("maxRequestsPerConnection"));
+    cp.max_retries = int32Of(http->get("maxRetries"));
+    cp.idle_timeout_ns = durationOf(http->get("idleTimeout"));
+  }
+  return cp;
+}
+
+std::optional<OutlierDetectionSettings> outlierDetectionOf(const Node* n) {
+  if (n == nullptr || !n->isMap()) {
+    return std::nullopt;
+  }
+  OutlierDetectionSettings od;
+  od.consecutive_5xx_errors = uint32Of(n->get("consecutive5xxErrors"));
+  od.consecutive_gateway_errors = uint32Of(n->get("consecutiveGatewayErrors"));
+  od.interval_ns = durationOf(n->get("interval"));
+  od.base_ejection_time_ns = durationOf(n->get("baseEjectionTime"));
+  od.max_ejection_percent = intOf(n->get("maxEjectionPercent"), -1'000'000, 1'000'000).value_or(0);
+  od.min_health_percent = intOf(n->get("minHealthPercent"), -1'000'000, 1'000'000).value_or(0);
+  od.split_external_local_origin_errors =
+      boolOf(n->get("splitExternalLocalOriginErrors")).value_or(false);
+  od.consecutive_local_origin_failures = uint32Of(n->get("consecutiveLocalOriginFailures"));
+  return od;
+}
+
 std::optional<TrafficPolicy> trafficPolicyOf(const Node* n) {
   if (n == nullptr || !n->isMap()) {
     return std::nullopt;
@@ -72,6 +113,8 @@ std::optional<TrafficPolicy> trafficPolicyOf(const Node* n) {
   TrafficPolicy p;
   p.load_balancer = loadBalancerOf(n->get("loadBalancer"));
   p.tls = clientTlsOf(n->get("tls"));
+  p.connection_pool = connectionPoolOf(n->get("connectionPool"));
+  p.outlier_detection = outlierDetectionOf(n->get("outlierDetection"));
   if (const Node* ports = n->get("portLevelSettings")) {
     for (const Node* item : ports->items()) {
       if (item == nullptr || !item->isMap()) {
@@ -81,6 +124,8 @@ std::optional<TrafficPolicy> trafficPolicyOf(const Node* n) {
       pp.port = uint32Of(child(item->get("port"), "number")).value_or(0);
       pp.load_balancer = loadBalancerOf(item->get("loadBalancer"));
       pp.tls = clientTlsOf(item->get("tls"));
+      pp.connection_pool = connectionPoolOf(item->get("connectionPool"));
+      pp.outlier_detection = outlierDetectionOf(item->get("outlierDetection"));
       p.port_level_settings.push_back(std::move(pp));
     }
   }

@@ -319,15 +319,44 @@ struct ClientTlsSettings {
   std::string sni;
 };
 
+/// DestinationRule connectionPool (PROXY-SEMANTICS R12.1): 0 / nullopt = unset (Istio cannot
+/// tell an explicit 0 from an absent integer either).
+struct ConnectionPoolSettings {
+  int64_t max_connections = 0;             // tcp.maxConnections
+  std::optional<int64_t> connect_timeout_ns;  // tcp.connectTimeout
+  std::optional<int64_t> tcp_idle_timeout_ns;  // tcp.idleTimeout
+  int64_t http1_max_pending_requests = 0;  // http.http1MaxPendingRequests
+  int64_t http2_max_requests = 0;          // http.http2MaxRequests
+  int64_t max_requests_per_connection = 0;  // http.maxRequestsPerConnection
+  int64_t max_retries = 0;                 // http.maxRetries
+  std::optional<int64_t> idle_timeout_ns;  // http.idleTimeout
+};
+
+/// DestinationRule outlierDetection (R12.4). The wrapper fields keep absent apart from 0.
+struct OutlierDetectionSettings {
+  std::optional<uint32_t> consecutive_5xx_errors;
+  std::optional<uint32_t> consecutive_gateway_errors;
+  std::optional<int64_t> interval_ns;
+  std::optional<int64_t> base_ejection_time_ns;
+  int64_t max_ejection_percent = 0;  // 0 = unset
+  int64_t min_health_percent = 0;
+  bool split_external_local_origin_errors = false;
+  std::optional<uint32_t> consecutive_local_origin_failures;
+};
+
 struct PortTrafficPolicy {
   uint32_t port = 0;
   std::optional<LoadBalancerSettings> load_balancer;
   std::optional<ClientTlsSettings> tls;
+  std::optional<ConnectionPoolSettings> connection_pool;
+  std::optional<OutlierDetectionSettings> outlier_detection;
 };
 
 struct TrafficPolicy {
   std::optional<LoadBalancerSettings> load_balancer;
   std::optional<ClientTlsSettings> tls;
+  std::optional<ConnectionPoolSettings> connection_pool;
+  std::optional<OutlierDetectionSettings> outlier_detection;
   std::vector<PortTrafficPolicy> port_level_settings;
 };
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "bundle/byte_io.h"
+#include "bundle/codec.h"
 #include "bundle/format.h"
 #include "emit/bundle_writer.h"
 #include "frontend/model/model.h"
@@ -80,6 +81,22 @@ inline Compiled compileYaml(const std::string& yaml, const lower::ProxyIdentity&
 /// Re-seals the checksum after a test edits bytes (to reach the checks after the CRC).
 inline void reseal(std::string& bytes) {
   bundle::storeU32(bytes, bundle::HeaderOffsets::kPayloadCrc, bundle::bundleChecksum(bytes));
+}
+
+/// Encodes `value` with the shared codec, decodes it into a fresh T and returns that.
+template <typename T>
+T roundTrip(T value) {
+  bundle::ByteWriter out;
+  bundle::StringTable strings;
+  bundle::EncodeIo enc(out, strings);
+  bundle::code(enc, value);
+  std::vector<std::string_view> views(strings.strings().begin(), strings.strings().end());
+  bundle::ByteReader in(out.buffer());
+  bundle::DecodeIo dec(in, views);
+  T back{};
+  bundle::code(dec, back);
+  REQUIRE(in.ok());
+  return back;
 }
 
 }  // namespace meshc::testing

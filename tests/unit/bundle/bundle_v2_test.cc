@@ -34,27 +34,12 @@ xds::Cluster subsetCluster() {
   return c;
 }
 
-// Encodes `value` with the shared codec, decodes it into a fresh T and returns that.
-template <typename T>
-T roundTrip(T value) {
-  bundle::ByteWriter out;
-  bundle::StringTable strings;
-  bundle::EncodeIo enc(out, strings);
-  bundle::code(enc, value);
-  std::vector<std::string_view> views(strings.strings().begin(), strings.strings().end());
-  bundle::ByteReader in(out.buffer());
-  bundle::DecodeIo dec(in, views);
-  T back{};
-  bundle::code(dec, back);
-  REQUIRE(in.ok());
-  return back;
-}
 
 }  // namespace
 
 TEST_CASE("bundle v2 codec: hash policy cookie ttl, path and attributes round-trip",
           "[bundle][bundle-v2]") {
-  xds::HashPolicy back = roundTrip(cookiePolicy());
+  xds::HashPolicy back = testing::roundTrip(cookiePolicy());
   CHECK(back.cookie_name == "session");
   CHECK(back.cookie_ttl_ns == std::optional<int64_t>(90'000'000'000));
   CHECK(back.cookie_path == "/cart");
@@ -63,15 +48,15 @@ TEST_CASE("bundle v2 codec: hash policy cookie ttl, path and attributes round-tr
   // A zero TTL (Max-Age omitted) stays distinct from no TTL (no cookie generated).
   xds::HashPolicy zero = cookiePolicy();
   zero.cookie_ttl_ns = 0;
-  CHECK(roundTrip(zero).cookie_ttl_ns == std::optional<int64_t>(0));
+  CHECK(testing::roundTrip(zero).cookie_ttl_ns == std::optional<int64_t>(0));
   xds::HashPolicy none = cookiePolicy();
   none.cookie_ttl_ns.reset();
-  CHECK_FALSE(roundTrip(none).cookie_ttl_ns.has_value());
+  CHECK_FALSE(testing::roundTrip(none).cookie_ttl_ns.has_value());
 }
 
 TEST_CASE("bundle v2 codec: cluster subset labels and table sizes round-trip",
           "[bundle][bundle-v2]") {
-  xds::Cluster back = roundTrip(subsetCluster());
+  xds::Cluster back = testing::roundTrip(subsetCluster());
   CHECK(back.name == "outbound|80|v2|web.shop.svc.cluster.local");
   CHECK(back.lb_policy == "MAGLEV");
   CHECK(back.subset_labels == xds::StringMap{{"version", "v2"}, {"zone", "a"}});
@@ -85,7 +70,7 @@ TEST_CASE("bundle v2 codec: proxy identity num_trusted_proxies round-trips",
           "[bundle][bundle-v2]") {
   xds::ProxyIdentity p = testing::shopGateway();
   p.num_trusted_proxies = 4'000'000'000u;
-  xds::ProxyIdentity back = roundTrip(p);
+  xds::ProxyIdentity back = testing::roundTrip(p);
   CHECK(back.num_trusted_proxies == 4'000'000'000u);
   CHECK(back.kind == xds::ProxyIdentity::Kind::kGateway);
   CHECK(back.labels == p.labels);
@@ -97,7 +82,7 @@ TEST_CASE("bundle v2: a whole bundle keeps every new field through write and rea
       testing::compileYaml(testing::readSample("samples/shop"), testing::shopGateway());
   Expected<bundle::Bundle> first = bundle::readBundle(c.bytes, "routes.mcb");
   REQUIRE(first.hasValue());
-  CHECK(first->header.format_version == 2);
+  CHECK(first->header.format_version == bundle::kBundleFormatVersion);
   xds::ProxyConfig& pc = first->config;
   pc.proxy.num_trusted_proxies = 2;
   pc.clusters.push_back(subsetCluster());
@@ -167,17 +152,18 @@ TEST_CASE("bundle v2: the committed version-1 golden is refused with the version
     CHECK(st.code() == StatusCode::kUnsupported);
     CHECK(st.message() ==
           "shop-gateway.mcb: bundle format version 1 (written by meshc 0.1.0) is older than this "
-          "reader's version 2, which adds consistent-hash cookie TTL/path/attributes, subset "
-          "labels, ring-hash and Maglev sizes and trusted proxies: recompile the bundle with this "
-          "meshc");
+          "reader's version 3, which adds consistent-hash cookie TTL/path/attributes, subset "
+          "labels, ring-hash and Maglev sizes, trusted proxies, DestinationRule connection pools "
+          "and outlier detection: recompile the bundle with this meshc");
   }
 }
 
-TEST_CASE("bundle v2: the committed v2 gateway golden carries what its manifests say",
+TEST_CASE("bundle v2 fields: the committed v3 gateway golden carries what its manifests say",
           "[bundle][bundle-v2]") {
-  // tests/golden/bundle/v2/shop/60-load-balancing.yaml, 40-destination-rules.yaml, mesh.yaml.
+  // tests/golden/bundle/v3/shop/60-load-balancing.yaml, 40-destination-rules.yaml, mesh.yaml
+  // (the v2 golden's manifests, which v3 keeps).
   const std::string path =
-      std::string(MESHC_SOURCE_DIR) + "/tests/golden/bundle/v2/shop-gateway.mcb";
+      std::string(MESHC_SOURCE_DIR) + "/tests/golden/bundle/v3/shop-gateway.mcb";
   Expected<std::string> bytes = bundle::readFileBytes(path);
   REQUIRE(bytes.hasValue());
   Expected<bundle::Bundle> b = bundle::readBundle(*bytes, "shop-gateway.mcb");

@@ -1,5 +1,6 @@
 // Lowering of the DestinationRule load-balancer fields bundle format v2 carries (PROXY-SEMANTICS
-// R4.5, R5.5) and of meshConfig gatewayTopology.numTrustedProxies (R2.4). Expected values are
+// R4.5, R5.5), of meshConfig gatewayTopology.numTrustedProxies (R2.4), and of the connection
+// pools and outlier detection format v3 carries (R12.1, R12.4, R5.8). Expected values are
 // read off the manifests in each test, following Istio's cluster_traffic_policy.go
 // ApplyRingHashLoadBalancer and route.go ConsistentHashToHashPolicy.
 #include <catch2/catch.hpp>
@@ -291,6 +292,124 @@ TEST_CASE("mesh config: a numTrustedProxies that is not a uint32 is reported", "
   REQUIRE(sink.size() == 1);
   CHECK(sink.diagnostics()[0].id == "mesh-config-invalid");
   CHECK(sink.diagnostics()[0].loc.line == 3);
+}
+
+// --- Format v3: connection pools and outlier detection (R12.1, R12.4, R5.8), merged as
+// MergeTrafficPolicy does: a subset's pool or detector replaces the top-level one whole, and a
+// port-level entry replaces both (absent fields included).
+
+using CB = CircuitBreakers;
+constexpr uint32_t kMax = UINT32_MAX;
+
+TEST_CASE("lowering: connection pool thresholds, per-connection limit and timeouts (R12.1)",
+          "[lower-pool]") {
+  Lowered l = lower(std::string(kWeb) + webRule(R"(  trafficPolicy:
+    connectionPool:
+      tcp: {maxConnections: 7, connectTimeout: 250ms, idleTimeout: 9s}
+      http: {http1MaxPendingRequests: 3, http2MaxRequests: 11, maxRequestsPerConnection: 2,
+             maxRetries: 4}
+)"),
+                    sidecarInShop());
+  const Cluster& c = l.cluster("outbound|80||web.shop.svc.cluster.local");
+  CHECK(c.circuit_breakers == CB{7, 3, 11, 4});
+  CHECK(c.max_requests_per_connection == 2);
+  CHECK(c.connect_timeout_ns == std::optional<int64_t>(250'000'000));
+  CHECK(c.idle_timeout_ns == std::optional<int64_t>(9'000'000'000));  // tcp's, http has none
+  CHECK_FALSE(c.outlier_detection.has_value());
+  CHECK(c.healthy_panic_threshold == 50);
+}
+
+TEST_CASE("lowering: zero thresholds keep Istio's 2^32-1, http idle timeout wins (R12.1)",
+          "[lower-pool]") {
+  Lowered l = lower(std::string(kWeb) + webRule(R"(  trafficPolicy:
+    connectionPool:
+      tcp: {maxConnections: 0, idleTimeout: 9s}
+      http: {http1MaxPendingRequests: 0, idleTimeout: 3s}
+)"),
+                    sidecarInShop());
+  const Cluster& c = l.cluster("outbound|80||web.shop.svc.cluster.local");
+  CHECK(c.circuit_breakers == CB{kMax, kMax, kMax, kMax});
+  CHECK(c.idle_timeout_ns == std::optional<int64_t>(3'000'000'000));
+  CHECK_FALSE(c.connect_timeout_ns.has_value());
+}
+
+TEST_CASE("lowering: outlier detection translation and the panic threshold (R12.4, R5.8)",
+          "[lower-pool]") {
+  Lowered l = lower(std::string(kWeb) + webRule(R"(  trafficPolicy:
+    outlierDetection:
+      consecutive5xxErrors: 0
+      consecutiveGatewayErrors: 4
+      interval: 2s
+      baseEjectionTime: 1m
+      maxEjectionPercent: 40
+      minHealthPercent: 30
+)"),
+                    sidecarInShop());
+  const Cluster& c = l.cluster("outbound|80||web.shop.svc.cluster.local");
+  REQUIRE(c.outlier_detection.has_value());
+  const OutlierDetection& od = *c.outlier_detection;
+  CHECK(od.consecutive_5xx == 0);
+  CHECK(od.enforcing_consecutive_5xx == 0);  // 0 turns the detector off
+  CHECK(od.consecutive_gateway_failure == 4);
+  CHECK(od.enforcing_consecutive_gateway_failure == 100);
+  CHECK(od.interval_ns == 2'000'000'000);
+  CHECK(od.base_ejection_time_ns == 60'000'000'000);
+  CHECK(od.max_ejection_percent == 40);
+  CHECK(od.max_ejection_time_ns == 300'000'000'000);  // Envoy's default
+  CHECK(c.healthy_panic_threshold == 30);
+
+  Lowered defaults = lower(std::string(kWeb) + webRule("  trafficPolicy:\n    outlierDetection: {}\n"),
+                           sidecarInShop());
+  const Cluster& d = defaults.cluster("outbound|80||web.shop.svc.cluster.local");
+  REQUIRE(d.outlier_detection.has_value());
+  CHECK(*d.outlier_detection == OutlierDetection{});  // Envoy's defaults throughout
+  CHECK(d.outlier_detection->consecutive_5xx == 5);
+  CHECK(d.outlier_detection->enforcing_consecutive_gateway_failure == 0);
+  CHECK(d.healthy_panic_threshold == 0);  // Istio turns panic off with a detector
+}
+
+TEST_CASE("lowering: subsets and port-level settings replace the pool and detector whole",
+          "[lower-pool]") {
+  Lowered l = lower(std::string(kWeb) + webRule(R"(  trafficPolicy:
+    connectionPool: {tcp: {maxConnections: 100}}
+    outlierDetection: {consecutive5xxErrors: 9}
+  subsets:
+  - name: v1
+    labels: {version: v1}
+  - name: v2
+    labels: {version: v2}
+    trafficPolicy:
+      connectionPool: {http: {http1MaxPendingRequests: 5}}
+  - name: v3
+    labels: {version: v3}
+    trafficPolicy:
+      portLevelSettings:
+      - port: {number: 80}
+        loadBalancer: {simple: RANDOM}
+)") + R"(apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web, namespace: shop}
+spec:
+  hosts: [web]
+  http:
+  - route:
+    - {destination: {host: web, subset: v1}, weight: 40}
+    - {destination: {host: web, subset: v2}, weight: 30}
+    - {destination: {host: web, subset: v3}, weight: 30}
+)",
+                    sidecarInShop());
+  const Cluster& v1 = l.cluster("outbound|80|v1|web.shop.svc.cluster.local");
+  CHECK(v1.circuit_breakers == CB{100, kMax, kMax, kMax});  // inherited
+  REQUIRE(v1.outlier_detection.has_value());
+  CHECK(v1.outlier_detection->consecutive_5xx == 9);
+  const Cluster& v2 = l.cluster("outbound|80|v2|web.shop.svc.cluster.local");
+  CHECK(v2.circuit_breakers == CB{kMax, 5, kMax, kMax});  // replaced, not merged field by field
+  REQUIRE(v2.outlier_detection.has_value());               // not set on the subset: inherited
+  CHECK(v2.outlier_detection->consecutive_5xx == 9);
+  const Cluster& v3 = l.cluster("outbound|80|v3|web.shop.svc.cluster.local");
+  CHECK(v3.circuit_breakers == CB{kMax, kMax, kMax, kMax});  // the port-level entry has none
+  CHECK_FALSE(v3.outlier_detection.has_value());
+  CHECK(v3.lb_policy == "RANDOM");
 }
 
 }  // namespace meshc::lower

@@ -141,7 +141,7 @@ TEST_CASE("CORS classification: CORS request, preflight, forwarded and ignored p
         std::pair(Kind::kPreflight, false));
 }
 
-TEST_CASE("CORS preflight answer headers; '*' echoes the requested method and headers (R10.3)",
+TEST_CASE("CORS preflight answer headers, where '*' echoes the requested method and headers (R10.3)",
           "[router][cors]") {
   xds::CorsPolicy p;
   p.allow_methods = "GET,POST";
