@@ -433,6 +433,7 @@ void applyHashTableSizes(const std::optional<model::LoadBalancerSettings>& lb, C
 struct PoolPolicy {
   std::optional<model::ConnectionPoolSettings> connection_pool;
   std::optional<model::OutlierDetectionSettings> outlier_detection;
+  std::optional<model::RetryBudgetSettings> retry_budget;  // subset overrides; no port level
 };
 
 PoolPolicy effectivePoolPolicy(const ConsolidatedDestinationRule* dr, uint32_t port,
@@ -450,6 +451,9 @@ PoolPolicy effectivePoolPolicy(const ConsolidatedDestinationRule* dr, uint32_t p
     }
     if (policy->outlier_detection) {
       out.outlier_detection = policy->outlier_detection;
+    }
+    if (policy->retry_budget) {
+      out.retry_budget = policy->retry_budget;
     }
     if (const model::PortTrafficPolicy* pl = portLevel(policy, port)) {
       out.connection_pool = pl->connection_pool;
@@ -523,6 +527,22 @@ void applyOutlierDetection(const std::optional<model::OutlierDetectionSettings>&
   }
 }
 
+// applyRetryBudget (R7.8): Envoy's defaults (20 %, 3) for what the rule leaves out.
+void applyRetryBudget(const std::optional<model::RetryBudgetSettings>& rb, Cluster& c) {
+  if (!rb) {
+    return;
+  }
+  xds::RetryBudget out;
+  if (rb->percent) {
+    double percent = std::clamp(*rb->percent, 0.0, 100.0);
+    out.budget_per_million = static_cast<uint32_t>(percent * 10'000.0);
+  }
+  if (rb->min_retry_concurrency) {
+    out.min_retry_concurrency = *rb->min_retry_concurrency;
+  }
+  c.circuit_breakers.retry_budget = out;
+}
+
 std::vector<Cluster> buildServiceClusters(const ServiceRegistry& registry, const Service& service,
                                           const ConsolidatedDestinationRule* dr, bool for_gateway) {
   std::vector<Cluster> out;
@@ -554,6 +574,7 @@ std::vector<Cluster> buildServiceClusters(const ServiceRegistry& registry, const
       PoolPolicy pool = effectivePoolPolicy(dr, port.port, subset);
       applyConnectionPool(pool.connection_pool, c);
       applyOutlierDetection(pool.outlier_detection, c);
+      applyRetryBudget(pool.retry_budget, c);
       if (c.lb_policy == "CLUSTER_PROVIDED" && type == Cluster::DiscoveryType::kEds) {
         // A PASSTHROUGH load balancer turns the cluster into an original-destination one.
         c.type = Cluster::DiscoveryType::kOriginalDst;

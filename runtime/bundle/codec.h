@@ -400,6 +400,12 @@ void code(Io& io, xds::Endpoint& e) {
 }
 
 template <typename Io>
+void code(Io& io, xds::RetryBudget& b) {
+  io.u32(b.budget_per_million);
+  io.u32(b.min_retry_concurrency);
+}
+
+template <typename Io>
 void code(Io& io, xds::OutlierDetection& o) {
   io.u32(o.consecutive_5xx);
   io.u32(o.enforcing_consecutive_5xx);
@@ -433,6 +439,7 @@ void code(Io& io, xds::Cluster& c) {
   io.u32(c.circuit_breakers.max_pending_requests);
   io.u32(c.circuit_breakers.max_requests);
   io.u32(c.circuit_breakers.max_retries);
+  codeOpt(io, c.circuit_breakers.retry_budget);
   io.u32(c.max_requests_per_connection);
   codeOpt(io, c.idle_timeout_ns);
   codeOpt(io, c.connect_timeout_ns);

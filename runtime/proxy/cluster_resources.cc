@@ -110,7 +110,7 @@ void OutlierDetector::eject(Host& h, Kind kind, Clock::time_point now) {
   h.ejected = true;
   h.ejected_at = now;
   int64_t base = config_.base_ejection_time_ns;
-  if (static_cast<int64_t>(h.backoff) * base < config_.max_ejection_time_ns) {
+  if (static_cast<int64_t>(h.backoff) * base < config_.max_ejection_time_ns + base) {
     h.backoff += 1;
   }
   ejected_count_ += 1;

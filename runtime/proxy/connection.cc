@@ -156,6 +156,7 @@ asio::awaitable<void> sendMirror(Worker& worker, std::shared_ptr<const Snapshot>
     co_return;
   }
   upstream::PickContext pick;
+  cluster->refreshHealth();
   int32_t index = cluster->lb->pick(cluster->states, pick);
   if (index < 0 || !cluster->hosts[index].resolved) {
     co_return;
@@ -205,6 +206,11 @@ asio::awaitable<void> sendMirror(Worker& worker, std::shared_ptr<const Snapshot>
       }
     }
   } attached{res};
+  struct Registered {  // closeAll() (drain timeout, stop) cuts the copy short
+    Worker& worker;
+    std::list<tcp::socket*>::iterator it;
+    ~Registered() { worker.unregisterMirror(it); }
+  } registered{worker, worker.registerMirror(&connection->socket)};
   tcp::socket& socket = connection->socket;
   bool reusable = false;
   auto exchange = [&]() -> asio::awaitable<void> {
@@ -266,7 +272,7 @@ asio::awaitable<void> sendMirror(Worker& worker, std::shared_ptr<const Snapshot>
   } else {
     co_await exchange();
   }
-  if (reusable && !worker.draining()) {
+  if (reusable && !worker.draining() && !cluster->retired) {
     connection->park();
     host.idle.push_back(std::move(connection));
   } else {
@@ -930,11 +936,13 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
   // R7.9: the body is kept for a retry up to Envoy's buffer limit; past it the request goes on
   // without retry protection (no retry, no URX).
   std::string retry_body;
-  // R9.2: each mirror policy draws on its own; CONNECT is never mirrored.
+  // R9.2: mirror policies test the request's one random value against their own fractions;
+  // CONNECT is never mirrored.
   std::vector<int32_t> mirrors;
   if (!route.route.mirrors.empty() && request.method != "CONNECT") {
+    uint64_t draw = worker_.random()();  // one value for every policy, as the stream id is
     for (const xds::MirrorPolicy& m : route.route.mirrors) {
-      if (router::fractionFires(m.per_million, worker_.random()())) {
+      if (router::fractionFires(m.per_million, draw)) {
         int32_t index = ex.snapshot->clusterIndex(m.cluster);
         if (index >= 0) {  // R9.5: a mirror cluster Envoy does not know is skipped
           mirrors.push_back(index);
@@ -1104,13 +1112,22 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
     if (r == nullptr) {
       return true;
     }
-    if (!ClusterResources::tryAcquire(r->retries, cluster->limits.max_retries)) {
+    uint64_t limit = cluster->limits.max_retries;
+    if (const std::optional<xds::RetryBudget>& budget = cluster->limits.retry_budget) {
+      // R7.8: a share of the cluster's active and pending requests, at least the minimum.
+      uint64_t load = r->requests.load(std::memory_order_relaxed) +
+                      r->pending.load(std::memory_order_relaxed);
+      limit = std::max<uint64_t>(budget->min_retry_concurrency,
+                                 load * budget->budget_per_million / 1'000'000);
+    }
+    if (!ClusterResources::tryAcquire(r->retries, limit)) {
       return false;
     }
     retry_slot.res = r;
     return true;
   };
 
+  bool no_retry = false;  // a 1xx was relayed: Envoy drops its retry state (R7.12, R13.5)
   std::vector<int32_t> tried_hosts;
   uint32_t attempt = 0;
   while (true) {
@@ -1175,11 +1192,13 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
           cluster->states[index].active_requests += 1;
         }
       }
-      ~ActiveRequest() {
-        if (static_cast<size_t>(index) < cluster->states.size()) {
+      void release() {
+        if (index >= 0 && static_cast<size_t>(index) < cluster->states.size()) {
           cluster->states[index].active_requests -= 1;
         }
+        index = -1;
       }
+      ~ActiveRequest() { release(); }
     } active_request{cluster, host_index};
 
     std::optional<AttemptFailure> failure;  // the attempt ended before response headers
@@ -1254,6 +1273,9 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
           counters->upstream_rq_timeout += 1;
           co_return co_await sendLocalReply(ex, route_timeout_reply, nullptr);
         }
+        if (worker_.closing()) {  // shutting down: stop waiting
+          co_return co_await send_overflow();
+        }
         connection = takeIdleConnection(worker_, host);
         if (connection) {
           have_connection = true;
@@ -1263,12 +1285,16 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
     }
     host.active += 1;
     struct Release {  // the connection goes back (or closes) before this runs
-      UpstreamHost& host;
-      ~Release() {
-        host.active -= 1;
-        host.wakeWaiter();
+      UpstreamHost* host;
+      void release() {
+        if (host != nullptr) {
+          host->active -= 1;
+          host->wakeWaiter();
+          host = nullptr;
+        }
       }
-    } release{host};
+      ~Release() { release(); }
+    } release{&host};
     if (!have_connection) {
       connection = std::make_shared<PooledConnection>(worker_.io(), cluster->resources);
     }
@@ -1292,18 +1318,29 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
     pending_slot.release();
     struct Attached {  // counted against max_requests while the request holds the connection
       ClusterResources* res;
-      ~Attached() {
+      void release() {
         if (res != nullptr) {
           res->requests.fetch_sub(1, std::memory_order_relaxed);
+          res = nullptr;
         }
       }
+      ~Attached() { release(); }
     } attached{nullptr};
     if (!failure) {
-      connection->requests += 1;
-      if (res != nullptr) {
-        res->requests.fetch_add(1, std::memory_order_relaxed);
-        attached.res = res;
+      // R12.2: the request limit holds when the request is attached to its connection too.
+      if (res != nullptr && !ClusterResources::tryAcquire(res->requests, limits.max_requests)) {
+        if (have_connection && !worker_.draining() && !cluster->retired) {
+          connection->park();
+          host.idle.push_back(std::move(connection));
+        } else {
+          error_code ignored;
+          upstream.close(ignored);
+          worker_.stats().upstream_cx_active -= 1;
+        }
+        co_return co_await send_overflow();
       }
+      attached.res = res;
+      connection->requests += 1;
     }
     auto record_outlier = [&](uint32_t status) {  // R12.5
       if (res != nullptr && res->outlier.enabled()) {
@@ -1329,11 +1366,10 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
       std::string head;
       head.reserve(512 + retry_body.size());
       appendRequestHead(head, request);
-      if (attempt == 1) {
-        append_body(head, parser.body);
-      } else if (!retry_body.empty()) {  // R7.10: the same request again, body included
+      if (!retry_body.empty()) {  // R7.10: the same request again, body included
         frame_piece(head, retry_body);
       }
+      append_body(head, parser.body);  // what came with the head and no attempt sent yet
       if (parser.is_done() && chunked_up) {
         head.append(kLastChunk);
       }
@@ -1360,7 +1396,7 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
       auto upload = [&]() -> asio::awaitable<void> {
         std::string chunk;
         bool starved = false;  // the parser needs more bytes than the buffer holds
-        while (!parser.is_done() && !upstream_failed && !response_done) {
+        while (!parser.is_done() && !upstream_failed && !response_done && !stop_upload) {
           if (in_.size() == 0 || starved) {
             if (!co_await readMore()) {
               if (stop_upload) {
@@ -1396,8 +1432,8 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
           if (!chunk.empty()) {
             auto [wec, n] = co_await asio::async_write(upstream, asio::buffer(chunk), kAwait);
             request_sent = request_sent || n > 0;
-            if (wec) {
-              upstream_failed = true;
+            if (wec || stop_upload) {
+              upstream_failed = upstream_failed || static_cast<bool>(wec);
               co_return;
             }
           }
@@ -1486,6 +1522,7 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
               h1.remove("date");
               std::string out;
               appendResponseHead(out, status, h1);
+              no_retry = true;  // R7.12: a response byte went downstream
               auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out), kAwait);
               if (ec) {
                 downstream_broken = true;
@@ -1499,7 +1536,7 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
         ResponseParser& r = *rp;
         if (res != nullptr && res->outlier.enabled()) {  // R12.5: gRPC counts as its HTTP code
           uint32_t for_outlier = r.status;
-          if (r.status < 500) {
+          if (r.status < 500 && router::isGrpcRequest(request.headers)) {
             if (std::optional<std::string_view> g = r.headers.get("grpc-status")) {
               uint32_t code = 0;
               auto [end, ec] = std::from_chars(g->data(), g->data() + g->size(), code);
@@ -1516,7 +1553,8 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
         if (policy != nullptr && !retry_abandoned &&
             router::retryOnResponse(retry_bits(), policy->retriable_status_codes, r.status,
                                     r.headers)) {
-          if (retries_left > 0 && !route_fired()) {
+          retry_slot.release();  // the retry it held (if any) is decided now (R7.8)
+          if (retries_left > 0 && !route_fired() && !no_retry && !worker_.closing()) {
             if (acquire_retry()) {
               retry_response = true;
               end_upload();
@@ -1529,6 +1567,7 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
             counters->upstream_rq_retry_limit_exceeded += 1;
           }
         } else if (retries_done > 0) {
+          retry_slot.release();
           counters->upstream_rq_retry_success += 1;
         }
         bool upgraded = r.status == 101 && ex.prepared.upgrade_websocket;
@@ -1608,6 +1647,9 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
           }
         }
         if (upgraded) {
+          if (timers) {
+            timers->armed = false;  // R6.2: the upgrade succeeded; the route timer is disarmed
+          }
           ex.close_after = true;
           std::string up_bytes;
           auto rest = in_.data();
@@ -1674,6 +1716,9 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
           if (r.is_done() && chunked_down) {
             chunk.append(kLastChunk);
           }
+          if (r.is_done() && timers) {
+            timers->armed = false;  // the upstream response is complete: the timer ends (R6.2)
+          }
           if (!chunk.empty()) {
             auto [wec, n] = co_await asio::async_write(socket_, asio::buffer(chunk), kAwait);
             if (wec || route_fired()) {
@@ -1714,7 +1759,7 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
                       !upstream_failed && !failure && !retry_response &&
                       (cluster->max_requests_per_connection == 0 ||  // R12.1
                        connection->requests < cluster->max_requests_per_connection);
-      if (reusable && !worker_.draining()) {
+      if (reusable && !worker_.draining() && !cluster->retired) {
         connection->park();
         host.idle.push_back(std::move(connection));
       } else {
@@ -1757,6 +1802,12 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
       wants_retry = policy != nullptr && !retry_abandoned &&
                     router::retryOnReset(retry_bits(), failure->reset, failure->request_sent);
     }
+    if (!retry_response) {
+      retry_slot.release();  // this attempt's outcome is decided: its retry slot goes (R7.8)
+    }
+    if (no_retry || worker_.closing()) {
+      wants_retry = false;  // a 1xx went downstream (R7.12), or the worker is shutting down
+    }
     bool retry_refused = false;
     if (wants_retry && retries_left > 0 && !retry_response && !acquire_retry()) {
       addFlags(ex, "UO");  // R7.8: the retry circuit breaker is full
@@ -1767,6 +1818,12 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
       retries_left -= 1;
       retries_done += 1;
       counters->upstream_rq_retry += 1;
+      // This attempt holds nothing through the back-off: its connection is closed, and the
+      // request counts neither as active nor against the request limit (R12.2).
+      attached.release();
+      release.release();
+      active_request.release();
+      connection.reset();
       // R7.7: the jittered back-off, cut short by the route timer.
       uint64_t base_ms = policy->base_interval_ns ? *policy->base_interval_ns / 1'000'000 : 25;
       asio::steady_timer backoff(worker_.io());
@@ -1779,7 +1836,6 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
       if (timers) {
         timers->backoff = nullptr;
       }
-      retry_slot.release();  // the retry starts: no longer waiting (R7.8)
       if (route_fired()) {
         counters->upstream_rq_timeout += 1;
         co_return co_await sendLocalReply(ex, route_timeout_reply, nullptr);

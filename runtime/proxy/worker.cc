@@ -110,6 +110,9 @@ size_t UpstreamPool::rebuild(const Snapshot& snapshot, asio::io_context& io, uin
     fresh.push_back(std::move(state));
   }
   (void)io;
+  for (const std::shared_ptr<ClusterState>& old : clusters_) {
+    old->retired = true;
+  }
   clusters_ = std::move(fresh);
   by_name_ = std::move(by_name);
   shortest_idle_timeout_ = shortest;
@@ -381,6 +384,12 @@ void Worker::beginDrain() {
 }
 
 void Worker::closeAll() {
+  closing_ = true;
+  for (tcp::socket* s : mirrors_) {
+    boost::system::error_code ignored;
+    s->cancel(ignored);
+    s->shutdown(tcp::socket::shutdown_both, ignored);
+  }
   for (ConnectionHandle& c : connections_) {
     boost::system::error_code ignored;
     c.socket->cancel(ignored);

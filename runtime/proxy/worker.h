@@ -122,6 +122,9 @@ struct ClusterState {
   std::chrono::nanoseconds idle_timeout{std::chrono::hours(1)};  // upstream connections
   std::optional<std::chrono::nanoseconds> connect_timeout;       // nullopt: --connect-timeout
   uint64_t health_epoch = UINT64_MAX;  // the detector epoch `states` reflects
+  /// Replaced by a reload: requests still holding it close their connections instead of
+  /// parking them where nobody would take them again.
+  bool retired = false;
   /// R12.6: before a pick, the detector's sweep if due, and host health as it stands (nothing
   /// to do, and no clock read, without outlier detection).
   void refreshHealth();
@@ -192,6 +195,14 @@ class Worker {
   /// Thread-safe: "/clusters" lines for this worker's hosts.
   std::string collectClusters();
   size_t activeConnections() const { return active_connections_.load(); }
+  /// Set by closeAll(): no more retries or waits; requests finish as they can.
+  bool closing() const { return closing_; }
+  /// The upstream sockets of mirrored copies (fire and forget), so that closeAll() reaches
+  /// them too.
+  std::list<tcp::socket*>::iterator registerMirror(tcp::socket* socket) {
+    return mirrors_.insert(mirrors_.end(), socket);
+  }
+  void unregisterMirror(std::list<tcp::socket*>::iterator it) { mirrors_.erase(it); }
 
   // Used by connections (worker thread only).
   const std::shared_ptr<const Snapshot>& snapshot() const { return snapshot_; }
@@ -238,6 +249,8 @@ class Worker {
   WorkerStats stats_;
   AccessLogWriter access_log_;
   asio::steady_timer flush_timer_;
+  bool closing_ = false;
+  std::list<tcp::socket*> mirrors_;
   std::mt19937_64 random_;
   bool draining_ = false;
   std::list<ConnectionHandle> connections_;

@@ -266,11 +266,20 @@ struct Endpoint {
 
 /// Envoy's circuit-breaker thresholds as Istio writes them on every cluster (R12.1): 2^32−1
 /// each unless the DestinationRule's connectionPool sets a positive value.
+/// Envoy's retry budget (R7.8): concurrent retries limited to a share of the active and
+/// pending requests, at least min_retry_concurrency. Envoy's defaults: 20 %, 3.
+struct RetryBudget {
+  uint32_t budget_per_million = 200'000;
+  uint32_t min_retry_concurrency = 3;
+  friend bool operator==(const RetryBudget&, const RetryBudget&) = default;
+};
+
 struct CircuitBreakers {
   uint32_t max_connections = UINT32_MAX;
   uint32_t max_pending_requests = UINT32_MAX;
   uint32_t max_requests = UINT32_MAX;
   uint32_t max_retries = UINT32_MAX;
+  std::optional<RetryBudget> retry_budget;  // set: replaces max_retries
   friend bool operator==(const CircuitBreakers&, const CircuitBreakers&) = default;
 };
 

@@ -139,10 +139,19 @@ class ConnectionPool(harness.ProxyTest):
         # first takes the retry slot for its back-off (uniform below 1 s); the others find it
         # taken unless that back-off ended within the few milliseconds between them (well
         # under 1 % each): they get the failing response itself, flagged UO.
+        self.check_one_retry_at_a_time("{connectionPool: {http: {maxRetries: 1}}}")
+
+    def test_retry_budget(self):
+        # R7.8: a retry budget replaces maxRetries: 0 % of the active requests, at least one
+        # retry at a time: the same as maxRetries 1 (maxRetries 100 is ignored).
+        self.check_one_retry_at_a_time("{connectionPool: {http: {maxRetries: 100}}, "
+                                       "retryBudget: {percent: 0, minRetryConcurrency: 1}}")
+
+    def check_one_retry_at_a_time(self, policy):
         routes = """  - retries: {attempts: 1, retryOn: 5xx, backoff: 1s}
     route: [{destination: {host: svc.local, port: {number: 80}}}]
 """
-        self.start("{connectionPool: {http: {maxRetries: 1}}}", routes=routes)
+        self.start(policy, routes=routes)
         results = self.concurrent([f"/flaky/r{i}/1/503" for i in range(6)], gap=0.0)
         statuses = sorted(r.status for r, _ in results)
         refused = statuses.count(503)

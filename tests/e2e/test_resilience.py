@@ -323,6 +323,22 @@ class Resilience(harness.ProxyTest):
         self.assertGreaterEqual(time.monotonic() - started, 0.75)
         self.assertIn(" 504 URX,UT upstream_per_try_timeout ", self.p.log_lines(2)[-1])
 
+    def test_websocket_outlives_the_route_timeout(self):
+        # R6.2: the route timer is disarmed once an upgrade succeeds; a websocket on a route
+        # with a 400 ms timeout still echoes after 800 ms.
+        c = Client(self.port)
+        c.send(b"GET /rt/ws HTTP/1.1\r\nhost: h\r\nconnection: Upgrade\r\nupgrade: websocket\r\n\r\n")
+        self.assertEqual(c.read_response().status, 101)
+        time.sleep(0.8)
+        c.send(b"still here")
+        got = b""
+        while len(got) < len(b"STILL HERE"):
+            data = c.sock.recv(100)
+            self.assertTrue(data, "the proxy closed the upgraded connection")
+            got += data
+        self.assertEqual(got, b"STILL HERE")
+        c.close()
+
     def test_route_timeout_covers_every_attempt(self):
         # R6.2: per-try 200 ms with 10 retries, route 600 ms: the route timer ends it at 600 ms
         # whatever attempts remain.
@@ -369,6 +385,13 @@ spec:
   trafficPolicy: {{loadBalancer: {{simple: RANDOM}}}}
 """)
         self.proxy(self.compile(manifest))
+        # R7.10: a retry after a refused connect still carries the body that came with the
+        # head (half of these start on the dead endpoint).
+        body = bytes(range(256)) * 12
+        for _ in range(6):
+            r = harness.request(port, method="POST", path="/upload", body=body)
+            self.assertEqual(r.status, 200)
+            self.assertEqual(r.json()["body_size"], len(body))
         c = Client(port)
         failures = 0
         for _ in range(200):

@@ -106,6 +106,16 @@ std::optional<OutlierDetectionSettings> outlierDetectionOf(const Node* n) {
   return od;
 }
 
+std::optional<RetryBudgetSettings> retryBudgetOf(const Node* n) {
+  if (n == nullptr || !n->isMap()) {
+    return std::nullopt;
+  }
+  RetryBudgetSettings rb;
+  rb.percent = numberOf(n->get("percent"));
+  rb.min_retry_concurrency = uint32Of(n->get("minRetryConcurrency"));
+  return rb;
+}
+
 std::optional<TrafficPolicy> trafficPolicyOf(const Node* n) {
   if (n == nullptr || !n->isMap()) {
     return std::nullopt;
@@ -115,6 +125,7 @@ std::optional<TrafficPolicy> trafficPolicyOf(const Node* n) {
   p.tls = clientTlsOf(n->get("tls"));
   p.connection_pool = connectionPoolOf(n->get("connectionPool"));
   p.outlier_detection = outlierDetectionOf(n->get("outlierDetection"));
+  p.retry_budget = retryBudgetOf(n->get("retryBudget"));
   if (const Node* ports = n->get("portLevelSettings")) {
     for (const Node* item : ports->items()) {
       if (item == nullptr || !item->isMap()) {

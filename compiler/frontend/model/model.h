@@ -344,6 +344,12 @@ struct OutlierDetectionSettings {
   std::optional<uint32_t> consecutive_local_origin_failures;
 };
 
+/// DestinationRule trafficPolicy.retryBudget (R7.8): replaces the fixed maxRetries limit.
+struct RetryBudgetSettings {
+  std::optional<double> percent;                 // of active + pending requests
+  std::optional<uint32_t> min_retry_concurrency;
+};
+
 struct PortTrafficPolicy {
   uint32_t port = 0;
   std::optional<LoadBalancerSettings> load_balancer;
@@ -357,6 +363,7 @@ struct TrafficPolicy {
   std::optional<ClientTlsSettings> tls;
   std::optional<ConnectionPoolSettings> connection_pool;
   std::optional<OutlierDetectionSettings> outlier_detection;
+  std::optional<RetryBudgetSettings> retry_budget;  // not in port-level settings
   std::vector<PortTrafficPolicy> port_level_settings;
 };
 

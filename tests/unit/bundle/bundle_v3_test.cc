@@ -23,7 +23,7 @@ TEST_CASE("bundle v3 codec: cluster pool limits, timeouts and outlier detection 
   xds::Cluster c;
   c.name = "outbound|80||a.example";
   c.healthy_panic_threshold = 0;
-  c.circuit_breakers = {1, 2, 3, 4};
+  c.circuit_breakers = {1, 2, 3, 4, xds::RetryBudget{125'000, 9}};
   c.max_requests_per_connection = 7;
   c.idle_timeout_ns = 1;
   c.connect_timeout_ns = INT64_MAX;
@@ -42,7 +42,7 @@ TEST_CASE("bundle v3 codec: cluster pool limits, timeouts and outlier detection 
   c.outlier_detection = od;
   xds::Cluster back = testing::roundTrip(c);
   CHECK(back.healthy_panic_threshold == 0);
-  CHECK(back.circuit_breakers == xds::CircuitBreakers{1, 2, 3, 4});
+  CHECK(back.circuit_breakers == xds::CircuitBreakers{1, 2, 3, 4, xds::RetryBudget{125'000, 9}});
   CHECK(back.max_requests_per_connection == 7);
   CHECK(back.idle_timeout_ns == std::optional<int64_t>(1));
   CHECK(back.connect_timeout_ns == std::optional<int64_t>(INT64_MAX));
@@ -93,7 +93,9 @@ TEST_CASE("bundle v3: the committed gateway golden carries its DestinationRules'
   }
   const xds::Cluster* v2 = pc.findCluster("outbound|80|v2|frontend.shop.svc.cluster.local");
   REQUIRE(v2 != nullptr);
-  CHECK(v2->circuit_breakers == xds::CircuitBreakers{kMax, kMax, kMax, kMax});
+  // retryBudget percent 12.5, minRetryConcurrency left to Envoy's 3.
+  CHECK(v2->circuit_breakers ==
+        xds::CircuitBreakers{kMax, kMax, kMax, kMax, xds::RetryBudget{125'000, 3}});
   CHECK(v2->max_requests_per_connection == 1);
   CHECK(v2->idle_timeout_ns == std::optional<int64_t>(30 * kSecond));
   CHECK(v2->connect_timeout_ns == std::optional<int64_t>(2 * kSecond));

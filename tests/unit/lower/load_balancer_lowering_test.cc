@@ -406,10 +406,41 @@ spec:
   CHECK(v2.circuit_breakers == CB{kMax, 5, kMax, kMax});  // replaced, not merged field by field
   REQUIRE(v2.outlier_detection.has_value());               // not set on the subset: inherited
   CHECK(v2.outlier_detection->consecutive_5xx == 9);
+  CHECK_FALSE(v1.circuit_breakers.retry_budget.has_value());
   const Cluster& v3 = l.cluster("outbound|80|v3|web.shop.svc.cluster.local");
   CHECK(v3.circuit_breakers == CB{kMax, kMax, kMax, kMax});  // the port-level entry has none
   CHECK_FALSE(v3.outlier_detection.has_value());
   CHECK(v3.lb_policy == "RANDOM");
+}
+
+TEST_CASE("lowering: a retry budget replaces maxRetries, subsets override it (R7.8)",
+          "[lower-pool]") {
+  Lowered l = lower(std::string(kWeb) + webRule(R"(  trafficPolicy:
+    connectionPool: {http: {maxRetries: 2}}
+    retryBudget: {percent: 30}
+  subsets:
+  - name: v1
+    labels: {version: v1}
+  - name: v2
+    labels: {version: v2}
+    trafficPolicy:
+      retryBudget: {minRetryConcurrency: 7}
+)") + R"(apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web, namespace: shop}
+spec:
+  hosts: [web]
+  http:
+  - route:
+    - {destination: {host: web, subset: v1}, weight: 50}
+    - {destination: {host: web, subset: v2}, weight: 50}
+)",
+                    sidecarInShop());
+  const Cluster& v1 = l.cluster("outbound|80|v1|web.shop.svc.cluster.local");
+  CHECK(v1.circuit_breakers.max_retries == 2);
+  CHECK(v1.circuit_breakers.retry_budget == std::optional<RetryBudget>(RetryBudget{300'000, 3}));
+  const Cluster& v2 = l.cluster("outbound|80|v2|web.shop.svc.cluster.local");
+  CHECK(v2.circuit_breakers.retry_budget == std::optional<RetryBudget>(RetryBudget{200'000, 7}));
 }
 
 }  // namespace meshc::lower
