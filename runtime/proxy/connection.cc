@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/container/small_vector.hpp>
 #include <boost/beast/http/error.hpp>
 #include <algorithm>
 #include <charconv>
@@ -319,6 +320,16 @@ LocalReply resetReply(const AttemptFailure& f, bool retried, bool exhausted) {
   return reply;
 }
 
+/// R6.3, R11.9: the route timer fired before response headers.
+LocalReply routeTimeoutReply() {
+  LocalReply reply;
+  reply.status = 504;
+  reply.body = "upstream request timeout";
+  reply.flags = "UT";
+  reply.details = "response_timeout";
+  return reply;
+}
+
 /// A request's route and per-try timer state, shared with the timers' handlers: they act only
 /// while `armed` (the request is still running) and on the attempt they were set for.
 struct TimerState {
@@ -425,7 +436,9 @@ DownstreamConnection::Exchange DownstreamConnection::startExchange(
   Exchange ex;
   ex.snapshot = worker_.snapshot();
   ex.started = started;
-  ex.log.start = std::chrono::system_clock::now();
+  if (worker_.accessLog().enabled()) {  // START_TIME: read only when a log is written
+    ex.log.start = std::chrono::system_clock::now();
+  }
   ex.log.downstream_remote_address = remote_address_;
   ex.log.downstream_local_address = listener_.local_address;
   return ex;
@@ -552,7 +565,7 @@ asio::awaitable<void> DownstreamConnection::run() {
         break;
       }
       handle_->idle = true;
-      handle_->since = Clock::now();
+      handle_->since = coarseNow();
       worker_.returnBuffer(std::move(in_));
       IdleRead target(*this);
       auto [rec, n] = co_await asyncReadLazy(socket_, target, kAwait);
@@ -576,7 +589,7 @@ asio::awaitable<bool> DownstreamConnection::handleRequest() {
   RequestParser parser;
   handle_->idle = false;
   handle_->reading_headers = true;
-  handle_->since = Clock::now();  // R1.23: the headers timer starts at the first byte
+  handle_->since = coarseNow();  // R1.23: the headers timer starts at the first byte
   // Read until the request head is complete (Beast needs the head in one buffer).
   while (true) {
     if (in_.size() > 0) {
@@ -1090,11 +1103,6 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
     ex.request_completed_at = Clock::now();
     on_request_complete();
   }
-  LocalReply route_timeout_reply;  // R6.3, R11.9
-  route_timeout_reply.status = 504;
-  route_timeout_reply.body = "upstream request timeout";
-  route_timeout_reply.flags = "UT";
-  route_timeout_reply.details = "response_timeout";
 
   // R7.8: retries waiting to start count against the cluster's max_retries.
   struct RetrySlot {
@@ -1127,8 +1135,12 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
     return true;
   };
 
+  // Every local reply of the attempt loop leaves through one exit (answer_out below): one
+  // await site and one reply object in this coroutine's frame instead of one per exit.
+  std::optional<LocalReply> answer;
+  bool overloaded = false;  // the answer is a circuit-breaker overflow (R12.2)
   bool no_retry = false;  // a 1xx was relayed: Envoy drops its retry state (R7.12, R13.5)
-  std::vector<int32_t> tried_hosts;
+  boost::container::small_vector<int32_t, 4> tried_hosts;  // no allocation for 4 attempts
   uint32_t attempt = 0;
   while (true) {
     attempt += 1;
@@ -1155,12 +1167,12 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
       }
     }
     if (host_index < 0 || !cluster->hosts[host_index].resolved) {  // R11.3
-      LocalReply reply;
-      reply.status = 503;
-      reply.body = "no healthy upstream";
-      reply.flags = "UH";
-      reply.details = "no_healthy_upstream";
-      co_return co_await sendLocalReply(ex, reply, nullptr);
+      answer.emplace();
+      answer->status = 503;
+      answer->body = "no healthy upstream";
+      answer->flags = "UH";
+      answer->details = "no_healthy_upstream";
+      goto answer_out;
     }
     tried_hosts.push_back(host_index);
     UpstreamHost& host = cluster->hosts[host_index];
@@ -1205,19 +1217,20 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
 
     ClusterResources* res = cluster->resources.get();
     const xds::CircuitBreakers& limits = cluster->limits;
-    auto send_overflow = [&]() -> asio::awaitable<bool> {  // R12.2, R11.8: never retried
+    auto overflow_answer = [&] {  // R12.2, R11.8: never retried
       counters->upstream_rq_pending_overflow += 1;
       AttemptFailure overflow{router::UpstreamReset::kOverflow, "overflow", "", "overflow"};
-      http::HeaderMap extra(http::HeaderMap::Side::kResponse);
-      extra.set("x-envoy-overloaded", "true");
-      co_return co_await sendLocalReply(ex, resetReply(overflow, retries_done > 0, false),
-                                        nullptr, &extra);
+      answer = resetReply(overflow, retries_done > 0, false);
+      overloaded = true;
     };
     // R12.2: the request limit first; then an idle keep-alive connection; else the request
     // is pending (within http1MaxPendingRequests) until a new connection is up (within
     // maxConnections, or this worker has none to the host) or one is released.
     if (res != nullptr && res->requests.load(std::memory_order_relaxed) >= limits.max_requests) {
-      co_return co_await send_overflow();
+      {
+          overflow_answer();
+          goto answer_out;
+        }
     }
     struct PendingSlot {
       ClusterResources* res = nullptr;
@@ -1235,7 +1248,10 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
     bool have_connection = connection != nullptr;
     if (!have_connection && res != nullptr) {
       if (!ClusterResources::tryAcquire(res->pending, limits.max_pending_requests)) {
-        co_return co_await send_overflow();
+        {
+          overflow_answer();
+          goto answer_out;
+        }
       }
       pending_slot.res = res;
       pending_slot.stats = &worker_.stats();
@@ -1271,10 +1287,16 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
         }
         if (route_fired()) {
           counters->upstream_rq_timeout += 1;
-          co_return co_await sendLocalReply(ex, route_timeout_reply, nullptr);
+          {
+          answer = routeTimeoutReply();
+          goto answer_out;
+        }
         }
         if (worker_.closing()) {  // shutting down: stop waiting
-          co_return co_await send_overflow();
+          {
+          overflow_answer();
+          goto answer_out;
+        }
         }
         connection = takeIdleConnection(worker_, host);
         if (connection) {
@@ -1309,7 +1331,10 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
           worker_.stats().upstream_cx_active -= 1;
         }
         counters->upstream_rq_timeout += 1;
-        co_return co_await sendLocalReply(ex, route_timeout_reply, nullptr);
+        {
+          answer = routeTimeoutReply();
+          goto answer_out;
+        }
       }
       if (failure && !failure->transport_log.empty()) {
         ex.log.upstream_transport_failure_reason = failure->transport_log;
@@ -1337,7 +1362,10 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
           upstream.close(ignored);
           worker_.stats().upstream_cx_active -= 1;
         }
-        co_return co_await send_overflow();
+        {
+          overflow_answer();
+          goto answer_out;
+        }
       }
       attached.res = res;
       connection->requests += 1;
@@ -1550,9 +1578,13 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
         // R7.3, R7.11: a response the policy retries is dropped while retries remain; the
         // last one goes to the client as it is, flagged URX (UO when the retry circuit
         // breaker refused the retry, R7.8).
-        if (policy != nullptr && !retry_abandoned &&
-            router::retryOnResponse(retry_bits(), policy->retriable_status_codes, r.status,
-                                    r.headers)) {
+        // (A 2xx/3xx without grpc-status or x-envoy-ratelimited and no retriable status codes
+        // matches no token: the policy's bits are not even looked up.)
+        bool may_retry = policy != nullptr && !retry_abandoned &&
+                         (r.status >= 400 || !policy->retriable_status_codes.empty() ||
+                          r.headers.has("grpc-status") || r.headers.has("x-envoy-ratelimited"));
+        if (may_retry && router::retryOnResponse(retry_bits(), policy->retriable_status_codes,
+                                                 r.status, r.headers)) {
           retry_slot.release();  // the retry it held (if any) is decided now (R7.8)
           if (retries_left > 0 && !route_fired() && !no_retry && !worker_.closing()) {
             if (acquire_retry()) {
@@ -1791,7 +1823,10 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
     if (route_fired()) {  // R6.3: never retried
       record_outlier(504);
       counters->upstream_rq_timeout += 1;
-      co_return co_await sendLocalReply(ex, route_timeout_reply, nullptr);
+      {
+          answer = routeTimeoutReply();
+          goto answer_out;
+        }
     }
     bool wants_retry = retry_response;
     if (failure) {
@@ -1838,7 +1873,10 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
       }
       if (route_fired()) {
         counters->upstream_rq_timeout += 1;
-        co_return co_await sendLocalReply(ex, route_timeout_reply, nullptr);
+        {
+          answer = routeTimeoutReply();
+          goto answer_out;
+        }
       }
       int64_t elapsed_ms = route_timer ? std::chrono::duration_cast<std::chrono::milliseconds>(
                                              Clock::now() - route_started)
@@ -1855,9 +1893,15 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
     if (exhausted) {
       counters->upstream_rq_retry_limit_exceeded += 1;
     }
-    co_return co_await sendLocalReply(ex, resetReply(*failure, retries_done > 0, exhausted),
-                                      nullptr);
+    answer = resetReply(*failure, retries_done > 0, exhausted);
+    break;
   }
+answer_out:
+  http::HeaderMap extra(http::HeaderMap::Side::kResponse);
+  if (overloaded) {
+    extra.set("x-envoy-overloaded", "true");
+  }
+  co_return co_await sendLocalReply(ex, *answer, nullptr, overloaded ? &extra : nullptr);
 }
 
 }  // namespace

@@ -222,7 +222,7 @@ size_t UpstreamPool::closeIdle() {
 
 void PooledConnection::park() {
   parked_ = true;
-  parked_at = std::chrono::steady_clock::now();
+  parked_at = coarseNow();
   uint64_t generation = ++generation_;
   asyncPeekByte(socket, &byte_, [self = shared_from_this(), generation](
                                     boost::system::error_code ec, size_t) {
@@ -450,7 +450,7 @@ std::string Worker::collectClusters() {
 }
 
 const std::string& Worker::date() {
-  auto now = std::chrono::steady_clock::now();
+  auto now = coarseNow();
   if (date_.empty() || now - date_at_ >= std::chrono::milliseconds(500)) {
     date_ = httpDate(std::time(nullptr));
     date_at_ = now;
@@ -480,7 +480,7 @@ std::list<Worker::ConnectionHandle>::iterator Worker::registerConnection(tcp::so
   active_connections_.fetch_add(1, std::memory_order_relaxed);
   ConnectionHandle handle;
   handle.socket = socket;
-  handle.since = std::chrono::steady_clock::now();
+  handle.since = coarseNow();
   connections_.push_front(handle);
   return connections_.begin();
 }

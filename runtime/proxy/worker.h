@@ -8,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <chrono>
+#include <ctime>
 #include <cstdint>
 #include <functional>
 #include <deque>
@@ -31,6 +32,17 @@ namespace meshc::proxy {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
+
+/// CLOCK_MONOTONIC as of the last timer tick (a few ms old), on steady_clock's time line: for
+/// timeouts checked by the sweep and the date cache, where a precise read per request (a TSC
+/// read, in some VMs a trap) buys nothing.
+inline std::chrono::steady_clock::time_point coarseNow() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return std::chrono::steady_clock::time_point(
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+          std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec)));
+}
 
 /// Flags and limits every worker applies.
 struct WorkerSettings {

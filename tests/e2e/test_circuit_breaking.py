@@ -262,7 +262,10 @@ class OutlierDetection(harness.ProxyTest):
                    "maxEjectionPercent: 100, minHealthPercent: 60}")
         statuses = [self.one().status for _ in range(20)]
         self.assertEqual(self.ejections(), 1)
-        self.assertEqual(statuses.count(503), 10)
+        # Without panic the ejected host would get nothing after its first failure; with it
+        # the round robin keeps reaching it (about half the time: the exact interleaving when
+        # the balancer sees the ejection is not the point).
+        self.assertGreaterEqual(statuses[4:].count(503), 6)
 
     def test_connect_failures_count(self):
         # R12.5: a refused connection counts as a gateway error of that host. Istio's default
