@@ -13,6 +13,7 @@ import argparse
 import os
 import re
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -79,7 +80,8 @@ def main():
             f.write(pb.upstream_conf(work, up))
         os.makedirs(os.path.join(work, "upstream-body"), exist_ok=True)
         procs.append(subprocess.Popen(["nginx", "-c", os.path.join(work, "up.conf"), "-g",
-                                       "daemon off;"], stderr=subprocess.DEVNULL))
+                                       "daemon off;"], stderr=subprocess.DEVNULL,
+                                      start_new_session=True))
         proxies = {}
         for name, proxy, meshc in (("A", args.proxy_a, args.meshc_a),
                                    ("B", args.proxy_b, args.meshc_b)):
@@ -91,7 +93,8 @@ def main():
             subprocess.run([meshc, "compile", "-f", src, "--gateway", "istio=ingressgateway",
                             "-o", bundle], check=True, capture_output=True, timeout=120)
             p = subprocess.Popen([proxy, "--bundle", bundle, "--workers", "1",
-                                  "--listen-address", "127.0.0.1"], stderr=subprocess.DEVNULL)
+                                  "--listen-address", "127.0.0.1"], stderr=subprocess.DEVNULL,
+                                 start_new_session=True)
             procs.append(p)
             proxies[name] = (p, port)
         time.sleep(1.0)
@@ -119,8 +122,12 @@ def main():
         print(f"\nB/A: requests/s {med['B'][0] / med['A'][0]:.3f}x, CPU per request "
               f"{med['B'][1] / med['A'][1]:.3f}x ({args.pairs} alternated pairs)")
     finally:
-        for p in procs:
-            p.kill()
+        for p in procs:  # the whole process group: nginx's worker too
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            p.wait(timeout=10)
         shutil.rmtree(work, ignore_errors=True)
 
 
