@@ -565,7 +565,7 @@ asio::awaitable<void> DownstreamConnection::run() {
         break;
       }
       handle_->idle = true;
-      handle_->since = coarseNow();
+      handle_->since = Clock::now();
       worker_.returnBuffer(std::move(in_));
       IdleRead target(*this);
       auto [rec, n] = co_await asyncReadLazy(socket_, target, kAwait);
@@ -589,7 +589,7 @@ asio::awaitable<bool> DownstreamConnection::handleRequest() {
   RequestParser parser;
   handle_->idle = false;
   handle_->reading_headers = true;
-  handle_->since = coarseNow();  // R1.23: the headers timer starts at the first byte
+  handle_->since = Clock::now();  // R1.23: the headers timer starts at the first byte
   // Read until the request head is complete (Beast needs the head in one buffer).
   while (true) {
     if (in_.size() > 0) {

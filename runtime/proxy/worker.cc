@@ -480,7 +480,7 @@ std::list<Worker::ConnectionHandle>::iterator Worker::registerConnection(tcp::so
   active_connections_.fetch_add(1, std::memory_order_relaxed);
   ConnectionHandle handle;
   handle.socket = socket;
-  handle.since = coarseNow();
+  handle.since = std::chrono::steady_clock::now();
   connections_.push_front(handle);
   return connections_.begin();
 }

@@ -34,8 +34,10 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 /// CLOCK_MONOTONIC as of the last timer tick (a few ms old), on steady_clock's time line: for
-/// timeouts checked by the sweep and the date cache, where a precise read per request (a TSC
-/// read, in some VMs a trap) buys nothing.
+/// the date cache and the pool's idle stamps (an upstream idle timeout may then end up to a
+/// tick early, which no client sees), where a precise read per request (a TSC read, in some
+/// VMs a trap) buys nothing. Client-facing timeouts (R1.23, R1.24) keep precise stamps: a
+/// stamp a tick old would fire them early.
 inline std::chrono::steady_clock::time_point coarseNow() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
