@@ -1325,6 +1325,7 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
     if (!have_connection) {
       failure = co_await connectUpstream(worker_, *cluster, host, *counters, upstream);
       if (route_fired()) {
+        set_current_upstream(nullptr);
         if (!failure) {
           error_code ignored;
           upstream.close(ignored);
@@ -1354,6 +1355,7 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
     if (!failure) {
       // R12.2: the request limit holds when the request is attached to its connection too.
       if (res != nullptr && !ClusterResources::tryAcquire(res->requests, limits.max_requests)) {
+        set_current_upstream(nullptr);  // the timers must not reach the connection after this
         if (have_connection && !worker_.draining() && !cluster->retired) {
           connection->park();
           host.idle.push_back(std::move(connection));
@@ -1818,7 +1820,9 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
     }
 
     // The attempt ended without a response for the client: a reset, a timer, or a response
-    // the policy retries.
+    // the policy retries. Its connection is closed or pooled: the timers let go of it (a
+    // failed connect leaves here with the pointer still set).
+    set_current_upstream(nullptr);
     host.rq_error += 1;
     if (route_fired()) {  // R6.3: never retried
       record_outlier(504);
