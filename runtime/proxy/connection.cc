@@ -77,14 +77,33 @@ constexpr size_t kRetryBufferLimit = 1 << 20;
 
 /// How an upstream attempt ended before response headers (R7.3, R11.1).
 struct AttemptFailure {
-  router::UpstreamReset reset;
+  router::UpstreamReset reset = router::UpstreamReset::kConnectionTermination;
   std::string reason;     // Envoy's reset reason text ("connection termination", ...)
   std::string transport;  // transport failure reason, "" when none
-  std::string details;    // inside upstream_reset_before_response_started{...}
   bool request_sent = false;
   uint32_t status = 0;  // protocol errors: the codec's answer (R13.7); 0 = by reason
-  std::string transport_log;  // UPSTREAM_TRANSPORT_FAILURE_REASON (R11.20), "" when none
 };
+
+AttemptFailure attemptFailure(router::UpstreamReset reset, std::string reason,
+                              std::string transport = {}) {
+  AttemptFailure f;
+  f.reset = reset;
+  f.reason = std::move(reason);
+  f.transport = std::move(transport);
+  return f;
+}
+
+/// R11.5: the upstream closed the connection before its response headers.
+AttemptFailure connectionTermination() {
+  return attemptFailure(router::UpstreamReset::kConnectionTermination, "connection termination");
+}
+
+/// R11.4, R11.20: Envoy writes details and the transport failure reason with '_' for ' '.
+std::string underscored(std::string_view text) {
+  std::string out(text);
+  std::replace(out.begin(), out.end(), ' ', '_');
+  return out;
+}
 
 /// An idle pooled connection to `host` that the upstream has not closed, or nullptr.
 PooledConnectionPtr takeIdleConnection(Worker& worker, UpstreamHost& host) {
@@ -119,18 +138,13 @@ asio::awaitable<std::optional<AttemptFailure>> connectUpstream(Worker& worker,
   std::optional<AttemptFailure> failure;
   bool cancelled = false;  // by the caller's route timer: not the upstream's failure
   if (result.index() == 1) {
-    failure = AttemptFailure{router::UpstreamReset::kConnectTimeout, "connection timeout", "",
-                             "connection_timeout", false};
+    failure = attemptFailure(router::UpstreamReset::kConnectTimeout, "connection timeout");
   } else if (auto [ec] = std::get<0>(result); ec) {
     cancelled = ec == asio::error::operation_aborted;
     std::string reason =
         ec == asio::error::connection_refused ? "Connection refused" : ec.message();
-    // R11.4, R11.20: Envoy writes details and the transport reason with '_' for ' '.
-    std::string transport = "delayed_connect_error:_" + reason;
-    std::replace(transport.begin(), transport.end(), ' ', '_');
-    failure = AttemptFailure{router::UpstreamReset::kConnectFailure, "remote connection failure",
-                             "delayed connect error: " + reason,
-                             "remote_connection_failure|" + transport, false, 0, transport};
+    failure = attemptFailure(router::UpstreamReset::kConnectFailure, "remote connection failure",
+                             "delayed connect error: " + reason);
   }
   error_code ignored;
   if (failure) {
@@ -144,6 +158,65 @@ asio::awaitable<std::optional<AttemptFailure>> connectUpstream(Worker& worker,
     worker.stats().upstream_cx_active += 1;
   }
   co_return failure;
+}
+
+/// A request's use of one of this worker's connections to `host`, connecting or in use: counted
+/// in `host.active` until released, and releasing wakes a request waiting for the host (R12.2).
+class HostUse {
+ public:
+  explicit HostUse(UpstreamHost& host) : host_(&host) { host.active += 1; }
+  HostUse(const HostUse&) = delete;
+  HostUse& operator=(const HostUse&) = delete;
+  ~HostUse() { release(); }
+  void release() {
+    if (host_ != nullptr) {
+      host_->active -= 1;
+      host_->wakeWaiter();
+      host_ = nullptr;
+    }
+  }
+
+ private:
+  UpstreamHost* host_;
+};
+
+/// A request counted against its cluster's max_requests (R12.1, R12.2) while it holds a
+/// connection: hold() takes over a count already added, release() gives it back.
+class RequestSlot {
+ public:
+  RequestSlot() = default;
+  RequestSlot(const RequestSlot&) = delete;
+  RequestSlot& operator=(const RequestSlot&) = delete;
+  ~RequestSlot() { release(); }
+  void hold(ClusterResources* resources) { resources_ = resources; }
+  void release() {
+    if (resources_ != nullptr) {
+      resources_->requests.fetch_sub(1, std::memory_order_relaxed);
+      resources_ = nullptr;
+    }
+  }
+
+ private:
+  ClusterResources* resources_ = nullptr;
+};
+
+/// A connection after its request: back into the host's pool when it can carry another (the
+/// exchange left it reusable, it is under maxRequestsPerConnection (R12.1), the worker is not
+/// draining and no reload replaced its cluster), else closed. Either way a waiting request may
+/// now go on (R12.2: the caller's Release wakes it).
+void releaseConnection(Worker& worker, const ClusterState& cluster, UpstreamHost& host,
+                       PooledConnectionPtr connection, bool reusable) {
+  reusable = reusable && !worker.draining() && !cluster.retired &&
+             (cluster.max_requests_per_connection == 0 ||
+              connection->requests < cluster.max_requests_per_connection);
+  if (reusable) {
+    connection->park();
+    host.idle.push_back(std::move(connection));
+  } else {
+    error_code ignored;
+    connection->socket.close(ignored);
+    worker.stats().upstream_cx_active -= 1;
+  }
 }
 
 /// R9: one mirrored copy of a request, fire and forget: its own host choice in the mirror
@@ -173,21 +246,13 @@ asio::awaitable<void> sendMirror(Worker& worker, std::shared_ptr<const Snapshot>
         res->connections.load(std::memory_order_relaxed) >= cluster->limits.max_connections))) {
     counters.upstream_rq_pending_overflow += 1;
     if (connection) {
-      connection->park();
-      host.idle.push_back(std::move(connection));
+      releaseConnection(worker, *cluster, host, std::move(connection), true);
     }
     co_return;
   }
   counters.upstream_rq_total += 1;
   host.rq_total += 1;
-  host.active += 1;
-  struct Release {
-    UpstreamHost& host;
-    ~Release() {
-      host.active -= 1;
-      host.wakeWaiter();
-    }
-  } release{host};
+  HostUse use(host);
   if (!connection) {
     connection = std::make_shared<PooledConnection>(worker.io(), cluster->resources);
     if (co_await connectUpstream(worker, *cluster, host, counters, connection->socket)) {
@@ -196,17 +261,11 @@ asio::awaitable<void> sendMirror(Worker& worker, std::shared_ptr<const Snapshot>
     }
   }
   connection->requests += 1;
+  RequestSlot attached;
   if (res != nullptr) {
     res->requests.fetch_add(1, std::memory_order_relaxed);
+    attached.hold(res);
   }
-  struct Attached {
-    ClusterResources* res;
-    ~Attached() {
-      if (res != nullptr) {
-        res->requests.fetch_sub(1, std::memory_order_relaxed);
-      }
-    }
-  } attached{res};
   struct Registered {  // closeAll() (drain timeout, stop) cuts the copy short
     Worker& worker;
     std::list<tcp::socket*>::iterator it;
@@ -262,9 +321,7 @@ asio::awaitable<void> sendMirror(Worker& worker, std::shared_ptr<const Snapshot>
     } else {
       host.rq_success += 1;
     }
-    reusable = rp->is_done() && rp->keep_alive() && in.size() == 0 &&
-               (cluster->max_requests_per_connection == 0 ||
-                connection->requests < cluster->max_requests_per_connection);
+    reusable = rp->is_done() && rp->keep_alive() && in.size() == 0;
   };
   if (timeout_ns > 0) {
     asio::steady_timer timer(worker.io());
@@ -273,14 +330,7 @@ asio::awaitable<void> sendMirror(Worker& worker, std::shared_ptr<const Snapshot>
   } else {
     co_await exchange();
   }
-  if (reusable && !worker.draining() && !cluster->retired) {
-    connection->park();
-    host.idle.push_back(std::move(connection));
-  } else {
-    error_code ignored;
-    socket.close(ignored);
-    worker.stats().upstream_cx_active -= 1;
-  }
+  releaseConnection(worker, *cluster, host, std::move(connection), reusable);
 }
 
 /// The local reply for a failed last attempt (R11.4–R11.7, R6.4, R7.11): "retried and the
@@ -300,7 +350,9 @@ LocalReply resetReply(const AttemptFailure& f, bool retried, bool exhausted) {
   if (!f.transport.empty()) {
     reply.body += ", transport failure reason: " + f.transport;
   }
-  reply.details = "upstream_reset_before_response_started{" + f.details + "}";
+  // "{connection_termination}", "{remote_connection_failure|delayed_connect_error:_...}"
+  reply.details = "upstream_reset_before_response_started{" + underscored(f.reason) +
+                  (f.transport.empty() ? "" : "|" + underscored(f.transport)) + "}";
   switch (f.reset) {
     case router::UpstreamReset::kConnectFailure:
     case router::UpstreamReset::kConnectTimeout:
@@ -341,6 +393,26 @@ struct TimerState {
   tcp::socket* upstream = nullptr;  // the attempt in flight
   tcp::socket* downstream = nullptr;
   asio::steady_timer* backoff = nullptr;
+};
+
+/// A wait (back-off, or a pending request's) that the route timer ends early: the timer's
+/// handler cancels `TimerState::backoff` while it is set (R6.2).
+struct CutByRouteTimer {
+  CutByRouteTimer(TimerState* state, asio::steady_timer& wait) : state_(state) {
+    if (state_ != nullptr) {
+      state_->backoff = &wait;
+    }
+  }
+  ~CutByRouteTimer() {
+    if (state_ != nullptr) {
+      state_->backoff = nullptr;
+    }
+  }
+  CutByRouteTimer(const CutByRouteTimer&) = delete;
+  CutByRouteTimer& operator=(const CutByRouteTimer&) = delete;
+
+ private:
+  TimerState* state_;
 };
 
 bool statusHasNoBody(unsigned status) {
@@ -1139,6 +1211,10 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
   // await site and one reply object in this coroutine's frame instead of one per exit.
   std::optional<LocalReply> answer;
   bool overloaded = false;  // the answer is a circuit-breaker overflow (R12.2)
+  auto route_timeout_answer = [&] {  // R6.3, R11.9: the route timer fired before headers
+    counters->upstream_rq_timeout += 1;
+    answer = routeTimeoutReply();
+  };
   bool no_retry = false;  // a 1xx was relayed: Envoy drops its retry state (R7.12, R13.5)
   boost::container::small_vector<int32_t, 4> tried_hosts;  // no allocation for 4 attempts
   uint32_t attempt = 0;
@@ -1219,18 +1295,16 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
     const xds::CircuitBreakers& limits = cluster->limits;
     auto overflow_answer = [&] {  // R12.2, R11.8: never retried
       counters->upstream_rq_pending_overflow += 1;
-      AttemptFailure overflow{router::UpstreamReset::kOverflow, "overflow", "", "overflow"};
-      answer = resetReply(overflow, retries_done > 0, false);
+      answer = resetReply(attemptFailure(router::UpstreamReset::kOverflow, "overflow"),
+                          retries_done > 0, false);
       overloaded = true;
     };
     // R12.2: the request limit first; then an idle keep-alive connection; else the request
     // is pending (within http1MaxPendingRequests) until a new connection is up (within
     // maxConnections, or this worker has none to the host) or one is released.
     if (res != nullptr && res->requests.load(std::memory_order_relaxed) >= limits.max_requests) {
-      {
-          overflow_answer();
-          goto answer_out;
-        }
+      overflow_answer();
+      goto answer_out;
     }
     struct PendingSlot {
       ClusterResources* res = nullptr;
@@ -1248,10 +1322,8 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
     bool have_connection = connection != nullptr;
     if (!have_connection && res != nullptr) {
       if (!ClusterResources::tryAcquire(res->pending, limits.max_pending_requests)) {
-        {
-          overflow_answer();
-          goto answer_out;
-        }
+        overflow_answer();
+        goto answer_out;
       }
       pending_slot.res = res;
       pending_slot.stats = &worker_.stats();
@@ -1278,25 +1350,17 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
           ~Waiting() { std::erase(queue, timer); }
         } waiting{host.waiters, &wait};
         host.waiters.push_back(&wait);
-        if (timers) {
-          timers->backoff = &wait;  // the route timer ends the wait
-        }
-        co_await wait.async_wait(kAwait);
-        if (timers) {
-          timers->backoff = nullptr;
+        {
+          CutByRouteTimer cut(timers.get(), wait);
+          co_await wait.async_wait(kAwait);
         }
         if (route_fired()) {
-          counters->upstream_rq_timeout += 1;
-          {
-          answer = routeTimeoutReply();
+          route_timeout_answer();
           goto answer_out;
-        }
         }
         if (worker_.closing()) {  // shutting down: stop waiting
-          {
           overflow_answer();
           goto answer_out;
-        }
         }
         connection = takeIdleConnection(worker_, host);
         if (connection) {
@@ -1305,18 +1369,7 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
         }
       }
     }
-    host.active += 1;
-    struct Release {  // the connection goes back (or closes) before this runs
-      UpstreamHost* host;
-      void release() {
-        if (host != nullptr) {
-          host->active -= 1;
-          host->wakeWaiter();
-          host = nullptr;
-        }
-      }
-      ~Release() { release(); }
-    } release{&host};
+    HostUse release(host);  // the connection goes back (or closes) before this runs
     if (!have_connection) {
       connection = std::make_shared<PooledConnection>(worker_.io(), cluster->resources);
     }
@@ -1326,50 +1379,29 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
       failure = co_await connectUpstream(worker_, *cluster, host, *counters, upstream);
       if (route_fired()) {
         set_current_upstream(nullptr);
-        if (!failure) {
-          error_code ignored;
-          upstream.close(ignored);
-          worker_.stats().upstream_cx_active -= 1;
+        if (!failure) {  // connected as the timer fired: never used
+          releaseConnection(worker_, *cluster, host, std::move(connection), false);
         }
-        counters->upstream_rq_timeout += 1;
-        {
-          answer = routeTimeoutReply();
-          goto answer_out;
-        }
+        route_timeout_answer();
+        goto answer_out;
       }
-      if (failure && !failure->transport_log.empty()) {
-        ex.log.upstream_transport_failure_reason = failure->transport_log;
+      if (failure && !failure->transport.empty()) {  // R11.20
+        ex.log.upstream_transport_failure_reason = underscored(failure->transport);
       }
     }
     pending_slot.release();
-    struct Attached {  // counted against max_requests while the request holds the connection
-      ClusterResources* res;
-      void release() {
-        if (res != nullptr) {
-          res->requests.fetch_sub(1, std::memory_order_relaxed);
-          res = nullptr;
-        }
-      }
-      ~Attached() { release(); }
-    } attached{nullptr};
+    RequestSlot attached;
     if (!failure) {
       // R12.2: the request limit holds when the request is attached to its connection too.
       if (res != nullptr && !ClusterResources::tryAcquire(res->requests, limits.max_requests)) {
-        set_current_upstream(nullptr);  // the timers must not reach the connection after this
-        if (have_connection && !worker_.draining() && !cluster->retired) {
-          connection->park();
-          host.idle.push_back(std::move(connection));
-        } else {
-          error_code ignored;
-          upstream.close(ignored);
-          worker_.stats().upstream_cx_active -= 1;
-        }
-        {
-          overflow_answer();
-          goto answer_out;
-        }
+        // An idle connection goes back to the pool; a new one, unused, closes. The timers
+        // must not reach it after that.
+        set_current_upstream(nullptr);
+        releaseConnection(worker_, *cluster, host, std::move(connection), have_connection);
+        overflow_answer();
+        goto answer_out;
       }
-      attached.res = res;
+      attached.hold(res);
       connection->requests += 1;
     }
     auto record_outlier = [&](uint32_t status) {  // R12.5
@@ -1473,12 +1505,12 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
 
       // Why the upstream side ended before response headers, once the client is known to be
       // still there: a timer, or the upstream closing.
-      auto reset_before_headers = [&](AttemptFailure closed) -> std::optional<AttemptFailure> {
-        if (per_try_fired()) {
-          return AttemptFailure{router::UpstreamReset::kPerTryTimeout, "", "", "", request_sent};
-        }
-        closed.request_sent = request_sent;
-        return closed;
+      auto reset_before_headers = [&] {
+        AttemptFailure f = per_try_fired()
+                               ? attemptFailure(router::UpstreamReset::kPerTryTimeout, "")
+                               : connectionTermination();
+        f.request_sent = request_sent;
+        return f;
       };
       auto end_upload = [&] {  // the attempt is over: a pending body read or write stops
         if (!parser.is_done()) {
@@ -1513,9 +1545,9 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
                 ec = {};
               } else if (ec) {  // R11.7, R13.7
                 ex.close_after = true;
-                failure = AttemptFailure{router::UpstreamReset::kProtocolError, "protocol error",
-                                         "", "protocol_error", request_sent,
-                                         rp->error ? rp->error->status : 502u};
+                failure = attemptFailure(router::UpstreamReset::kProtocolError, "protocol error");
+                failure->request_sent = request_sent;
+                failure->status = rp->error ? rp->error->status : 502u;
                 end_upload();
                 co_return;
               }
@@ -1533,9 +1565,7 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
                 co_return;  // the client went away; nothing to answer
               }
               if (!route_fired()) {
-                failure = reset_before_headers(
-                    AttemptFailure{router::UpstreamReset::kConnectionTermination,
-                                   "connection termination", "", "connection_termination"});
+                failure = reset_before_headers();
               }
               end_upload();
               co_return;
@@ -1777,9 +1807,7 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
       if (route_fired()) {
         // the route timer fired while the request went out: answered below
       } else if (upstream_failed || per_try_fired()) {  // closed while we wrote the request
-        failure = reset_before_headers(
-            AttemptFailure{router::UpstreamReset::kConnectionTermination,
-                           "connection termination", "", "connection_termination"});
+        failure = reset_before_headers();
       } else if (ex.request_complete) {
         co_await download();
       } else {
@@ -1790,25 +1818,13 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
       }
       set_current_upstream(nullptr);
       bool reusable = upstream_reusable && ex.request_complete && !upload_failed &&
-                      !upstream_failed && !failure && !retry_response &&
-                      (cluster->max_requests_per_connection == 0 ||  // R12.1
-                       connection->requests < cluster->max_requests_per_connection);
-      if (reusable && !worker_.draining() && !cluster->retired) {
-        connection->park();
-        host.idle.push_back(std::move(connection));
-      } else {
-        error_code ignored;
-        upstream.close(ignored);
-        worker_.stats().upstream_cx_active -= 1;
-      }
+                      !upstream_failed && !failure && !retry_response;
+      releaseConnection(worker_, *cluster, host, std::move(connection), reusable);
       if (sent_status != 0) {  // a response went to the client: this attempt was the last
         if (sent_status >= 500) {
           host.rq_error += 1;
         } else {
           host.rq_success += 1;
-        }
-        if (ex.log.response_code != 0) {
-          co_return false;  // already logged (a local reply went out)
         }
         finish(ex, sent_status, "via_upstream");
         co_return !downstream_broken && !ex.close_after && !upload_failed;
@@ -1826,11 +1842,8 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
     host.rq_error += 1;
     if (route_fired()) {  // R6.3: never retried
       record_outlier(504);
-      counters->upstream_rq_timeout += 1;
-      {
-          answer = routeTimeoutReply();
-          goto answer_out;
-        }
+      route_timeout_answer();
+      goto answer_out;
     }
     bool wants_retry = retry_response;
     if (failure) {
@@ -1868,19 +1881,13 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
       asio::steady_timer backoff(worker_.io());
       backoff.expires_after(std::chrono::milliseconds(
           router::backoffMs(base_ms, retries_done, worker_.random()())));
-      if (timers) {
-        timers->backoff = &backoff;
-      }
-      co_await backoff.async_wait(kAwait);
-      if (timers) {
-        timers->backoff = nullptr;
+      {
+        CutByRouteTimer cut(timers.get(), backoff);
+        co_await backoff.async_wait(kAwait);
       }
       if (route_fired()) {
-        counters->upstream_rq_timeout += 1;
-        {
-          answer = routeTimeoutReply();
-          goto answer_out;
-        }
+        route_timeout_answer();
+        goto answer_out;
       }
       int64_t elapsed_ms = route_timer ? std::chrono::duration_cast<std::chrono::milliseconds>(
                                              Clock::now() - route_started)
@@ -1890,8 +1897,7 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
       continue;
     }
     if (!failure) {  // not reached: every path without a response sets one
-      failure = AttemptFailure{router::UpstreamReset::kConnectionTermination,
-                               "connection termination", "", "connection_termination"};
+      failure = connectionTermination();
     }
     bool exhausted = wants_retry && !retry_refused;  // R7.11: wanted another try, none left
     if (exhausted) {
