@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -23,39 +22,6 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import proxy_bench as pb  # noqa: E402
-
-ROUTE = """apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {{name: gw, namespace: istio-system}}
-spec:
-  selector: {{istio: ingressgateway}}
-  servers: [{{port: {{number: {port}, name: http, protocol: HTTP}}, hosts: ["*"]}}]
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {{name: up, namespace: istio-system}}
-spec:
-  hosts: [up.local]
-  ports: [{{number: 80, name: http, protocol: HTTP, targetPort: {up}}}]
-  resolution: STATIC
-  location: MESH_EXTERNAL
-  endpoints: [{{address: 127.0.0.1}}]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {{name: vs, namespace: istio-system}}
-spec:
-  hosts: ["*"]
-  gateways: [gw]
-  http: [{{route: [{{destination: {{host: up.local, port: {{number: 80}}}}}}]}}]
-"""
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def cpu_seconds(pid):
     fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
@@ -75,7 +41,7 @@ def main():
     work = tempfile.mkdtemp(prefix="ab-proxies-")
     procs = []
     try:
-        up = free_port()
+        up = pb.free_port()
         with open(os.path.join(work, "up.conf"), "w") as f:
             f.write(pb.upstream_conf(work, up))
         os.makedirs(os.path.join(work, "upstream-body"), exist_ok=True)
@@ -85,13 +51,9 @@ def main():
         proxies = {}
         for name, proxy, meshc in (("A", args.proxy_a, args.meshc_a),
                                    ("B", args.proxy_b, args.meshc_b)):
-            port = free_port()
-            src = os.path.join(work, f"{name}.yaml")
-            with open(src, "w") as f:
-                f.write(ROUTE.format(port=port, up=up))
-            bundle = os.path.join(work, f"{name}.mcb")
-            subprocess.run([meshc, "compile", "-f", src, "--gateway", "istio=ingressgateway",
-                            "-o", bundle], check=True, capture_output=True, timeout=120)
+            port = pb.free_port()
+            bundle = pb.compile_bundle(meshc, work, f"one-route-{name}",
+                                       pb.istio_manifest("one", [], port, up))
             p = subprocess.Popen([proxy, "--bundle", bundle, "--workers", "1",
                                   "--listen-address", "127.0.0.1"], stderr=subprocess.DEVNULL,
                                  start_new_session=True)

@@ -102,27 +102,25 @@ class ConnectionPool(harness.ProxyTest):
         self.assertEqual((r2.status, r2.header("x-envoy-overloaded")), (503, "true"))
         self.assertLess(t2, 0.4)
 
-    def test_requests_per_connection(self):
-        # R12.1: maxRequestsPerConnection 1 disables upstream keep-alive.
-        self.start("{connectionPool: {http: {maxRequestsPerConnection: 1}}}")
+    def connections_for_three_requests(self):
+        """Three requests one after another on one client connection; the upstream connections
+        the proxy opened for them."""
         c = Client(self.port)
         for _ in range(3):
             c.send(b"GET / HTTP/1.1\r\nhost: h\r\n\r\n")
             self.assertEqual(c.read_response().status, 200)
         c.close()
-        self.assertEqual(self.p.metric("envoy_cluster_upstream_cx_total",
-                                       cluster_name=self.cluster), 3)
+        return self.p.metric("envoy_cluster_upstream_cx_total", cluster_name=self.cluster)
+
+    def test_requests_per_connection(self):
+        # R12.1: maxRequestsPerConnection 1 disables upstream keep-alive.
+        self.start("{connectionPool: {http: {maxRequestsPerConnection: 1}}}")
+        self.assertEqual(self.connections_for_three_requests(), 3)
 
     def test_keep_alive_without_limits(self):
         # R12.1 defaults (2^32−1 everywhere): one connection serves sequential requests.
         self.start("{loadBalancer: {simple: ROUND_ROBIN}}")
-        c = Client(self.port)
-        for _ in range(3):
-            c.send(b"GET / HTTP/1.1\r\nhost: h\r\n\r\n")
-            self.assertEqual(c.read_response().status, 200)
-        c.close()
-        self.assertEqual(self.p.metric("envoy_cluster_upstream_cx_total",
-                                       cluster_name=self.cluster), 1)
+        self.assertEqual(self.connections_for_three_requests(), 1)
 
     def test_upstream_idle_timeout(self):
         # R12.1: http.idleTimeout closes a pooled upstream connection that long idle.
@@ -213,8 +211,8 @@ class OutlierDetection(harness.ProxyTest):
         self.assertEqual(self.ejections(), 0)
         # Two more failures of the returned host complete three (counters restarted), and the
         # second ejection is twice the base time.
-        while self.ejections() == 0:
-            self.one()
+        harness.wait_until(lambda: self.one() and self.ejections() > 0, timeout=5,
+                           what="the second ejection")
         ejected_at = time.monotonic()
         harness.wait_until(lambda: self.one().status == 503, timeout=6,
                            what="the host back after its second ejection")

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <string>
 
+#include "bundle/bundle_reader.h"
 #include "bundle/byte_io.h"
 #include "bundle/codec.h"
 #include "bundle/format.h"
@@ -97,6 +98,21 @@ T roundTrip(T value) {
   bundle::code(dec, back);
   REQUIRE(in.ok());
   return back;
+}
+
+/// The bytes of a committed golden bundle, `rel` under the source tree
+/// ("tests/golden/bundle/v3/shop-gateway.mcb").
+inline std::string goldenBytes(const std::string& rel) {
+  Expected<std::string> bytes = bundle::readFileBytes(std::string(MESHC_SOURCE_DIR) + "/" + rel);
+  REQUIRE(bytes.hasValue());
+  return *bytes;
+}
+
+/// A committed golden bundle of today's format, read with today's reader.
+inline bundle::Bundle readGoldenBundle(const std::string& rel) {
+  Expected<bundle::Bundle> b = bundle::readBundle(goldenBytes(rel), "shop-gateway.mcb");
+  REQUIRE(b.hasValue());
+  return std::move(*b);
 }
 
 }  // namespace meshc::testing

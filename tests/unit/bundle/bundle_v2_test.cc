@@ -139,14 +139,11 @@ TEST_CASE("bundle v2: a whole bundle keeps every new field through write and rea
 
 TEST_CASE("bundle v2: the committed version-1 golden is refused with the version-1 message",
           "[bundle][bundle-v2]") {
-  const std::string path =
-      std::string(MESHC_SOURCE_DIR) + "/tests/golden/bundle/v1/shop-gateway.mcb";
-  Expected<std::string> bytes = bundle::readFileBytes(path);
-  REQUIRE(bytes.hasValue());
+  const std::string bytes = testing::goldenBytes("tests/golden/bundle/v1/shop-gateway.mcb");
   for (bool summary : {false, true}) {
     bundle::BundleErrorKind kind{};
-    Status st = summary ? bundle::inspectBundle(*bytes, "shop-gateway.mcb", &kind).status()
-                        : bundle::readBundle(*bytes, "shop-gateway.mcb", &kind).status();
+    Status st = summary ? bundle::inspectBundle(bytes, "shop-gateway.mcb", &kind).status()
+                        : bundle::readBundle(bytes, "shop-gateway.mcb", &kind).status();
     INFO("inspect=" << summary);
     CHECK(kind == bundle::BundleErrorKind::kUnsupportedVersion);
     CHECK(st.code() == StatusCode::kUnsupported);
@@ -162,13 +159,8 @@ TEST_CASE("bundle v2 fields: the committed v3 gateway golden carries what its ma
           "[bundle][bundle-v2]") {
   // tests/golden/bundle/v3/shop/60-load-balancing.yaml, 40-destination-rules.yaml, mesh.yaml
   // (the v2 golden's manifests, which v3 keeps).
-  const std::string path =
-      std::string(MESHC_SOURCE_DIR) + "/tests/golden/bundle/v3/shop-gateway.mcb";
-  Expected<std::string> bytes = bundle::readFileBytes(path);
-  REQUIRE(bytes.hasValue());
-  Expected<bundle::Bundle> b = bundle::readBundle(*bytes, "shop-gateway.mcb");
-  REQUIRE(b.hasValue());
-  const xds::ProxyConfig& pc = b->config;
+  const bundle::Bundle b = testing::readGoldenBundle("tests/golden/bundle/v3/shop-gateway.mcb");
+  const xds::ProxyConfig& pc = b.config;
   CHECK(pc.proxy.num_trusted_proxies == 1);  // gatewayTopology.numTrustedProxies: 1
   const xds::Cluster* cart = pc.findCluster("outbound|8080||cart.shop.svc.cluster.local");
   REQUIRE(cart != nullptr);

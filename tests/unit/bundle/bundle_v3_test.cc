@@ -63,13 +63,8 @@ TEST_CASE("bundle v3: the committed gateway golden carries its DestinationRules'
   // tests/golden/bundle/v3/shop/40-destination-rules.yaml: frontend's top-level pool
   // (maxConnections 200, http1MaxPendingRequests 100) and detector (5 consecutive 5xx,
   // interval 10 s, base 30 s); subset v2 replaces both whole with its own.
-  const std::string path =
-      std::string(MESHC_SOURCE_DIR) + "/tests/golden/bundle/v3/shop-gateway.mcb";
-  Expected<std::string> bytes = bundle::readFileBytes(path);
-  REQUIRE(bytes.hasValue());
-  Expected<bundle::Bundle> b = bundle::readBundle(*bytes, "shop-gateway.mcb");
-  REQUIRE(b.hasValue());
-  const xds::ProxyConfig& pc = b->config;
+  const bundle::Bundle b = testing::readGoldenBundle("tests/golden/bundle/v3/shop-gateway.mcb");
+  const xds::ProxyConfig& pc = b.config;
   // (The bundle keeps the clusters its routes use: frontend's subsets, not its plain cluster.)
   for (const char* name : {"outbound|80|v1|frontend.shop.svc.cluster.local"}) {
     INFO(name);
@@ -117,12 +112,9 @@ TEST_CASE("bundle v3: the committed gateway golden carries its DestinationRules'
 
 TEST_CASE("bundle v3: the committed version-2 golden is refused with the version-2 message",
           "[bundle][bundle-v3]") {
-  const std::string path =
-      std::string(MESHC_SOURCE_DIR) + "/tests/golden/bundle/v2/shop-gateway.mcb";
-  Expected<std::string> bytes = bundle::readFileBytes(path);
-  REQUIRE(bytes.hasValue());
+  const std::string bytes = testing::goldenBytes("tests/golden/bundle/v2/shop-gateway.mcb");
   bundle::BundleErrorKind kind{};
-  Status st = bundle::readBundle(*bytes, "shop-gateway.mcb", &kind).status();
+  Status st = bundle::readBundle(bytes, "shop-gateway.mcb", &kind).status();
   CHECK(kind == bundle::BundleErrorKind::kUnsupportedVersion);
   CHECK(st.message() ==
         "shop-gateway.mcb: bundle format version 2 (written by meshc 0.1.0) is older than this "
