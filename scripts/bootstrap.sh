@@ -9,7 +9,8 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 PACKAGES=(cmake ninja-build g++ pkg-config python3 python3-yaml
   libyaml-cpp-dev libcli11-dev libfmt-dev libvalijson-dev nlohmann-json3-dev catch2 libre2-dev
   llvm-19-dev libzstd-dev clang-19 libclang-rt-19-dev graphviz
-  libxxhash-dev libboost1.81-dev libgoogle-perftools-dev zlib1g-dev curl)
+  libxxhash-dev libboost1.81-dev libgoogle-perftools-dev zlib1g-dev curl
+  libssl-dev openssl iptables iproute2)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

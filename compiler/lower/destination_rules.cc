@@ -487,6 +487,7 @@ void applyConnectionPool(const std::optional<model::ConnectionPoolSettings>& cp,
   positive(cp->max_requests_per_connection, c.max_requests_per_connection);
   c.connect_timeout_ns = cp->connect_timeout_ns;
   c.idle_timeout_ns = cp->idle_timeout_ns ? cp->idle_timeout_ns : cp->tcp_idle_timeout_ns;
+  c.tcp_idle_timeout_ns = cp->tcp_idle_timeout_ns;
 }
 
 // applyOutlierDetection (R12.4): consecutive 5xx / gateway thresholds with enforcing 100 % when

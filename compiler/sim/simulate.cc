@@ -13,6 +13,7 @@
 #include "router/route_actions.h"
 #include "routing/interpreter.h"
 #include "routing/verify.h"
+#include "xds/listener_match.h"
 
 namespace meshc::sim {
 
@@ -116,89 +117,6 @@ Status Simulator::setNative(std::shared_ptr<const native::NativeRouter> router) 
 bool Simulator::hasNative() const { return impl_->native != nullptr; }
 
 namespace {
-
-bool parseIpv4(std::string_view s, uint32_t* out) {
-  uint32_t value = 0;
-  int parts = 0;
-  while (parts < 4) {
-    unsigned part = 0;
-    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), part);
-    if (ec != std::errc() || part > 255 || ptr == s.data()) {
-      return false;
-    }
-    value = (value << 8) | part;
-    ++parts;
-    s.remove_prefix(static_cast<size_t>(ptr - s.data()));
-    if (parts < 4) {
-      if (s.empty() || s.front() != '.') {
-        return false;
-      }
-      s.remove_prefix(1);
-    }
-  }
-  *out = value;
-  return s.empty();
-}
-
-// Prefix length of the CIDR that contains address, or -1.
-int cidrMatch(std::string_view cidr, std::string_view address) {
-  size_t slash = cidr.find('/');
-  std::string_view net = cidr.substr(0, slash);
-  int len = 32;
-  if (slash != std::string_view::npos) {
-    std::string_view l = cidr.substr(slash + 1);
-    auto [p, ec] = std::from_chars(l.data(), l.data() + l.size(), len);
-    if (ec != std::errc() || len < 0 || len > 32) {
-      return -1;
-    }
-  }
-  uint32_t a = 0;
-  uint32_t n = 0;
-  if (!parseIpv4(net, &n) || !parseIpv4(address, &a)) {
-    return net == address ? 128 : -1;
-  }
-  uint32_t mask = len == 0 ? 0 : ~uint32_t{0} << (32 - len);
-  return (a & mask) == (n & mask) ? len : -1;
-}
-
-// SNI rank of a chain: 3 = exact, 2 + suffix length = wildcard, -1 = no match.
-int sniRank(const std::vector<std::string>& names, std::string_view sni) {
-  int best = -1;
-  for (const std::string& n : names) {
-    if (n == sni) {
-      return 1 << 20;
-    }
-    if (n.size() > 1 && n[0] == '*' && sni.size() > n.size() - 1 &&
-        sni.substr(sni.size() - (n.size() - 1)) == std::string_view(n).substr(1)) {
-      best = std::max(best, static_cast<int>(n.size()));
-    }
-  }
-  return best;
-}
-
-// Envoy's filter-chain match, as a sieve over the fields in their precedence order (SEMANTICS 8.2
-// step 3): at each field, if no chain sets it skip; else keep the best matching chains, or (when
-// none match) the chains that do not set it.
-template <typename SetFn, typename RankFn>
-void sieve(std::vector<const lower::FilterChain*>& chains, SetFn sets, RankFn rank) {
-  bool any = std::any_of(chains.begin(), chains.end(), sets);
-  if (!any) {
-    return;
-  }
-  int best = -1;
-  for (const lower::FilterChain* c : chains) {
-    if (sets(c)) {
-      best = std::max(best, rank(c));
-    }
-  }
-  std::vector<const lower::FilterChain*> kept;
-  for (const lower::FilterChain* c : chains) {
-    if (best >= 0 ? (sets(c) && rank(c) == best) : !sets(c)) {
-      kept.push_back(c);
-    }
-  }
-  chains.swap(kept);
-}
 
 std::string stripPort(std::string_view authority) {
   size_t colon = authority.rfind(':');
@@ -314,54 +232,19 @@ router::RedirectRequest redirectRequestOf(const SimRequest& request, const ir::R
   return rr;
 }
 
-// 1. The listener that takes the connection: an exact address, a service VIP (sidecars), the
-// wildcard address, a gateway's translated server port, then the original-destination listener.
+// 1. The listener that takes the connection (xds/listener_match.h). Sidecars: a call by host
+// name goes to its service VIP, as Istio's DNS proxy answers.
 const lower::Listener* selectListener(const lower::ProxyConfig& config, const SimRequest& request,
                                       const Connection& conn) {
-  const lower::Listener* listener = nullptr;
-  for (const lower::Listener& l : config.listeners) {
-    if (l.port == conn.port && !request.address.empty() && l.address == request.address) {
-      listener = &l;
-    }
-  }
-  if (listener == nullptr && !conn.gateway && request.address.empty()) {
-    // Sidecars: a host name resolves to its service VIP; a listener for that VIP takes the call.
+  std::string address = request.address;
+  if (address.empty() && !conn.gateway) {
     for (const auto& [h, vip] : config.dns) {
       if (h == conn.host) {
-        for (const lower::Listener& l : config.listeners) {
-          if (l.port == conn.port && l.address == vip) {
-            listener = &l;
-          }
-        }
+        address = vip;
       }
     }
   }
-  if (listener == nullptr) {
-    for (const lower::Listener& l : config.listeners) {
-      if (l.port == conn.port && (l.address == "0.0.0.0" || l.address.empty())) {
-        listener = &l;
-        break;
-      }
-    }
-  }
-  if (listener == nullptr && conn.gateway) {
-    // A gateway server port whose Service maps it to another target port (SEMANTICS 7.5).
-    for (const lower::Listener& l : config.listeners) {
-      if (l.server_port == conn.port) {
-        listener = &l;
-        break;
-      }
-    }
-  }
-  if (listener == nullptr && !conn.gateway) {
-    for (const lower::Listener& l : config.listeners) {
-      if (l.use_original_dst) {
-        listener = &l;
-        break;
-      }
-    }
-  }
-  return listener;
+  return xds::selectListener(config, address, conn.port);
 }
 
 // 2. The listener's filter chain (SEMANTICS 8.2 step 3). nullptr, with r's outcome and trace
@@ -375,56 +258,25 @@ const lower::FilterChain* selectFilterChain(const lower::Listener* listener,
       request.protocol == SimRequest::Protocol::kHttp) {
     alpn = "http/1.1";
   }
-  std::vector<const lower::FilterChain*> chains;
-  for (const lower::FilterChain& c : listener->filter_chains) {
-    chains.push_back(&c);
+  xds::ConnectionFacts facts;
+  facts.destination_port = conn.port;
+  facts.destination_address = address;
+  facts.tls = conn.is_tls;
+  facts.sni = conn.sni;
+  if (!alpn.empty()) {
+    facts.alpn.push_back(alpn);
   }
-  sieve(
-      chains, [](const lower::FilterChain* c) { return c->match.destination_port.has_value(); },
-      [&](const lower::FilterChain* c) {
-        return *c->match.destination_port == conn.port ? 1 : -1;
-      });
-  sieve(
-      chains, [](const lower::FilterChain* c) { return !c->match.prefix_ranges.empty(); },
-      [&](const lower::FilterChain* c) {
-        int best = -1;
-        for (const std::string& cidr : c->match.prefix_ranges) {
-          best = std::max(best, cidrMatch(cidr, address));
-        }
-        return best;
-      });
-  sieve(
-      chains, [](const lower::FilterChain* c) { return !c->match.server_names.empty(); },
-      [&](const lower::FilterChain* c) {
-        return conn.sni.empty() ? -1 : sniRank(c->match.server_names, conn.sni);
-      });
-  sieve(
-      chains, [](const lower::FilterChain* c) { return !c->match.transport_protocol.empty(); },
-      [&](const lower::FilterChain* c) {
-        return c->match.transport_protocol == (conn.is_tls ? "tls" : "raw_buffer") ? 1 : -1;
-      });
-  sieve(
-      chains, [](const lower::FilterChain* c) { return !c->match.application_protocols.empty(); },
-      [&](const lower::FilterChain* c) {
-        const auto& protos = c->match.application_protocols;
-        return std::find(protos.begin(), protos.end(), alpn) != protos.end() ? 1 : -1;
-      });
-  const lower::FilterChain* chain = nullptr;
-  if (chains.empty()) {
-    if (listener->default_filter_chain) {
-      chain = &*listener->default_filter_chain;
-    } else {
-      r.outcome = Outcome::kNoFilterChain;
-      r.trace.push_back("no filter chain of " + listener->name + " accepts this connection" +
-                        (conn.sni.empty() ? "" : " (SNI " + conn.sni + ")"));
-      return nullptr;
-    }
-  } else {
-    chain = chains.front();
-    if (chains.size() > 1) {
-      r.trace.push_back(
-          "several filter chains match; Envoy would reject this listener; using the first");
-    }
+  xds::FilterChainChoice choice = xds::selectFilterChain(*listener, facts);
+  const lower::FilterChain* chain = choice.chain;
+  if (chain == nullptr) {
+    r.outcome = Outcome::kNoFilterChain;
+    r.trace.push_back("no filter chain of " + listener->name + " accepts this connection" +
+                      (conn.sni.empty() ? "" : " (SNI " + conn.sni + ")"));
+    return nullptr;
+  }
+  if (choice.ambiguous) {
+    r.trace.push_back(
+        "several filter chains match; Envoy would reject this listener; using the first");
   }
   r.filter_chain = chain->name;
   r.trace.push_back("filter chain " +

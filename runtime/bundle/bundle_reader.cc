@@ -173,8 +173,11 @@ class Reader {
                            ? std::string("consistent-hash cookie TTL/path/attributes, subset "
                                          "labels, ring-hash and Maglev sizes, trusted proxies, ")
                            : std::string()) +
-                      "DestinationRule connection pools and outlier detection: recompile the "
-                      "bundle with this meshc");
+                      (h.format_version < 3
+                           ? std::string("DestinationRule connection pools and outlier "
+                                         "detection, ")
+                           : std::string()) +
+                      "TCP proxy idle timeouts: recompile the bundle with this meshc");
     }
     if (h.format_version != kBundleFormatVersion) {
       return fail(BundleErrorKind::kUnsupportedVersion,

@@ -355,6 +355,7 @@ void code(Io& io, xds::TcpProxy& t) {
   io.str(t.cluster);
   codeVec(io, t.weighted);
   code(io, t.source);
+  codeOpt(io, t.idle_timeout_ns);  // format v4
 }
 
 template <typename Io>
@@ -444,6 +445,7 @@ void code(Io& io, xds::Cluster& c) {
   codeOpt(io, c.idle_timeout_ns);
   codeOpt(io, c.connect_timeout_ns);
   codeOpt(io, c.outlier_detection);
+  codeOpt(io, c.tcp_idle_timeout_ns);  // format v4
 }
 
 // --- routing tree (runtime/ir/route_tree.h) --------------------------------------------------

@@ -24,6 +24,7 @@
 #include "proxy/codec.h"
 #include "proxy/connection_manager.h"
 #include "proxy/drained_read.h"
+#include "proxy/upstream_connect.h"
 #include "proxy/worker.h"
 #include "router/http_filters.h"
 #include "router/retry.h"
@@ -42,14 +43,6 @@ using boost::system::error_code;
 constexpr size_t kReadChunk = 16 * 1024;
 constexpr std::string_view kResetPrefix =
     "upstream connect error or disconnect/reset before headers. ";
-
-std::string endpointText(const tcp::endpoint& ep) {
-  std::string addr = ep.address().to_string();
-  if (ep.address().is_v6()) {
-    addr = "[" + addr + "]";
-  }
-  return addr + ":" + std::to_string(ep.port());
-}
 
 // The port a request's authority names (R: sidecar explicit proxy picks the route
 // configuration by it); the scheme's default when absent.
@@ -75,24 +68,6 @@ bool methodMayHaveBody(std::string_view method) {
 // R7.9: the listener's per_connection_buffer_limit_bytes, Envoy's default (Istio sets none).
 constexpr size_t kRetryBufferLimit = 1 << 20;
 
-/// How an upstream attempt ended before response headers (R7.3, R11.1).
-struct AttemptFailure {
-  router::UpstreamReset reset = router::UpstreamReset::kConnectionTermination;
-  std::string reason;     // Envoy's reset reason text ("connection termination", ...)
-  std::string transport;  // transport failure reason, "" when none
-  bool request_sent = false;
-  uint32_t status = 0;  // protocol errors: the codec's answer (R13.7); 0 = by reason
-};
-
-AttemptFailure attemptFailure(router::UpstreamReset reset, std::string reason,
-                              std::string transport = {}) {
-  AttemptFailure f;
-  f.reset = reset;
-  f.reason = std::move(reason);
-  f.transport = std::move(transport);
-  return f;
-}
-
 /// R11.5: the upstream closed the connection before its response headers.
 AttemptFailure connectionTermination() {
   return attemptFailure(router::UpstreamReset::kConnectionTermination, "connection termination");
@@ -116,48 +91,6 @@ PooledConnectionPtr takeIdleConnection(Worker& worker, UpstreamHost& host) {
     worker.stats().upstream_cx_active -= 1;  // the upstream closed it while it sat idle
   }
   return nullptr;
-}
-
-/// Connects `socket` to `host` within the connect timeout (R6.8); the failure when it does not
-/// (R11.4: the socket is closed then). Counts the connection in the host's and cluster's
-/// counters and the active gauge.
-asio::awaitable<std::optional<AttemptFailure>> connectUpstream(Worker& worker,
-                                                               const ClusterState& cluster,
-                                                               UpstreamHost& host,
-                                                               ClusterCounters& counters,
-                                                               tcp::socket& socket) {
-  asio::steady_timer timer(worker.io());
-  if (cluster.connect_timeout) {  // the DestinationRule's tcp.connectTimeout (R12.1)
-    timer.expires_after(*cluster.connect_timeout);
-  } else {
-    timer.expires_after(worker.settings().connect_timeout);
-  }
-  auto result = co_await (socket.async_connect(host.endpoint, kAwait) || timer.async_wait(kAwait));
-  host.cx_total += 1;
-  counters.upstream_cx_total += 1;
-  std::optional<AttemptFailure> failure;
-  bool cancelled = false;  // by the caller's route timer: not the upstream's failure
-  if (result.index() == 1) {
-    failure = attemptFailure(router::UpstreamReset::kConnectTimeout, "connection timeout");
-  } else if (auto [ec] = std::get<0>(result); ec) {
-    cancelled = ec == asio::error::operation_aborted;
-    std::string reason =
-        ec == asio::error::connection_refused ? "Connection refused" : ec.message();
-    failure = attemptFailure(router::UpstreamReset::kConnectFailure, "remote connection failure",
-                             "delayed connect error: " + reason);
-  }
-  error_code ignored;
-  if (failure) {
-    if (!cancelled) {
-      host.cx_connect_fail += 1;
-      counters.upstream_cx_connect_fail += 1;
-    }
-    socket.close(ignored);
-  } else {
-    socket.set_option(tcp::no_delay(true), ignored);
-    worker.stats().upstream_cx_active += 1;
-  }
-  co_return failure;
 }
 
 /// A request's use of one of this worker's connections to `host`, connecting or in use: counted
@@ -619,7 +552,7 @@ asio::awaitable<void> DownstreamConnection::run() {
   remote_address_ = endpointText(remote);
   // R11.20 DOWNSTREAM_LOCAL_ADDRESS: the connection's own address, not the wildcard bound.
   tcp::endpoint local = socket_.local_endpoint(ec);
-  if (!ec) {
+  if (!ec && listener_.original_destination.empty()) {  // captured: the original destination
     listener_.local_address = endpointText(local);
   }
   socket_.set_option(tcp::no_delay(true), ec);
@@ -722,9 +655,13 @@ asio::awaitable<bool> DownstreamConnection::handleRequest() {
                      downstream, worker_.random(), ex.request, ex.prepared);
   ex.log.path = ex.request.path.empty() ? parser.target : ex.request.path;
   ex.log.authority = ex.request.authority;
-  ex.original_authority = ex.request.authority;
-  if (ir::portStart(ex.request.authority) == std::string_view::npos) {
-    ex.original_authority += ex.request.scheme == "https" ? ":443" : ":80";
+  if (!listener_.original_destination.empty()) {
+    ex.original_authority = listener_.original_destination;  // captured (R11.16)
+  } else {
+    ex.original_authority = ex.request.authority;
+    if (ir::portStart(ex.request.authority) == std::string_view::npos) {
+      ex.original_authority += ex.request.scheme == "https" ? ":443" : ":80";
+    }
   }
   if (refused) {
     if (refused->flags == "DPE") {
@@ -746,14 +683,17 @@ asio::awaitable<bool> DownstreamConnection::handleRequest() {
 
   // Route configuration: the listener's, or by the authority's port (sidecar explicit proxy).
   int32_t rc = listener_.route_config;
-  if (rc < 0) {
+  if (!listener_.rds_name.empty() && snap.generation() != listener_.generation) {
+    rc = snap.routeConfigIndex(listener_.rds_name);  // a reload since the connection began
+  }
+  if (rc < 0 && listener_.rds_name.empty()) {
     rc = snap.sidecarRouteConfig(authorityPort(ex.request.authority, ex.request.scheme));
   }
   LocalReply not_found;
   not_found.status = 404;
   not_found.flags = "NR";
   not_found.details = "route_not_found";
-  if (rc < 0 && listener_.route_config < 0) {
+  if (rc < 0 && listener_.rds_name.empty()) {
     // No HTTP listener for this port: Istio sends the connection to virtualOutbound's catch-all
     // (R11.16). Explicit-proxy mode forwards the request to the authority's address (the
     // original destination) for PassthroughCluster, and closes for BlackHoleCluster.

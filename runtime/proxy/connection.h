@@ -16,6 +16,13 @@ struct ListenerContext {
   std::string listener_name;
   int32_t route_config = -1;  // -1: sidecar explicit proxy (chosen per request by port)
   std::string local_address;  // "ip:port" the listener is bound to
+  /// The filter chain's route configuration by name, and the snapshot generation
+  /// `route_config` indexes: after a reload the name is looked up again.
+  std::string rds_name;
+  uint64_t generation = 0;
+  /// "ip:port" the client connected to before iptables redirected it (SO_ORIGINAL_DST): where
+  /// ORIGINAL_DST clusters (PassthroughCluster) send the request; "" = the authority's.
+  std::string original_destination;
 };
 
 /// Serves `socket` until the client closes, an error, or drain. Never throws.

@@ -85,10 +85,11 @@ class DrainedReadOp : public ad::reactor_op {
   BOOST_ASIO_DEFINE_HANDLER_PTR(DrainedReadOp);
 
   DrainedReadOp(int fd, asio::mutable_buffer buffer, ReadTarget* target, int flags,
-                Handler& handler, const IoExecutor& io_ex)
+                size_t min_bytes, Handler& handler, const IoExecutor& io_ex)
       : ad::reactor_op(error_code(), &DrainedReadOp::perform, &DrainedReadOp::complete),
         fd_(fd),
         flags_(flags),
+        min_bytes_(min_bytes),
         buffer_(buffer),
         target_(target),
         handler_(std::move(handler)),
@@ -99,6 +100,11 @@ class DrainedReadOp : public ad::reactor_op {
     asio::mutable_buffer buffer = o->target_ != nullptr ? o->target_->acquire() : o->buffer_;
     for (;;) {
       ssize_t n = ::recv(o->fd_, buffer.data(), buffer.size(), o->flags_);
+      if (n > 0 && static_cast<size_t>(n) < o->min_bytes_ && static_cast<size_t>(n) < buffer.size()) {
+        // A peek for more than is queued: wait for the next edge (more bytes, or EOF). The
+        // queue still holds what it held, so a later read is tried at once.
+        return not_done;
+      }
       if (n > 0) {
         o->bytes_transferred_ = static_cast<size_t>(n);
         // Fewer bytes than asked: the receive queue is empty (the point of this operation).
@@ -143,6 +149,7 @@ class DrainedReadOp : public ad::reactor_op {
  private:
   int fd_;
   int flags_;
+  size_t min_bytes_;
   asio::mutable_buffer buffer_;
   ReadTarget* target_;
   Handler handler_;
@@ -159,6 +166,7 @@ struct Initiate {
   tcp::socket* socket;
   int flags = 0;
   ReadTarget* target = nullptr;
+  size_t min_bytes = 0;  // MSG_PEEK: complete only once this many bytes are queued
   template <typename Handler>
   void operator()(Handler&& handler, asio::mutable_buffer buffer) const {
     using H = std::decay_t<Handler>;
@@ -172,7 +180,7 @@ struct Initiate {
     bool is_continuation = boost_asio_handler_cont_helpers::is_continuation(h);
     auto slot = asio::get_associated_cancellation_slot(h);
     typename Op::ptr p = {ad::addressof(h), Op::ptr::allocate(h), 0};
-    p.p = new (p.v) Op(impl.socket_, buffer, target, flags, h, io_impl.get_executor());
+    p.p = new (p.v) Op(impl.socket_, buffer, target, flags, min_bytes, h, io_impl.get_executor());
     if (slot.is_connected()) {
       p.p->cancellation_key_ =
           &slot.template emplace<Cancellation>(&reactor, &impl.reactor_data_, impl.socket_);
@@ -208,6 +216,17 @@ template <typename Token>
 auto asyncPeekByte(boost::asio::ip::tcp::socket& socket, char* byte, Token&& token) {
   return boost::asio::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
       drained_detail::Initiate{&socket, MSG_PEEK}, token, boost::asio::mutable_buffer(byte, 1));
+}
+
+/// Completes once at least `min_bytes` bytes (or all of `buffer`) are queued on the socket, or
+/// at EOF or an error, with the bytes copied into `buffer` and left in the socket (MSG_PEEK):
+/// the listener filters' look at a connection's first bytes (TLS and HTTP inspectors). While
+/// fewer are queued it waits for the next readiness edge instead of polling.
+template <typename Token>
+auto asyncPeekAtLeast(boost::asio::ip::tcp::socket& socket, boost::asio::mutable_buffer buffer,
+                      size_t min_bytes, Token&& token) {
+  return boost::asio::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
+      drained_detail::Initiate{&socket, MSG_PEEK, nullptr, min_bytes}, token, buffer);
 }
 
 /// As asyncReadDrained into the buffer `target` gives when bytes are there to read; see above.

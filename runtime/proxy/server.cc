@@ -198,9 +198,42 @@ std::string Server::renderConfig() {
   nlohmann::json listeners = nlohmann::json::array();
   if (s->isGateway()) {
     for (const ListenerPlan& p : s->gatewayListeners()) {
+      const xds::Listener& l = s->config().listeners[p.listener];
+      nlohmann::json chains = nlohmann::json::array();
+      auto describe = [](const xds::FilterChain& c) {
+        nlohmann::json chain = {{"name", c.name}};
+        if (!c.match.server_names.empty()) {
+          chain["server_names"] = c.match.server_names;
+        }
+        if (!c.match.transport_protocol.empty()) {
+          chain["transport_protocol"] = c.match.transport_protocol;
+        }
+        chain["terminates_tls"] = c.terminates_tls;
+        if (c.http) {
+          chain["route_config"] = c.rds_name;
+        } else if (c.tcp_proxy) {
+          nlohmann::json dest = nlohmann::json::array();
+          if (c.tcp_proxy->weighted.empty()) {
+            dest.push_back(c.tcp_proxy->cluster);
+          }
+          for (const xds::WeightedCluster& w : c.tcp_proxy->weighted) {
+            dest.push_back(w.name + " (" + std::to_string(w.weight) + ")");
+          }
+          chain["tcp_proxy"] = dest;
+        }
+        return chain;
+      };
+      for (const xds::FilterChain& c : l.filter_chains) {
+        chains.push_back(describe(c));
+      }
+      if (l.default_filter_chain) {
+        nlohmann::json d = describe(*l.default_filter_chain);
+        d["default"] = true;
+        chains.push_back(d);
+      }
       listeners.push_back({{"name", p.name},
                            {"address", options_.worker.listen_address + ":" + std::to_string(p.port)},
-                           {"route_config", s->config().route_configs[p.route_config].name}});
+                           {"filter_chains", chains}});
     }
   } else {
     listeners.push_back({{"name", "outbound_proxy"}, {"address", options_.worker.sidecar_listen}});
@@ -305,7 +338,7 @@ int Server::run() {
   }
   snapshot_ = *loaded;
   if (snapshot_->isGateway() && snapshot_->gatewayListeners().empty()) {
-    log("error", options_.bundle_path + ": the gateway bundle holds no plaintext HTTP listener");
+    log("error", options_.bundle_path + ": the gateway bundle holds no listener");
     return 1;
   }
   server_stats_.bundle_generation = snapshot_->generation();
@@ -377,7 +410,8 @@ int Server::run() {
         listeners += " " + options_.worker.listen_address + ":" + std::to_string(p.port);
       }
     } else {
-      listeners = " " + options_.worker.sidecar_listen + " (sidecar, explicit proxy)";
+      listeners = " " + options_.worker.sidecar_listen +
+                  " (sidecar: explicit proxy, or traffic captured by iptables)";
     }
     log("info", "serving " + options_.bundle_path + " (" +
                     (snapshot_->usesNative() ? "native code" : "portable tree") + ", " +

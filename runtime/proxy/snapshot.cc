@@ -89,15 +89,20 @@ Expected<std::shared_ptr<const Snapshot>> Snapshot::load(const std::string& bund
     if (chain == nullptr) {
       continue;
     }
-    int32_t rc = routeConfigIndex(config, chain->rds_name);
+    int32_t rc = meshc::proxy::routeConfigIndex(config, chain->rds_name);
     if (rc < 0) {
       continue;
     }
-    if (s->isGateway()) {
-      uint32_t port = listener.server_port != 0 ? listener.server_port : listener.port;
-      s->gateway_listeners_.push_back(ListenerPlan{listener.name, port, rc});
-    } else if (listener.address == "0.0.0.0") {
+    if (!s->isGateway() && listener.address == "0.0.0.0") {
       s->sidecar_ports_.emplace(listener.port, rc);
+    }
+  }
+  if (s->isGateway()) {
+    for (size_t i = 0; i < config.listeners.size(); ++i) {
+      const xds::Listener& listener = config.listeners[i];
+      uint32_t port = listener.server_port != 0 ? listener.server_port : listener.port;
+      s->gateway_listeners_.push_back(
+          ListenerPlan{listener.name, port, static_cast<int32_t>(i)});
     }
   }
   // Sidecars: outbound HTTP route configurations are named after their port ("9080").
@@ -142,6 +147,19 @@ ir::RouteDecision Snapshot::route(size_t route_config, const ir::RequestView& re
     return native_->evaluate(route_config, bundle_.programs[route_config], request);
   }
   return ir::evaluateProgram(bundle_.programs[route_config], request);
+}
+
+int32_t Snapshot::routeConfigIndex(std::string_view name) const {
+  return meshc::proxy::routeConfigIndex(bundle_.config, name);
+}
+
+const xds::Listener* Snapshot::findListener(std::string_view name) const {
+  for (const xds::Listener& l : bundle_.config.listeners) {
+    if (l.name == name) {
+      return &l;
+    }
+  }
+  return nullptr;
 }
 
 int32_t Snapshot::clusterIndex(std::string_view name) const {

@@ -24,9 +24,9 @@ namespace meshc::proxy {
 /// Where a downstream listener sends requests: one route configuration per gateway port; in
 /// sidecar mode the route configuration is chosen per request by the authority's port.
 struct ListenerPlan {
-  std::string name;       // the bundle listener's name ("0.0.0.0_8080") or "outbound_proxy"
-  uint32_t port = 0;      // the port meshproxy binds (0 with --listen-port-base? no: as given)
-  int32_t route_config = -1;  // gateway mode: index into config.route_configs; -1 sidecar
+  std::string name;       // the bundle listener's name ("0.0.0.0_8080")
+  uint32_t port = 0;      // the port meshproxy binds: the Gateway server port
+  int32_t listener = -1;  // index into config.listeners
 };
 
 class Snapshot {
@@ -44,7 +44,8 @@ class Snapshot {
   const std::string& path() const { return path_; }
   uint64_t generation() const { return generation_; }
 
-  /// Gateway listeners: one per HTTP listener in the bundle (Gateway server port).
+  /// Gateway listeners: one per listener in the bundle (HTTP, HTTPS, TLS, TCP), bound on its
+  /// Gateway server port.
   const std::vector<ListenerPlan>& gatewayListeners() const { return gateway_listeners_; }
   /// Sidecar explicit-proxy mode: the route configuration Istio's listener for `port` would use
   /// (the HTTP listener 0.0.0.0_<port>, or the route configuration named "<port>"); -1 = none.
@@ -57,6 +58,11 @@ class Snapshot {
 
   /// Route selection with the bundle's native code (the portable tree when it has none).
   ir::RouteDecision route(size_t route_config, const ir::RequestView& request) const;
+
+  /// Index of a route configuration by name, -1 when the bundle has none.
+  int32_t routeConfigIndex(std::string_view name) const;
+  /// The listener named `name`, or nullptr.
+  const xds::Listener* findListener(std::string_view name) const;
 
   /// Index of a cluster by name, -1 when the bundle has none (R4.4 → 503 NC).
   int32_t clusterIndex(std::string_view name) const;

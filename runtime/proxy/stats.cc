@@ -22,6 +22,14 @@ FilterCounters& WorkerStats::filtersOf(std::string_view listener) {
   return it->second;
 }
 
+ListenerCounters& WorkerStats::listenerOf(std::string_view listener) {
+  auto it = listeners.find(listener);
+  if (it == listeners.end()) {
+    it = listeners.emplace(std::string(listener), ListenerCounters{}).first;
+  }
+  return it->second;
+}
+
 namespace {
 
 std::string escapeLabel(std::string_view v) {
@@ -80,6 +88,20 @@ void WorkerStats::merge(const WorkerStats& o) {
     f.fault_aborts_injected += v.fault_aborts_injected;
     f.cors_origin_valid += v.cors_origin_valid;
     f.cors_origin_invalid += v.cors_origin_invalid;
+  }
+  for (const auto& [k, v] : o.tcp) {
+    TcpCounters& t = tcp[k];
+    t.opened += v.opened;
+    t.closed += v.closed;
+    t.received_bytes += v.received_bytes;
+    t.sent_bytes += v.sent_bytes;
+    t.idle_timeouts += v.idle_timeouts;
+  }
+  for (const auto& [k, v] : o.listeners) {
+    ListenerCounters& l = listeners[k];
+    l.no_filter_chain_match += v.no_filter_chain_match;
+    l.listener_filters_timeout += v.listener_filters_timeout;
+    l.tls_not_served += v.tls_not_served;
   }
   downstream_cx_total += o.downstream_cx_total;
   downstream_cx_active += o.downstream_cx_active;
@@ -167,6 +189,40 @@ std::string renderPrometheus(const WorkerStats& m, const ServerStats& s, bool ga
   filter_metric("fault_aborts_injected", &FilterCounters::fault_aborts_injected);
   filter_metric("cors_origin_valid", &FilterCounters::cors_origin_valid);
   filter_metric("cors_origin_invalid", &FilterCounters::cors_origin_invalid);
+  auto tcp_metric = [&](const char* name, auto field) {
+    out += std::string("# TYPE ") + name + " counter\n";
+    for (const auto& [k, t] : m.tcp) {
+      out += std::string(name) + "{reporter=\"source\",destination_service=\"" +
+             escapeLabel(k.cluster == "-" ? "unknown" : serviceOf(k.cluster)) +
+             "\",destination_cluster_name=\"" + escapeLabel(k.cluster) + "\",listener=\"" +
+             escapeLabel(k.listener) + "\",request_protocol=\"tcp\",response_flags=\"" +
+             escapeLabel(k.response_flags) + "\"} " + std::to_string(t.*field) + "\n";
+    }
+  };
+  tcp_metric("istio_tcp_connections_opened_total", &TcpCounters::opened);
+  tcp_metric("istio_tcp_connections_closed_total", &TcpCounters::closed);
+  tcp_metric("istio_tcp_received_bytes_total", &TcpCounters::received_bytes);
+  tcp_metric("istio_tcp_sent_bytes_total", &TcpCounters::sent_bytes);
+  std::map<std::string, uint64_t> idle_by_cluster;
+  for (const auto& [k, t] : m.tcp) {
+    idle_by_cluster[k.cluster] += t.idle_timeouts;
+  }
+  out += "# TYPE envoy_tcp_idle_timeout counter\n";
+  for (const auto& [cluster, v] : idle_by_cluster) {
+    out += "envoy_tcp_idle_timeout{tcp_prefix=\"" + escapeLabel(cluster) + "\"} " +
+           std::to_string(v) + "\n";
+  }
+  auto listener_metric = [&](const char* name, auto field) {
+    out += std::string("# TYPE ") + name + " counter\n";
+    for (const auto& [listener, l] : m.listeners) {
+      out += std::string(name) + "{listener_address=\"" + escapeLabel(listener) + "\"} " +
+             std::to_string(l.*field) + "\n";
+    }
+  };
+  listener_metric("envoy_listener_no_filter_chain_match", &ListenerCounters::no_filter_chain_match);
+  listener_metric("envoy_listener_downstream_pre_cx_timeout",
+                  &ListenerCounters::listener_filters_timeout);
+  listener_metric("meshproxy_listener_tls_not_served", &ListenerCounters::tls_not_served);
   auto gauge = [&](const char* name, uint64_t v, const char* type = "gauge") {
     out += std::string("# TYPE ") + name + " " + type + "\n" + name + " " + std::to_string(v) + "\n";
   };

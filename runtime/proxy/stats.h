@@ -63,6 +63,28 @@ struct ClusterCounters {
   uint64_t upstream_rq_retry_overflow = 0;        // R7.8: retry limit reached
 };
 
+/// TCP connections of one listener to one cluster with one outcome (istio_tcp_*, R17.4).
+struct TcpKey {
+  std::string listener;
+  std::string cluster;         // "-" when none was chosen
+  std::string response_flags;  // "-", "UF", "UH", "NC", "UO"
+  friend auto operator<=>(const TcpKey&, const TcpKey&) = default;
+};
+struct TcpCounters {
+  uint64_t opened = 0;
+  uint64_t closed = 0;
+  uint64_t received_bytes = 0;  // downstream → upstream (the request direction)
+  uint64_t sent_bytes = 0;      // upstream → downstream
+  uint64_t idle_timeouts = 0;   // R15.3
+};
+
+/// What a listener's filter-chain choice counted (Envoy's listener.<address>.*).
+struct ListenerCounters {
+  uint64_t no_filter_chain_match = 0;     // R14.2, R14.8: closed without a byte
+  uint64_t listener_filters_timeout = 0;  // the inspectors saw too little in time
+  uint64_t tls_not_served = 0;            // a TLS-terminating chain: not served by this build
+};
+
 /// The HTTP filters' counters of one listener (Envoy's `http.<prefix>.fault.*`, `.cors.*`).
 struct FilterCounters {
   uint64_t fault_delays_injected = 0;
@@ -79,6 +101,9 @@ struct WorkerStats {
   /// By listener; an entry appears when a filter first counts something there.
   std::map<std::string, FilterCounters, std::less<>> filters;
   FilterCounters& filtersOf(std::string_view listener);
+  std::map<TcpKey, TcpCounters> tcp;
+  std::map<std::string, ListenerCounters, std::less<>> listeners;
+  ListenerCounters& listenerOf(std::string_view listener);
   uint64_t downstream_cx_total = 0;
   uint64_t downstream_cx_active = 0;
   uint64_t downstream_rq_active = 0;

@@ -13,6 +13,7 @@
 #include "proxy/connection.h"
 #include "proxy/connection_manager.h"
 #include "proxy/drained_read.h"
+#include "proxy/listener.h"
 #include "proxy/server.h"
 #include "routing/request.h"
 
@@ -278,7 +279,7 @@ std::string Worker::bind(const Snapshot& snapshot) {
   std::vector<std::tuple<std::string, uint32_t, std::string, int32_t>> wanted;
   if (snapshot.isGateway()) {
     for (const ListenerPlan& plan : snapshot.gatewayListeners()) {
-      wanted.emplace_back(settings_.listen_address, plan.port, plan.name, plan.route_config);
+      wanted.emplace_back(settings_.listen_address, plan.port, plan.name, plan.listener);
     }
   } else {
     std::string text = settings_.sidecar_listen;
@@ -313,7 +314,7 @@ std::string Worker::bind(const Snapshot& snapshot) {
     a.local_address = host + ":" + std::to_string(port);
     a.acceptor = std::move(acceptor);
     a.listener_name = name;
-    a.route_config = rc;
+    a.listener = rc;
     acceptors_.push_back(std::move(a));
   }
   return {};
@@ -346,8 +347,9 @@ void Worker::accept(Acceptor& a) {
         boost::system::error_code ignored;
         socket.close(ignored);  // over the cap: refused at once, as Envoy's overload manager
       } else {
-        ListenerContext ctx{a.listener_name, a.route_config, a.local_address};
-        asio::co_spawn(io_, serveDownstream(*this, std::move(socket), std::move(ctx)),
+        asio::co_spawn(io_,
+                       serveAccepted(*this, std::move(socket),
+                                     AcceptedOn{a.listener_name, a.listener, a.local_address}),
                        asio::detached);
       }
     }

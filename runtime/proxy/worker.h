@@ -246,7 +246,7 @@ class Worker {
   struct Acceptor {
     std::unique_ptr<tcp::acceptor> acceptor;
     std::string listener_name;
-    int32_t route_config = -1;  // -1: sidecar explicit proxy
+    int32_t listener = -1;  // gateways: index into the bundle's listeners; -1: sidecar 15001
     std::string local_address;
   };
   void accept(Acceptor& acceptor);

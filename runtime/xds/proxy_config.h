@@ -232,6 +232,9 @@ struct TcpProxy {
   std::string cluster;
   std::vector<WeightedCluster> weighted;
   RouteSource source;  // the VS tcp/tls rule that produced it, if any
+  /// Format v4 (R15.3): the single destination's DestinationRule tcp.idleTimeout; nullopt =
+  /// Envoy's 1 h; 0 = no idle timeout.
+  std::optional<int64_t> idle_timeout_ns;
 };
 
 struct FilterChain {
@@ -327,6 +330,8 @@ struct Cluster {
   /// tcp.connectTimeout; nullopt = the mesh connectTimeout (meshproxy's --connect-timeout).
   std::optional<int64_t> connect_timeout_ns;
   std::optional<OutlierDetection> outlier_detection;
+  /// Format v4: tcp.idleTimeout alone, which a tcp_proxy to this cluster applies (R15.3).
+  std::optional<int64_t> tcp_idle_timeout_ns;
 };
 
 struct ProxyConfig {

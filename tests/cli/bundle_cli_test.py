@@ -76,14 +76,14 @@ with tempfile.TemporaryDirectory() as tmp:
     case("compile --cpu with an unknown CPU", ["compile", "-f", SHOP, *GATEWAY, "-o", host_cpu, "--cpu", "pentium9"],
          2, stream="stderr", contains=['unknown CPU "pentium9"'])
     case("inspect shows header, sections, listeners and counts", ["inspect", gw], 0,
-         contains=["format version 3", "written by meshc", "(verified)", "STRS", "TREE", "SMAP",
+         contains=["format version 4", "written by meshc", "(verified)", "STRS", "TREE", "SMAP",
                    "0.0.0.0_443 0.0.0.0:443", "https.443.https.shop-gateway.shop: 1 virtual hosts, 5 routes",
                    "proxy: gateway istio=ingressgateway in namespace istio-system",
                    "NATV", "native code: x86_64-pc-linux-gnu cpu x86-64, LLVM 19", "2 entry points"])
     p = run("inspect", gw, "-o", "json")
     try:
         j = json.loads(p.stdout)
-        check("inspect -o json", p.returncode == 0 and j["formatVersion"] == 3
+        check("inspect -o json", p.returncode == 0 and j["formatVersion"] == 4
               and [s["kind"] for s in j["sections"]][:2] == ["STRS", "PRXY"]
               and j["routeConfigs"][1] == {"name": "http.80", "virtualHosts": 2, "routes": 5},
               p.stdout)

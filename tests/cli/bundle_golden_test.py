@@ -1,19 +1,19 @@
 #!/usr/bin/env python3
-"""Bundle format version 3 is pinned by committed bundles (tests/golden/bundle/v3/); the
-version-1 and version-2 bundles in tests/golden/bundle/v1/ and v2/ stay as the proof that
+"""Bundle format version 4 is pinned by committed bundles (tests/golden/bundle/v4/); the
+version-1, -2 and -3 bundles in tests/golden/bundle/v1/, v2/ and v3/ stay as the proof that
 today's reader refuses them.
 
 Writer and reader share runtime/bundle/codec.h, so a round trip cannot notice a layout change.
-These goldens can: for each v3 one,
+These goldens can: for each v4 one,
   1. an independent reader (this file, written from format.h's documented layout, not from the
      codec) checks the header, the CRC-32C, the section table and the alignment rules;
   2. today's reader reads it: `meshc inspect -o json` equals the committed JSON, and `simulate
-     --bundle` answers requests with the routes the manifests in v3/shop/ define;
+     --bundle` answers requests with the routes the manifests in v4/shop/ define;
   3. today's writer reproduces its bytes from the same input (the 16-byte compiler version field,
      and so the CRC, may differ after a release; every other byte must not), also when the input
      path is spelled differently (./dir, dir/, dir//, /abs/dir, a/../dir).
 Any layout change fails here until the format version is bumped and a new golden committed.
-For each v1 and v2 bundle: the independent reader still finds a sound file of that version, and
+For each v1, v2 and v3 bundle: the independent reader still finds a sound file of that version, and
 `inspect` and `simulate --bundle` refuse it (exit 2) with the unsupported-version message, whole.
 Regenerate (only with a version bump): MESHC_UPDATE_GOLDEN=1.
 Usage: bundle_golden_test.py MESHC SOURCE_DIR"""
@@ -35,25 +35,29 @@ GOLDENS = [
     ("shop-gateway", ["--gateway", "istio=ingressgateway"]),
     ("shop-sidecar", ["--sidecar", "app=web", "-n", "shop"]),
 ]
-FORMAT_VERSION = 3
-GOLDEN_DIR = "tests/golden/bundle/v3"
+FORMAT_VERSION = 4
+GOLDEN_DIR = "tests/golden/bundle/v4"
 INPUT = GOLDEN_DIR + "/shop"
 # gatewayTopology.numTrustedProxies: 1 (reaches the gateway bundle only).
 MESH = ["--mesh-config", GOLDEN_DIR + "/mesh.yaml"]
 # Older versions: directory, version, the reader's whole message.
 OLD = [
     ("tests/golden/bundle/v1", 1,
-     "bundle format version 1 (written by meshc 0.1.0) is older than this reader's version 3, "
+     "bundle format version 1 (written by meshc 0.1.0) is older than this reader's version 4, "
      "which adds consistent-hash cookie TTL/path/attributes, subset labels, ring-hash and Maglev "
-     "sizes, trusted proxies, DestinationRule connection pools and outlier detection: recompile "
-     "the bundle with this meshc"),
+     "sizes, trusted proxies, DestinationRule connection pools and outlier detection, TCP proxy "
+     "idle timeouts: recompile the bundle with this meshc"),
     ("tests/golden/bundle/v2", 2,
-     "bundle format version 2 (written by meshc 0.1.0) is older than this reader's version 3, "
-     "which adds DestinationRule connection pools and outlier detection: recompile the bundle "
-     "with this meshc"),
+     "bundle format version 2 (written by meshc 0.1.0) is older than this reader's version 4, "
+     "which adds DestinationRule connection pools and outlier detection, TCP proxy idle "
+     "timeouts: recompile the bundle with this meshc"),
+    ("tests/golden/bundle/v3", 3,
+     "bundle format version 3 (written by meshc 0.1.0) is older than this reader's version 4, "
+     "which adds TCP proxy idle timeouts: recompile the bundle with this meshc"),
 ]
 
-# Requests and what the manifests in v3/shop/ say about them (30-routing.yaml, 20-gateway.yaml).
+# Requests and what the manifests in v4/shop/ say about them (30-routing.yaml, 20-gateway.yaml,
+# 70-tcp.yaml).
 EXPECT = {
     "shop-gateway": [
         # route cart-api: prefix /api/cart → cart:8080, prefix rewritten to /cart
@@ -71,6 +75,18 @@ EXPECT = {
         (["GET https://shop.example.com/", "-H", "x-canary: true"],
          {"outcome": "route", "route": "canary-testers",
           "cluster": "outbound|80|v2|frontend.shop.svc.cluster.local"}),
+        # 70-tcp.yaml: the TCP server on 5432 forwards to orders-db (R15.1)
+        (["tcp://db.example.com:5432"],
+         {"outcome": "route", "listener": "0.0.0.0_5432", "virtualService": "shop/orders-db",
+          "cluster": "outbound|5432||orders-db.shop.svc.cluster.local"}),
+        # the PASSTHROUGH server on 8443: SNI pay.example.com, 80/20 by weight (R14.8, R15.2)
+        (["tls://pay.example.com:8443"],
+         {"outcome": "route", "virtualService": "shop/payments",
+          "weightedClusters": [
+              {"cluster": "outbound|443||payments.shop.svc.cluster.local", "weight": 80},
+              {"cluster": "outbound|443|next|payments.shop.svc.cluster.local", "weight": 20}]}),
+        # another SNI: no chain (R14.8)
+        (["tls://other.example.com:8443"], {"outcome": "noFilterChain"}),
     ],
     "shop-sidecar": [
         # VirtualService reviews, rule testers: end-user: tester → subset v2 (Service port 9080)
@@ -230,7 +246,7 @@ def main() -> int:
         print(f"{len(failures)} failure(s)")
         return 1
     print(f"{len(GOLDENS)} v{FORMAT_VERSION} goldens: layout, reader, writer and path spellings "
-          f"agree; v1 and v2 goldens refused")
+          f"agree; " + ", ".join(f"v{v}" for _, v, _ in OLD) + " goldens refused")
     return 0
 
 

@@ -33,6 +33,18 @@ def free_port():
         return s.getsockname()[1]
 
 
+def free_ports(count):
+    """`count` distinct free loopback ports (free_port() may hand out a port twice)."""
+    ports = []
+    for _ in range(100 * count):
+        p = free_port()
+        if p not in ports:
+            ports.append(p)
+        if len(ports) == count:
+            return ports
+    raise AssertionError(f"no {count} distinct free ports")
+
+
 def wait_until(predicate, timeout=DEADLINE, interval=0.02, what="condition"):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -67,12 +79,12 @@ class Upstream:
 class Proxy:
     """The meshproxy binary with an admin port and an access log file."""
 
-    def __init__(self, bundle, workdir, args=(), workers=1, expect_ready=True):
+    def __init__(self, bundle, workdir, args=(), workers=1, expect_ready=True, prefix=()):
         self.admin_port = free_port()
         self.access_log = os.path.join(workdir, f"access-{self.admin_port}.log")
         self.stderr_path = os.path.join(workdir, f"proxy-{self.admin_port}.err")
         self.stderr = open(self.stderr_path, "w")
-        cmd = [os.path.join(BIN, "meshproxy"), "--bundle", bundle, "--admin",
+        cmd = [*prefix, os.path.join(BIN, "meshproxy"), "--bundle", bundle, "--admin",
                f"127.0.0.1:{self.admin_port}", "--workers", str(workers), "--access-log",
                self.access_log, "--listen-address", "127.0.0.1", *args]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self.stderr)
@@ -295,8 +307,10 @@ class ProxyTest(unittest.TestCase):
         self._procs.append(u)
         return u
 
-    def proxy(self, bundle, *args, workers=1, expect_ready=True):
-        p = Proxy(bundle, self.workdir, args, workers=workers, expect_ready=expect_ready)
+    def proxy(self, bundle, *args, workers=1, expect_ready=True, prefix=()):
+        """meshproxy on `bundle`; `prefix` runs it under another command (setpriv, say)."""
+        p = Proxy(bundle, self.workdir, args, workers=workers, expect_ready=expect_ready,
+                  prefix=prefix)
         self._procs.append(p)
         return p
 

@@ -149,17 +149,17 @@ TEST_CASE("bundle v2: the committed version-1 golden is refused with the version
     CHECK(st.code() == StatusCode::kUnsupported);
     CHECK(st.message() ==
           "shop-gateway.mcb: bundle format version 1 (written by meshc 0.1.0) is older than this "
-          "reader's version 3, which adds consistent-hash cookie TTL/path/attributes, subset "
+          "reader's version 4, which adds consistent-hash cookie TTL/path/attributes, subset "
           "labels, ring-hash and Maglev sizes, trusted proxies, DestinationRule connection pools "
-          "and outlier detection: recompile the bundle with this meshc");
+          "and outlier detection, TCP proxy idle timeouts: recompile the bundle with this meshc");
   }
 }
 
-TEST_CASE("bundle v2 fields: the committed v3 gateway golden carries what its manifests say",
+TEST_CASE("bundle v2 fields: the committed v4 gateway golden carries what its manifests say",
           "[bundle][bundle-v2]") {
-  // tests/golden/bundle/v3/shop/60-load-balancing.yaml, 40-destination-rules.yaml, mesh.yaml
+  // tests/golden/bundle/v4/shop/60-load-balancing.yaml, 40-destination-rules.yaml, mesh.yaml
   // (the v2 golden's manifests, which v3 keeps).
-  const bundle::Bundle b = testing::readGoldenBundle("tests/golden/bundle/v3/shop-gateway.mcb");
+  const bundle::Bundle b = testing::readGoldenBundle("tests/golden/bundle/v4/shop-gateway.mcb");
   const xds::ProxyConfig& pc = b.config;
   CHECK(pc.proxy.num_trusted_proxies == 1);  // gatewayTopology.numTrustedProxies: 1
   const xds::Cluster* cart = pc.findCluster("outbound|8080||cart.shop.svc.cluster.local");

@@ -60,10 +60,10 @@ TEST_CASE("bundle v3 codec: cluster pool limits, timeouts and outlier detection 
 
 TEST_CASE("bundle v3: the committed gateway golden carries its DestinationRules' pools and detectors",
           "[bundle][bundle-v3]") {
-  // tests/golden/bundle/v3/shop/40-destination-rules.yaml: frontend's top-level pool
+  // tests/golden/bundle/v4/shop/40-destination-rules.yaml: frontend's top-level pool
   // (maxConnections 200, http1MaxPendingRequests 100) and detector (5 consecutive 5xx,
   // interval 10 s, base 30 s); subset v2 replaces both whole with its own.
-  const bundle::Bundle b = testing::readGoldenBundle("tests/golden/bundle/v3/shop-gateway.mcb");
+  const bundle::Bundle b = testing::readGoldenBundle("tests/golden/bundle/v4/shop-gateway.mcb");
   const xds::ProxyConfig& pc = b.config;
   // (The bundle keeps the clusters its routes use: frontend's subsets, not its plain cluster.)
   for (const char* name : {"outbound|80|v1|frontend.shop.svc.cluster.local"}) {
@@ -118,6 +118,6 @@ TEST_CASE("bundle v3: the committed version-2 golden is refused with the version
   CHECK(kind == bundle::BundleErrorKind::kUnsupportedVersion);
   CHECK(st.message() ==
         "shop-gateway.mcb: bundle format version 2 (written by meshc 0.1.0) is older than this "
-        "reader's version 3, which adds DestinationRule connection pools and outlier detection: "
-        "recompile the bundle with this meshc");
+        "reader's version 4, which adds DestinationRule connection pools and outlier detection, "
+        "TCP proxy idle timeouts: recompile the bundle with this meshc");
 }
