@@ -7,9 +7,11 @@
 #include <chrono>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "cli/atomic_file.h"
 #include "cli/commands.h"
+#include "cli/credentials_dir.h"
 #include "cli/routing_flags.h"
 #include "cli/routing_input.h"
 #include "codegen/codegen.h"
@@ -26,6 +28,7 @@ struct CompileFlags {
   std::string cpu = "x86-64";
   bool no_native = false;
   bool stats = false;
+  std::string credentials_dir;
 };
 
 // A progress bar on stderr for compiles that run longer than a second, only on a terminal.
@@ -59,6 +62,38 @@ class ProgressBar {
   bool shown_ = false;
   std::chrono::steady_clock::time_point start_;
 };
+
+// --credentials-dir: names and key names only, never a value.
+int writeCredentialsDir(const std::string& dir, const CredentialSet& set) {
+  for (const std::string& name : set.not_secret_names) {
+    std::cerr << fmt::format(
+        "meshc compile: note: credential {} does not name a Secret of the gateway's namespace; "
+        "--credentials-dir leaves it out\n",
+        name);
+  }
+  for (const std::string& ref : set.missing) {
+    std::string name = ref.substr(ref.find('/') + 1);
+    std::cerr << fmt::format(
+        "meshc compile: note: credential {} is not in the input; meshproxy will read it from "
+        "--credentials {}/{}/ at run time\n",
+        ref, dir, name);
+  }
+  if (Status st = writeCredentials(dir, set); !st) {
+    std::cerr << "meshc compile: " << st.message() << "\n";
+    return kExitUsage;
+  }
+  std::vector<std::string> written;
+  for (const CredentialFiles& c : set.credentials) {
+    std::vector<std::string> keys;
+    for (const auto& [key, bytes] : c.files) {
+      keys.push_back(key);
+    }
+    written.push_back(fmt::format("{} ({})", c.name, fmt::join(keys, ", ")));
+  }
+  std::cout << fmt::format("credentials: wrote {} Secret(s) to {}{}{}\n", set.credentials.size(),
+                           dir, written.empty() ? "" : ": ", fmt::join(written, ", "));
+  return kExitClean;
+}
 
 int runCompile(const CompileFlags& flags) {
   if (flags.routing.files.empty()) {
@@ -95,6 +130,16 @@ int runCompile(const CompileFlags& flags) {
     return kExitInternal;
   }
   const lower::ProxyConfig& pc = (*s)->config();
+  // Secrets are decoded before anything is written, so a bad one leaves no bundle behind.
+  std::optional<CredentialSet> credentials;
+  if (!flags.credentials_dir.empty()) {
+    Expected<CredentialSet> c = collectCredentials(pc, input->config, sources);
+    if (!c) {
+      std::cerr << "meshc compile: " << c.status().message() << "\n";
+      return kExitFindings;
+    }
+    credentials = std::move(*c);
+  }
   std::vector<ir::RouteProgram> programs;
   for (size_t i = 0; i < pc.route_configs.size(); ++i) {
     programs.push_back((*s)->program(i));
@@ -173,6 +218,9 @@ int runCompile(const CompileFlags& flags) {
         stats.functions, stats.instructions, stats.unoptimized_functions, stats.lower_ms,
         stats.optimize_ms, stats.emit_ms);
   }
+  if (credentials) {
+    return writeCredentialsDir(flags.credentials_dir, *credentials);
+  }
   return kExitClean;
 }
 
@@ -188,6 +236,10 @@ std::function<int()> setupCompile(CLI::App& sub) {
   sub.add_flag("--no-native", flags->no_native,
                "leave out native code (runtimes evaluate the portable tree)");
   sub.add_flag("--stats", flags->stats, "print code generation statistics and timings");
+  sub.add_option("--credentials-dir", flags->credentials_dir,
+                 "also write the Secrets the gateway's TLS servers name (credentialName) as "
+                 "DIR/<name>/<key> files for meshproxy --credentials DIR (0700 directories, 0600 "
+                 "files)");
   sub.add_flag("--keep-going", flags->keep_going,
                "write the bundle even when some objects would be rejected (they are left out)");
   return [flags] { return runCompile(*flags); };

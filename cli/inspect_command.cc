@@ -20,6 +20,58 @@ struct InspectFlags {
   std::string output = "text";
 };
 
+// A terminating chain's TLS context (format v5) in one line: what meshproxy will load and offer.
+std::string tlsLine(const xds::TlsContext& t) {
+  std::string certs;
+  if (!t.credential_names.empty()) {
+    certs = fmt::format("credential {}", fmt::join(t.credential_names, ", "));
+  } else if (!t.server_certificate.empty() || !t.private_key.empty()) {
+    certs = fmt::format("certificate {}, key {}", t.server_certificate, t.private_key);
+  } else {
+    certs = "the workload certificate";
+  }
+  if (!t.ca_certificates.empty()) {
+    certs += ", client CA " + t.ca_certificates;
+  }
+  auto orDefault = [](const std::string& v) { return v.empty() ? std::string("default") : v; };
+  std::string line =
+      fmt::format("tls {}: {}; versions {}..{}", t.mode, certs, orDefault(t.min_protocol_version),
+                  orDefault(t.max_protocol_version));
+  auto list = [&line](std::string_view what, const std::vector<std::string>& v) {
+    if (!v.empty()) {
+      line += fmt::format("; {} {}", what, fmt::join(v, ","));
+    }
+  };
+  list("ciphers", t.cipher_suites);
+  list("curves", t.ecdh_curves);
+  list("client SANs", t.subject_alt_names);
+  if (!t.verify_certificate_spki.empty() || !t.verify_certificate_hash.empty()) {
+    line += fmt::format("; pinned client certificates {} SPKI, {} hash",
+                        t.verify_certificate_spki.size(), t.verify_certificate_hash.size());
+  }
+  line += t.alpn.empty() ? "; alpn none" : fmt::format("; alpn {}", fmt::join(t.alpn, ","));
+  return line;
+}
+
+nlohmann::json tlsToJson(size_t chain, const xds::FilterChain& c) {
+  const xds::TlsContext& t = *c.tls;
+  return {{"chain", chain},
+          {"serverNames", c.match.server_names},
+          {"mode", t.mode},
+          {"credentialNames", t.credential_names},
+          {"serverCertificate", t.server_certificate},
+          {"privateKey", t.private_key},
+          {"caCertificates", t.ca_certificates},
+          {"minProtocolVersion", t.min_protocol_version},
+          {"maxProtocolVersion", t.max_protocol_version},
+          {"cipherSuites", t.cipher_suites},
+          {"ecdhCurves", t.ecdh_curves},
+          {"subjectAltNames", t.subject_alt_names},
+          {"verifyCertificateSpki", t.verify_certificate_spki},
+          {"verifyCertificateHash", t.verify_certificate_hash},
+          {"alpn", t.alpn}};
+}
+
 std::string listenerLine(const xds::Listener& l) {
   std::string chains;
   for (const xds::FilterChain& c : l.filter_chains) {
@@ -32,6 +84,9 @@ std::string listenerLine(const xds::Listener& l) {
       what += " (sni " + fmt::format("{}", fmt::join(c.match.server_names, ",")) + ")";
     }
     chains += fmt::format("\n      chain {}: {}", c.name.empty() ? "(unnamed)" : c.name, what);
+    if (c.tls) {
+      chains += "\n        " + tlsLine(*c.tls);
+    }
   }
   return fmt::format("  {} {}:{}{}", l.name, l.address, l.port, chains);
 }
@@ -70,10 +125,17 @@ int runInspect(const InspectFlags& flags) {
     }
     j["listeners"] = nlohmann::json::array();
     for (const xds::Listener& l : s->listeners) {
+      nlohmann::json tls = nlohmann::json::array();
+      for (size_t i = 0; i < l.filter_chains.size(); ++i) {
+        if (l.filter_chains[i].tls) {
+          tls.push_back(tlsToJson(i, l.filter_chains[i]));
+        }
+      }
       j["listeners"].push_back({{"name", l.name},
                                 {"address", l.address},
                                 {"port", l.port},
-                                {"filterChains", l.filter_chains.size()}});
+                                {"filterChains", l.filter_chains.size()},
+                                {"tlsChains", std::move(tls)}});
     }
     j["routeConfigs"] = nlohmann::json::array();
     for (const bundle::RouteConfigSummary& rc : s->route_configs) {

@@ -101,6 +101,27 @@ MeshConfig parseMeshConfig(const Node& root, DiagnosticSink& sink) {
       sink.report(std::move(d));
     }
   }
+  if (const Node* td = root.get("tlsDefaults"); td != nullptr && td->isMap()) {
+    readStringList(*td, "ecdhCurves", &mc.tls_defaults.ecdh_curves, sink);
+    readStringList(*td, "cipherSuites", &mc.tls_defaults.cipher_suites, sink);
+    // MeshConfig.TLSConfig.TLSProtocol names only TLS_AUTO, TLSV1_2 and TLSV1_3 (istio
+    // listener_test.go TestApplyDownstreamTLSDefaults). Enum numbers are not read: their values
+    // are not confirmed here.
+    if (const Node* v = td->get("minProtocolVersion"); v != nullptr && !v->isNull()) {
+      std::string_view text = v->isScalar() ? v->text() : std::string_view();
+      if (text == "TLSV1_2" || text == "TLSV1_3") {
+        mc.tls_defaults.min_protocol_version = std::string(text);
+      } else if (text != "TLS_AUTO") {
+        Diagnostic d;
+        d.id = "mesh-config-invalid";
+        d.severity = Severity::kError;
+        d.message = "unknown tlsDefaults.minProtocolVersion " + quote(text) +
+                    "; expected TLS_AUTO, TLSV1_2 or TLSV1_3";
+        d.loc = v->loc();
+        sink.report(std::move(d));
+      }
+    }
+  }
   if (const Node* dc = root.get("defaultConfig"); dc != nullptr && dc->isMap()) {
     if (const Node* gt = dc->get("gatewayTopology"); gt != nullptr && gt->isMap()) {
       readUint32(*gt, "numTrustedProxies", &mc.num_trusted_proxies, sink);

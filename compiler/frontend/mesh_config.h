@@ -12,6 +12,14 @@
 
 namespace meshc::frontend {
 
+/// MeshConfig.TLSConfig (`tlsDefaults`): what SIMPLE / MUTUAL / OPTIONAL_MUTUAL gateway servers
+/// start from before their own settings apply (PROXY-SEMANTICS R14.5).
+struct MeshTlsDefaults {
+  std::string min_protocol_version;  // "TLSV1_2" or "TLSV1_3"; "" = TLS_AUTO (unset)
+  std::vector<std::string> ecdh_curves;
+  std::vector<std::string> cipher_suites;
+};
+
 struct MeshConfig {
   std::string root_namespace = "istio-system";
   std::string domain_suffix = "cluster.local";  // trustDomain-independent service domain suffix
@@ -23,6 +31,7 @@ struct MeshConfig {
   uint32_t num_trusted_proxies = 0;  // defaultConfig.gatewayTopology.numTrustedProxies
   std::string ingress_service = "istio-ingressgateway";
   std::string ingress_selector = "ingressgateway";
+  MeshTlsDefaults tls_defaults;  // tlsDefaults
 };
 
 /// Reads a MeshConfig document (the `mesh` key of the istio ConfigMap, or a bare MeshConfig).

@@ -132,7 +132,12 @@ RouteConfiguration buildGatewayRouteConfig(BuildContext& bc, const MergedGateway
 
 bool vsMatchesServerHosts(const model::Server& server, const IndexedVirtualService& vs);
 FilterChainMatch sniMatch(const std::vector<std::string>& sni_hosts);
-void applyServerTls(FilterChain& chain, const model::Server& server);
+/// The TLS context Istio builds for a terminating server (gateway_tls_context.cc): mode,
+/// certificate source, client validation, versions, filtered ciphers, curves and ALPN.
+TlsContext serverTlsContext(const model::Server& server, const frontend::MeshTlsDefaults& mesh);
+/// Marks `chain` as terminating the server's TLS and fills chain.tls; notes what the bundle
+/// cannot carry (caCrl, caCertCredentialName, insecureSkipVerify, a second tlsCertificates pair).
+void applyServerTls(BuildContext& bc, const MergedServer& ms, FilterChain& chain);
 std::optional<TcpProxy> tcpRouteProxy(BuildContext& bc, const MergedServer& ms);
 inline constexpr std::array<std::string_view, 5> kIstioMtlsAlpns = {
     "istio", "istio-peer-exchange", "istio-http/1.0", "istio-http/1.1", "istio-h2"};

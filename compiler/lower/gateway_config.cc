@@ -116,7 +116,7 @@ LoweredProxy buildGatewayConfigFrom(const Inputs& inputs, const ProxyIdentity& p
       if (isHttpsServerWithTlsTermination(server)) {
         FilterChain fc;
         fc.match = sniMatch(ms.sni_hosts);
-        applyServerTls(fc, server);
+        applyServerTls(bc, ms, fc);
         fc.http = true;
         fc.rds_name = ms.tls_route_name;
         // SNI matching, and the TLS context's ALPN (h2, http/1.1), need the TLS inspector.
@@ -145,7 +145,7 @@ LoweredProxy buildGatewayConfigFrom(const Inputs& inputs, const ProxyIdentity& p
         if (std::optional<TcpProxy> tp = tcpRouteProxy(bc, ms)) {
           FilterChain fc;
           fc.match = sniMatch(ms.sni_hosts);
-          applyServerTls(fc, server);
+          applyServerTls(bc, ms, fc);
           fc.tcp_proxy = std::move(tp);
           listener.has_tls_inspector = true;
           listener.filter_chains.push_back(std::move(fc));

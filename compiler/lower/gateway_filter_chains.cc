@@ -35,13 +35,6 @@ FilterChainMatch sniMatch(const std::vector<std::string>& sni_hosts) {
   return m;
 }
 
-void applyServerTls(FilterChain& chain, const model::Server& server) {
-  chain.terminates_tls = true;
-  const std::string& mode = server.tls ? server.tls->mode : std::string();
-  chain.requires_client_certificate = mode == "MUTUAL" || mode == "ISTIO_MUTUAL";
-  chain.istio_mutual = mode == "ISTIO_MUTUAL";
-}
-
 // buildGatewayNetworkFiltersFromTCPRoutes: the first VS (candidate order) whose hosts match and
 // whose first tcp rule passing l4MultiMatch has destinations wins the whole server.
 std::optional<TcpProxy> tcpRouteProxy(BuildContext& bc, const MergedServer& ms) {

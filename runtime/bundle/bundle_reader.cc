@@ -177,7 +177,9 @@ class Reader {
                            ? std::string("DestinationRule connection pools and outlier "
                                          "detection, ")
                            : std::string()) +
-                      "TCP proxy idle timeouts: recompile the bundle with this meshc");
+                      (h.format_version < 4 ? std::string("TCP proxy idle timeouts, ")
+                                            : std::string()) +
+                      "gateway TLS settings: recompile the bundle with this meshc");
     }
     if (h.format_version != kBundleFormatVersion) {
       return fail(BundleErrorKind::kUnsupportedVersion,

@@ -359,6 +359,23 @@ void code(Io& io, xds::TcpProxy& t) {
 }
 
 template <typename Io>
+void code(Io& io, xds::TlsContext& t) {
+  io.str(t.mode);
+  codeVec(io, t.credential_names);
+  io.str(t.server_certificate);
+  io.str(t.private_key);
+  io.str(t.ca_certificates);
+  io.str(t.min_protocol_version);
+  io.str(t.max_protocol_version);
+  codeVec(io, t.cipher_suites);
+  codeVec(io, t.ecdh_curves);
+  codeVec(io, t.subject_alt_names);
+  codeVec(io, t.verify_certificate_spki);
+  codeVec(io, t.verify_certificate_hash);
+  codeVec(io, t.alpn);
+}
+
+template <typename Io>
 void code(Io& io, xds::FilterChain& c) {
   io.str(c.name);
   code(io, c.match);
@@ -368,6 +385,7 @@ void code(Io& io, xds::FilterChain& c) {
   io.boolean(c.http);
   io.str(c.rds_name);
   codeOpt(io, c.tcp_proxy);
+  codeOpt(io, c.tls);  // format v5
 }
 
 template <typename Io>

@@ -33,8 +33,9 @@ inline constexpr std::string_view kBundleMagic = "MESHCRB\x1a";  // 8 bytes; \x1
 /// table unchanged); 3 adds the Cluster's healthy panic threshold, circuit breakers, max
 /// requests per connection, idle and connect timeouts and outlier detection (header and section
 /// table unchanged); 4 adds the tcp_proxy idle timeout and the Cluster's tcp.idleTimeout
-/// (header and section table unchanged).
-inline constexpr uint32_t kBundleFormatVersion = 4;
+/// (header and section table unchanged); 5 adds the filter chain's TLS context (header and
+/// section table unchanged).
+inline constexpr uint32_t kBundleFormatVersion = 5;
 
 /// Header size in bytes. Compatibility: fixed since format version 1.
 inline constexpr uint32_t kBundleHeaderSize = 80;
@@ -45,7 +46,7 @@ inline constexpr uint32_t kSectionAlignment = 8;
 /// Bytes of the compiler version field (NUL-padded ASCII). Compatibility: fixed since version 1.
 inline constexpr size_t kCompilerVersionSize = 16;
 
-/// Header field offsets (format versions 1 to 4). Compatibility: fixed since version 1.
+/// Header field offsets (format versions 1 to 5). Compatibility: fixed since version 1.
 struct HeaderOffsets {
   static constexpr size_t kMagic = 0;             // 8 bytes
   static constexpr size_t kVersion = 8;           // u32

@@ -237,6 +237,24 @@ struct TcpProxy {
   std::optional<int64_t> idle_timeout_ns;
 };
 
+/// Format v5: how a filter chain terminates TLS, as Istio writes a Gateway server's `tls`
+/// (PROXY-SEMANTICS R14.1, R14.4–R14.6). Certificates are referenced, never embedded: by
+/// credential name (meshproxy reads them from `--credentials DIR/<name>/`, the layout of a
+/// mounted Kubernetes Secret) or by the file paths the server names.
+struct TlsContext {
+  std::string mode;  // SIMPLE, MUTUAL, OPTIONAL_MUTUAL, ISTIO_MUTUAL
+  std::vector<std::string> credential_names;  // credentialName, or credentialNames (≤ 2)
+  std::string server_certificate, private_key, ca_certificates;  // paths as written
+  std::string min_protocol_version, max_protocol_version;        // "TLSV1_2"; "" = default
+  std::vector<std::string> cipher_suites;  // after Istio's filtering; empty = Envoy's default
+  std::vector<std::string> ecdh_curves;    // empty = Envoy's default
+  std::vector<std::string> subject_alt_names;        // accepted client SANs (exact)
+  std::vector<std::string> verify_certificate_spki;  // base64 SHA-256 of the client's SPKI
+  std::vector<std::string> verify_certificate_hash;  // hex SHA-256 of the client certificate
+  std::vector<std::string> alpn;                     // offered: "h2", "http/1.1" for HTTPS
+  friend bool operator==(const TlsContext&, const TlsContext&) = default;
+};
+
 struct FilterChain {
   std::string name;
   FilterChainMatch match;
@@ -246,6 +264,7 @@ struct FilterChain {
   bool http = false;        // an HTTP connection manager
   std::string rds_name;     // route configuration name when http
   std::optional<TcpProxy> tcp_proxy;  // when !http
+  std::optional<TlsContext> tls;      // format v5: set when terminates_tls (gateways)
 };
 
 struct Listener {

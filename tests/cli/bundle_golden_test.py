@@ -1,19 +1,19 @@
 #!/usr/bin/env python3
-"""Bundle format version 4 is pinned by committed bundles (tests/golden/bundle/v4/); the
-version-1, -2 and -3 bundles in tests/golden/bundle/v1/, v2/ and v3/ stay as the proof that
-today's reader refuses them.
+"""Bundle format version 5 is pinned by committed bundles (tests/golden/bundle/v5/); the
+version-1 to -4 bundles in tests/golden/bundle/v1/ to v4/ stay as the proof that today's reader
+refuses them.
 
 Writer and reader share runtime/bundle/codec.h, so a round trip cannot notice a layout change.
-These goldens can: for each v4 one,
+These goldens can: for each v5 one,
   1. an independent reader (this file, written from format.h's documented layout, not from the
      codec) checks the header, the CRC-32C, the section table and the alignment rules;
   2. today's reader reads it: `meshc inspect -o json` equals the committed JSON, and `simulate
-     --bundle` answers requests with the routes the manifests in v4/shop/ define;
+     --bundle` answers requests with the routes the manifests in v5/shop/ define;
   3. today's writer reproduces its bytes from the same input (the 16-byte compiler version field,
      and so the CRC, may differ after a release; every other byte must not), also when the input
      path is spelled differently (./dir, dir/, dir//, /abs/dir, a/../dir).
 Any layout change fails here until the format version is bumped and a new golden committed.
-For each v1, v2 and v3 bundle: the independent reader still finds a sound file of that version, and
+For each v1 to v4 bundle: the independent reader still finds a sound file of that version, and
 `inspect` and `simulate --bundle` refuse it (exit 2) with the unsupported-version message, whole.
 Regenerate (only with a version bump): MESHC_UPDATE_GOLDEN=1.
 Usage: bundle_golden_test.py MESHC SOURCE_DIR"""
@@ -35,29 +35,33 @@ GOLDENS = [
     ("shop-gateway", ["--gateway", "istio=ingressgateway"]),
     ("shop-sidecar", ["--sidecar", "app=web", "-n", "shop"]),
 ]
-FORMAT_VERSION = 4
-GOLDEN_DIR = "tests/golden/bundle/v4"
+FORMAT_VERSION = 5
+GOLDEN_DIR = "tests/golden/bundle/v5"
 INPUT = GOLDEN_DIR + "/shop"
-# gatewayTopology.numTrustedProxies: 1 (reaches the gateway bundle only).
+# gatewayTopology.numTrustedProxies: 1 and tlsDefaults (both reach the gateway bundle only).
 MESH = ["--mesh-config", GOLDEN_DIR + "/mesh.yaml"]
 # Older versions: directory, version, the reader's whole message.
 OLD = [
     ("tests/golden/bundle/v1", 1,
-     "bundle format version 1 (written by meshc 0.1.0) is older than this reader's version 4, "
+     "bundle format version 1 (written by meshc 0.1.0) is older than this reader's version 5, "
      "which adds consistent-hash cookie TTL/path/attributes, subset labels, ring-hash and Maglev "
      "sizes, trusted proxies, DestinationRule connection pools and outlier detection, TCP proxy "
-     "idle timeouts: recompile the bundle with this meshc"),
+     "idle timeouts, gateway TLS settings: recompile the bundle with this meshc"),
     ("tests/golden/bundle/v2", 2,
-     "bundle format version 2 (written by meshc 0.1.0) is older than this reader's version 4, "
+     "bundle format version 2 (written by meshc 0.1.0) is older than this reader's version 5, "
      "which adds DestinationRule connection pools and outlier detection, TCP proxy idle "
-     "timeouts: recompile the bundle with this meshc"),
+     "timeouts, gateway TLS settings: recompile the bundle with this meshc"),
     ("tests/golden/bundle/v3", 3,
-     "bundle format version 3 (written by meshc 0.1.0) is older than this reader's version 4, "
-     "which adds TCP proxy idle timeouts: recompile the bundle with this meshc"),
+     "bundle format version 3 (written by meshc 0.1.0) is older than this reader's version 5, "
+     "which adds TCP proxy idle timeouts, gateway TLS settings: recompile the bundle with this "
+     "meshc"),
+    ("tests/golden/bundle/v4", 4,
+     "bundle format version 4 (written by meshc 0.1.0) is older than this reader's version 5, "
+     "which adds gateway TLS settings: recompile the bundle with this meshc"),
 ]
 
-# Requests and what the manifests in v4/shop/ say about them (30-routing.yaml, 20-gateway.yaml,
-# 70-tcp.yaml).
+# Requests and what the manifests in v5/shop/ say about them (30-routing.yaml, 20-gateway.yaml,
+# 70-tcp.yaml, 80-tls.yaml).
 EXPECT = {
     "shop-gateway": [
         # route cart-api: prefix /api/cart → cart:8080, prefix rewritten to /cart
@@ -87,6 +91,14 @@ EXPECT = {
               {"cluster": "outbound|443|next|payments.shop.svc.cluster.local", "weight": 20}]}),
         # another SNI: no chain (R14.8)
         (["tls://other.example.com:8443"], {"outcome": "noFilterChain"}),
+        # 80-tls.yaml: the MUTUAL server beside the SIMPLE one on 443 routes its own host (R14.3)
+        (["GET https://partners.example.com/orders"],
+         {"outcome": "route", "route": "partner-orders", "virtualService": "shop/partners",
+          "cluster": "outbound|8080||cart.shop.svc.cluster.local"}),
+        # 80-tls.yaml: TLS terminated on 5433, then TCP to orders-db (ISTIO-SEMANTICS 7.3)
+        (["tls://db.example.com:5433"],
+         {"outcome": "route", "listener": "0.0.0.0_5433", "virtualService": "shop/orders-db-tls",
+          "cluster": "outbound|5432||orders-db.shop.svc.cluster.local"}),
     ],
     "shop-sidecar": [
         # VirtualService reviews, rule testers: end-user: tester → subset v2 (Service port 9080)
@@ -121,7 +133,7 @@ def crc32c(data: bytes) -> int:
 
 
 def check_layout(name: str, data: bytes, want_version: int = FORMAT_VERSION) -> None:
-    """The frame as documented in runtime/bundle/format.h (the same in versions 1 to 3), read
+    """The frame as documented in runtime/bundle/format.h (the same in versions 1 to 5), read
     without the project's code."""
     if len(data) < HEADER_SIZE:
         return fail(f"{name}: {len(data)} bytes, shorter than the header")

@@ -157,9 +157,11 @@ ConfigSet buildConfigSet(const std::vector<frontend::Resource>& resources,
       case ResourceKind::kEndpointSlice:
         set.endpoint_slices.push_back(detail::buildEndpointSlice(r));
         break;
+      case ResourceKind::kSecret:
+        set.secrets.push_back(detail::buildSecret(r));  // gateway credentials
+        break;
       case ResourceKind::kRequestAuthentication:
       case ResourceKind::kNamespace:
-      case ResourceKind::kSecret:
         break;  // no routing effect
     }
   }

@@ -21,10 +21,23 @@ ServerTlsSettings serverTlsOf(const Node* n) {
   t.ca_certificates = stringOf(n->get("caCertificates"));
   t.credential_name = stringOf(n->get("credentialName"));
   t.credential_names = stringList(n->get("credentialNames"));
+  if (const Node* certs = n->get("tlsCertificates"); certs != nullptr && certs->isSeq()) {
+    for (const Node* item : certs->items()) {
+      t.tls_certificates.push_back(TlsCertificate{stringOf(child(item, "serverCertificate")),
+                                                  stringOf(child(item, "privateKey")),
+                                                  stringOf(child(item, "caCertificates"))});
+    }
+  }
+  t.ca_cert_credential_name = stringOf(n->get("caCertCredentialName"));
+  t.ca_crl = stringOf(n->get("caCrl"));
+  t.insecure_skip_verify = boolOf(n->get("insecureSkipVerify"));
   t.subject_alt_names = stringList(n->get("subjectAltNames"));
+  t.verify_certificate_spki = stringList(n->get("verifyCertificateSpki"));
+  t.verify_certificate_hash = stringList(n->get("verifyCertificateHash"));
   t.min_protocol_version = enumOf(n->get("minProtocolVersion"), kTlsProtocols);
   t.max_protocol_version = enumOf(n->get("maxProtocolVersion"), kTlsProtocols);
   t.cipher_suites = stringList(n->get("cipherSuites"));
+  t.ecdh_curves = stringList(n->get("ecdhCurves"));
   return t;
 }
 

@@ -70,5 +70,6 @@ WorkloadInstance buildWorkload(const frontend::Resource& r);
 /// The label that ties an EndpointSlice to its Service (discovery.k8s.io/v1 LabelServiceName).
 inline constexpr std::string_view kServiceNameLabel = "kubernetes.io/service-name";
 EndpointSlice buildEndpointSlice(const frontend::Resource& r);
+Secret buildSecret(const frontend::Resource& r);
 
 }  // namespace meshc::model::detail

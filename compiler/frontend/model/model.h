@@ -227,14 +227,29 @@ struct Port {
   uint32_t target_port = 0;
 };
 
+/// ServerTLSSettings.TLSCertificate: one certificate/key file pair of `tlsCertificates`.
+struct TlsCertificate {
+  std::string server_certificate, private_key, ca_certificates;
+};
+
 struct ServerTlsSettings {
   bool https_redirect = false;
   std::string mode = "PASSTHROUGH";  // enum name; PASSTHROUGH is the proto default
   std::string server_certificate, private_key, ca_certificates, credential_name;
+  // At most 2 each (CRD maxItems).
   std::vector<std::string> credential_names;
+  std::vector<TlsCertificate> tls_certificates;
+  std::string ca_cert_credential_name, ca_crl;
+  std::optional<bool> insecure_skip_verify;  // BoolValue: nullopt when absent
   std::vector<std::string> subject_alt_names;
+  std::vector<std::string> verify_certificate_spki;  // base64 SHA-256 of client SPKIs
+  std::vector<std::string> verify_certificate_hash;  // hex SHA-256 of client certificates
+  // Enum names ("TLSV1_2"); "" when absent.
   std::string min_protocol_version, max_protocol_version;
+  // As written: lowering filters them (FilterCipherSuites).
   std::vector<std::string> cipher_suites;
+  // istio/api master has ecdhCurves on servers; the pinned CRD (and so the schema) not yet.
+  std::vector<std::string> ecdh_curves;
 };
 
 struct Server {
@@ -251,6 +266,24 @@ struct Gateway {
   ObjectMeta meta;
   std::optional<StringMap> selector;  // nullopt = applies to every gateway proxy
   std::vector<Server> servers;
+};
+
+// --- Secret (core/v1) ---------------------------------------------------------------------------
+
+/// One entry of a Secret's `data` (base64 as written) or `stringData` (plain text). Values are
+/// kept as written: only `meshc compile --credentials-dir` decodes them, and nothing prints them.
+struct SecretItem {
+  std::string key;
+  std::string value;
+  bool string_data = false;  // from stringData (the API server merges it over data)
+  SourceLoc loc;             // the value
+};
+
+/// A Secret a Gateway server may name in credentialName(s) (istio pilot/pkg/credentials/kube).
+struct Secret {
+  ObjectMeta meta;
+  std::string type;               // "kubernetes.io/tls", "Opaque", ... ("" when absent)
+  std::vector<SecretItem> items;  // data entries, then stringData entries, in file order
 };
 
 // --- Sidecar -------------------------------------------------------------------------------------
@@ -475,6 +508,7 @@ struct ConfigSet {
   std::vector<KubernetesService> services;
   std::vector<WorkloadInstance> workloads;
   std::vector<EndpointSlice> endpoint_slices;
+  std::vector<Secret> secrets;
 };
 
 /// Builds the typed model from loaded resources. Resources whose schema check failed are left

@@ -7,62 +7,15 @@
 #include <string>
 #include <vector>
 
+#include "frontend/istio/cipher_suites.h"
+
 namespace meshc::frontend::validation {
 
 namespace {
 
-// pkg/config/security ValidCipherSuites: the OpenSSL names Envoy accepts.
-constexpr std::array<std::string_view, 15> kValidCipherSuites = {
-    "ECDHE-ECDSA-AES128-GCM-SHA256",
-    "ECDHE-RSA-AES128-GCM-SHA256",
-    "ECDHE-ECDSA-AES256-GCM-SHA384",
-    "ECDHE-RSA-AES256-GCM-SHA384",
-    "ECDHE-ECDSA-CHACHA20-POLY1305",
-    "ECDHE-RSA-CHACHA20-POLY1305",
-    "ECDHE-ECDSA-AES128-SHA",
-    "ECDHE-RSA-AES128-SHA",
-    "ECDHE-ECDSA-AES256-SHA",
-    "ECDHE-RSA-AES256-SHA",
-    "AES128-GCM-SHA256",
-    "AES256-GCM-SHA384",
-    "AES128-SHA",
-    "AES256-SHA",
-    "DES-CBC3-SHA",
-};
-
 constexpr std::array<std::string_view, 6> kModeNames = {
     "PASSTHROUGH", "SIMPLE", "MUTUAL", "AUTO_PASSTHROUGH", "ISTIO_MUTUAL", "OPTIONAL_MUTUAL",
 };
-
-// Istio tests unicode.IsLetter/IsNumber on the first *byte* converted to a rune, so a UTF-8
-// lead byte is judged as the Latin-1 character with that code. Replicated exactly.
-bool isLatin1LetterOrNumber(unsigned char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
-    return true;
-  }
-  // Latin-1 letters and numbers below U+00C0 (ª ² ³ µ ¹ º ¼ ½ ¾).
-  constexpr std::string_view kLatin1Extra = "\xAA\xB2\xB3\xB5\xB9\xBA\xBC\xBD\xBE";
-  if (kLatin1Extra.find(static_cast<char>(c)) != std::string_view::npos) {
-    return true;
-  }
-  return c >= 0xC0 && c != 0xD7 && c != 0xF7;
-}
-
-bool isValidCipherSuite(std::string_view cs) {
-  if (cs.empty() || cs == "ALL") {
-    return true;
-  }
-  // Leading '-', '+', '!' ... are OpenSSL operators Istio passes through unparsed.
-  if (!isLatin1LetterOrNumber(static_cast<unsigned char>(cs[0]))) {
-    return true;
-  }
-  for (std::string_view valid : kValidCipherSuites) {
-    if (cs == valid) {
-      return true;
-    }
-  }
-  return false;
-}
 
 // A proto3 string is "set" when non-empty; wrong-typed values are the schema check's business.
 const Node* setString(const Node* parent, std::string_view key) {
@@ -129,7 +82,7 @@ void checkCipherSuites(const Node* tls, Reporter& rep, std::string_view prefix) 
       continue;
     }
     std::string cs(item->text());
-    if (!isValidCipherSuite(cs)) {
+    if (!istio::isValidCipherSuite(cs)) {
       if (first_invalid == nullptr) {
         first_invalid = item;
       }

@@ -147,7 +147,8 @@ TEST_CASE("each corrupted header field gives its own error", "[bundle]") {
   };
   const Case cases[] = {
       {H::kMagic, 0x4c4c4548, BundleErrorKind::kBadMagic},
-      {H::kVersion, 5, BundleErrorKind::kUnsupportedVersion},
+      {H::kVersion, 6, BundleErrorKind::kUnsupportedVersion},
+      {H::kVersion, 4, BundleErrorKind::kUnsupportedVersion},
       {H::kVersion, 3, BundleErrorKind::kUnsupportedVersion},
       {H::kVersion, 2, BundleErrorKind::kUnsupportedVersion},
       {H::kVersion, 1, BundleErrorKind::kUnsupportedVersion},
@@ -169,34 +170,42 @@ TEST_CASE("each corrupted header field gives its own error", "[bundle]") {
           std::string(bundle::bundleErrorKindName(c.want)));
   }
   std::string bytes = gatewayBundle();
-  bundle::storeU32(bytes, H::kVersion, 5);
+  bundle::storeU32(bytes, H::kVersion, 6);
   std::string message;
   readKind(bytes, &message);
   CHECK(message ==
-        "routes.mcb: bundle format version 5 (written by meshc 0.1.0-test); this reader "
-        "understands version 4 only: load it with that meshc, or recompile the bundle with this "
+        "routes.mcb: bundle format version 6 (written by meshc 0.1.0-test); this reader "
+        "understands version 5 only: load it with that meshc, or recompile the bundle with this "
         "one");
   bytes = gatewayBundle();
   bundle::storeU32(bytes, H::kVersion, 1);
   readKind(bytes, &message);
   CHECK(message ==
         "routes.mcb: bundle format version 1 (written by meshc 0.1.0-test) is older than this "
-        "reader's version 4, which adds consistent-hash cookie TTL/path/attributes, subset "
+        "reader's version 5, which adds consistent-hash cookie TTL/path/attributes, subset "
         "labels, ring-hash and Maglev sizes, trusted proxies, DestinationRule connection pools "
-        "and outlier detection, TCP proxy idle timeouts: recompile the bundle with this meshc");
+        "and outlier detection, TCP proxy idle timeouts, gateway TLS settings: recompile the "
+        "bundle with this meshc");
   bytes = gatewayBundle();
   bundle::storeU32(bytes, H::kVersion, 2);
   readKind(bytes, &message);
   CHECK(message ==
         "routes.mcb: bundle format version 2 (written by meshc 0.1.0-test) is older than this "
-        "reader's version 4, which adds DestinationRule connection pools and outlier detection, "
-        "TCP proxy idle timeouts: recompile the bundle with this meshc");
+        "reader's version 5, which adds DestinationRule connection pools and outlier detection, "
+        "TCP proxy idle timeouts, gateway TLS settings: recompile the bundle with this meshc");
   bytes = gatewayBundle();
   bundle::storeU32(bytes, H::kVersion, 3);
   readKind(bytes, &message);
   CHECK(message ==
         "routes.mcb: bundle format version 3 (written by meshc 0.1.0-test) is older than this "
-        "reader's version 4, which adds TCP proxy idle timeouts: recompile the bundle with this "
+        "reader's version 5, which adds TCP proxy idle timeouts, gateway TLS settings: recompile "
+        "the bundle with this meshc");
+  bytes = gatewayBundle();
+  bundle::storeU32(bytes, H::kVersion, 4);
+  readKind(bytes, &message);
+  CHECK(message ==
+        "routes.mcb: bundle format version 4 (written by meshc 0.1.0-test) is older than this "
+        "reader's version 5, which adds gateway TLS settings: recompile the bundle with this "
         "meshc");
   bytes = gatewayBundle();
   bytes[0] = 'X';

@@ -115,4 +115,19 @@ inline bundle::Bundle readGoldenBundle(const std::string& rel) {
   return std::move(*b);
 }
 
+/// A committed golden of an older format (`rel` under the source tree): inspect and the full
+/// reader both refuse it as kUnsupportedVersion with exactly `message`.
+inline void checkGoldenRefused(const std::string& rel, const std::string& message) {
+  const std::string bytes = goldenBytes(rel);
+  for (bool summary : {false, true}) {
+    bundle::BundleErrorKind kind{};
+    Status st = summary ? bundle::inspectBundle(bytes, "shop-gateway.mcb", &kind).status()
+                        : bundle::readBundle(bytes, "shop-gateway.mcb", &kind).status();
+    INFO("inspect=" << summary);
+    CHECK(kind == bundle::BundleErrorKind::kUnsupportedVersion);
+    CHECK(st.code() == StatusCode::kUnsupported);
+    CHECK(st.message() == message);
+  }
+}
+
 }  // namespace meshc::testing

@@ -4,37 +4,19 @@
 
 #include <catch2/catch.hpp>
 
+#include "lower/gateway_test_util.h"
 #include "lower/proxy_config.h"
-#include "model/model_test_util.h"
 
 namespace {
 
 using namespace meshc;
 using namespace meshc::lower;
 
-ProxyIdentity ingress() {
-  ProxyIdentity p;
-  p.kind = ProxyIdentity::Kind::kGateway;
-  p.name_space = "istio-system";
-  p.labels = {{"istio", "ingressgateway"}};
-  p.ip = "10.0.0.1";
-  return p;
-}
-
-// The lowered config with its notes beside it (LoweredProxy), readable as a ProxyConfig.
-struct Lowered : ProxyConfig {
-  std::vector<Diagnostic> notes;
-};
-
-Lowered build(const std::string& yaml, const ProxyIdentity& proxy = ingress()) {
-  testing::Loaded l(yaml);
-  model::ConfigSet cs = testing::buildModel(l);
-  LoweredProxy lowered = buildGatewayConfig(cs, proxy);
-  Lowered out;
-  static_cast<ProxyConfig&>(out) = std::move(lowered.config);
-  out.notes = std::move(lowered.notes);
-  return out;
-}
+using testing::build;
+using testing::findListener;
+using testing::hasNote;
+using testing::ingress;
+using testing::Lowered;
 
 // A Gateway `name` in istio-system selecting the ingress pod, with the given servers (YAML list
 // items indented by four spaces).
@@ -88,15 +70,6 @@ spec:
   - {name: https, port: 443, targetPort: 8443}
 )";
 
-const Listener* findListener(const ProxyConfig& pc, std::string_view name) {
-  for (const Listener& l : pc.listeners) {
-    if (l.name == name) {
-      return &l;
-    }
-  }
-  return nullptr;
-}
-
 const VirtualHost* findVhost(const RouteConfiguration& rc, std::string_view name) {
   for (const VirtualHost& v : rc.virtual_hosts) {
     if (v.name == name) {
@@ -104,15 +77,6 @@ const VirtualHost* findVhost(const RouteConfiguration& rc, std::string_view name
     }
   }
   return nullptr;
-}
-
-bool hasNote(const Lowered& pc, std::string_view id) {
-  for (const Diagnostic& d : pc.notes) {
-    if (d.id == id) {
-      return true;
-    }
-  }
-  return false;
 }
 
 std::vector<std::string> routePrefixes(const VirtualHost& vh) {
