@@ -352,9 +352,21 @@ bool statusHasNoBody(unsigned status) {
   return (status >= 100 && status < 200) || status == 204 || status == 304;
 }
 
+// The downstream transport: the accepted socket, or TLS terminated over it (R14.1). The
+// connection is a template over it, so the plaintext path pays nothing for TLS.
+template <typename Token>
+auto readSome(tcp::socket& s, asio::mutable_buffer b, Token&& token) {
+  return asyncReadDrained(s, b, std::forward<Token>(token));
+}
+template <typename Token>
+auto readSome(TlsStream& s, asio::mutable_buffer b, Token&& token) {
+  return s.async_read_some(b, std::forward<Token>(token));
+}
+
+template <typename Stream>
 class DownstreamConnection {
  public:
-  DownstreamConnection(Worker& worker, tcp::socket socket, ListenerContext listener)
+  DownstreamConnection(Worker& worker, Stream socket, ListenerContext listener)
       : worker_(worker), socket_(std::move(socket)), listener_(std::move(listener)) {}
 
   asio::awaitable<void> run();
@@ -429,14 +441,15 @@ class DownstreamConnection {
   };
 
   Worker& worker_;
-  tcp::socket socket_;
+  Stream socket_;
   ListenerContext listener_;
   boost::beast::flat_buffer in_;
   std::string remote_ip_, remote_address_;
   std::list<Worker::ConnectionHandle>::iterator handle_;
 };
 
-DownstreamConnection::Exchange DownstreamConnection::startExchange(
+template <typename Stream>
+typename DownstreamConnection<Stream>::Exchange DownstreamConnection<Stream>::startExchange(
     Clock::time_point started) const {
   Exchange ex;
   ex.snapshot = worker_.snapshot();
@@ -446,11 +459,13 @@ DownstreamConnection::Exchange DownstreamConnection::startExchange(
   }
   ex.log.downstream_remote_address = remote_address_;
   ex.log.downstream_local_address = listener_.local_address;
+  ex.log.requested_server_name = listener_.sni;
   return ex;
 }
 
-asio::awaitable<bool> DownstreamConnection::readMore() {
-  auto [ec, n] = co_await asyncReadDrained(socket_, in_.prepare(kReadChunk), kAwait);
+template <typename Stream>
+asio::awaitable<bool> DownstreamConnection<Stream>::readMore() {
+  auto [ec, n] = co_await readSome(socket_, in_.prepare(kReadChunk), kAwait);
   if (ec || n == 0) {
     co_return false;
   }
@@ -467,7 +482,8 @@ const std::string& hostName() {
   return name;
 }
 
-router::FormatContext DownstreamConnection::formatContext(const Exchange& ex) const {
+template <typename Stream>
+router::FormatContext DownstreamConnection<Stream>::formatContext(const Exchange& ex) const {
   router::FormatContext ctx;
   ctx.hostname = hostName();
   ctx.downstream_remote_address = remote_address_;
@@ -476,7 +492,8 @@ router::FormatContext DownstreamConnection::formatContext(const Exchange& ex) co
   return ctx;
 }
 
-void DownstreamConnection::finish(Exchange& ex, uint32_t status, std::string_view details) {
+template <typename Stream>
+void DownstreamConnection<Stream>::finish(Exchange& ex, uint32_t status, std::string_view details) {
   ex.log.response_code = status;
   ex.log.response_flags = ex.flags;
   ex.log.response_code_details = std::string(details);
@@ -492,7 +509,8 @@ void DownstreamConnection::finish(Exchange& ex, uint32_t status, std::string_vie
   worker_.accessLog().append(ex.log);
 }
 
-asio::awaitable<bool> DownstreamConnection::sendLocalReply(Exchange& ex, const LocalReply& reply,
+template <typename Stream>
+asio::awaitable<bool> DownstreamConnection<Stream>::sendLocalReply(Exchange& ex, const LocalReply& reply,
                                                            const xds::Route* route_for_headers,
                                                            const http::HeaderMap* extra) {
   http::HeaderMap headers(http::HeaderMap::Side::kResponse);
@@ -545,18 +563,19 @@ asio::awaitable<bool> DownstreamConnection::sendLocalReply(Exchange& ex, const L
   co_return !ec && !close;
 }
 
-asio::awaitable<void> DownstreamConnection::run() {
+template <typename Stream>
+asio::awaitable<void> DownstreamConnection<Stream>::run() {
   error_code ec;
-  tcp::endpoint remote = socket_.remote_endpoint(ec);
+  tcp::endpoint remote = lowestLayer(socket_).remote_endpoint(ec);
   remote_ip_ = remote.address().to_string();
   remote_address_ = endpointText(remote);
   // R11.20 DOWNSTREAM_LOCAL_ADDRESS: the connection's own address, not the wildcard bound.
-  tcp::endpoint local = socket_.local_endpoint(ec);
+  tcp::endpoint local = lowestLayer(socket_).local_endpoint(ec);
   if (!ec && listener_.original_destination.empty()) {  // captured: the original destination
     listener_.local_address = endpointText(local);
   }
-  socket_.set_option(tcp::no_delay(true), ec);
-  handle_ = worker_.registerConnection(&socket_);
+  lowestLayer(socket_).set_option(tcp::no_delay(true), ec);
+  handle_ = worker_.registerConnection(&lowestLayer(socket_));
   WorkerStats& stats = worker_.stats();
   stats.downstream_cx_total += 1;
   stats.downstream_cx_active += 1;
@@ -572,24 +591,34 @@ asio::awaitable<void> DownstreamConnection::run() {
       handle_->idle = true;
       handle_->since = Clock::now();
       worker_.returnBuffer(std::move(in_));
-      IdleRead target(*this);
-      auto [rec, n] = co_await asyncReadLazy(socket_, target, kAwait);
-      if (rec || n == 0) {
-        break;
+      if constexpr (std::is_same_v<Stream, tcp::socket>) {
+        IdleRead target(*this);
+        auto [rec, n] = co_await asyncReadLazy(socket_, target, kAwait);
+        if (rec || n == 0) {
+          break;
+        }
+        in_.commit(n);
+      } else {  // TLS: the record layer reads ahead, so the buffer is taken first
+        in_ = worker_.takeBuffer();
+        auto [rec, n] = co_await socket_.async_read_some(in_.prepare(kReadChunk), kAwait);
+        if (rec || n == 0) {
+          break;
+        }
+        in_.commit(n);
       }
-      in_.commit(n);
     }
     if (!co_await handleRequest()) {
       break;
     }
   }
-  socket_.shutdown(tcp::socket::shutdown_both, ec);
-  socket_.close(ec);
+  lowestLayer(socket_).shutdown(tcp::socket::shutdown_both, ec);
+  lowestLayer(socket_).close(ec);
   stats.downstream_cx_active -= 1;
   worker_.unregisterConnection(handle_);
 }
 
-asio::awaitable<bool> DownstreamConnection::handleRequest() {
+template <typename Stream>
+asio::awaitable<bool> DownstreamConnection<Stream>::handleRequest() {
   // run() calls this with the first bytes of a request in in_.
   RequestParser parser;
   handle_->idle = false;
@@ -646,6 +675,7 @@ asio::awaitable<bool> DownstreamConnection::handleRequest() {
   const Snapshot& snap = *ex.snapshot;
   DownstreamInfo downstream;
   downstream.gateway = snap.isGateway();
+  downstream.tls = listener_.tls;
   downstream.remote_ip = remote_ip_;
   downstream.node_ip = worker_.settings().node_ip.empty() ? std::string_view(snap.config().proxy.ip)
                                                           : worker_.settings().node_ip;
@@ -819,7 +849,8 @@ asio::awaitable<bool> DownstreamConnection::handleRequest() {
   co_return co_await forward(ex, parser, cluster_index, cluster_name);
 }
 
-asio::awaitable<bool> DownstreamConnection::injectFault(Exchange& ex,
+template <typename Stream>
+asio::awaitable<bool> DownstreamConnection<Stream>::injectFault(Exchange& ex,
                                                         const xds::FaultPolicy& fault,
                                                         bool& keep) {
   FilterCounters* counters = nullptr;
@@ -839,7 +870,7 @@ asio::awaitable<bool> DownstreamConnection::injectFault(Exchange& ex,
     handle_->delay_timer = &timer;  // closeAll() cuts the wait short (drain timeout, stop)
     auto [ec] = co_await timer.async_wait(kAwait);
     handle_->delay_timer = nullptr;
-    if (ec || !socket_.is_open()) {
+    if (ec || !lowestLayer(socket_).is_open()) {
       finish(ex, 0, "downstream_remote_disconnect");
       keep = false;
       co_return false;
@@ -860,7 +891,8 @@ asio::awaitable<bool> DownstreamConnection::injectFault(Exchange& ex,
   co_return true;
 }
 
-asio::awaitable<bool> DownstreamConnection::applyCors(Exchange& ex, const xds::CorsPolicy& cors,
+template <typename Stream>
+asio::awaitable<bool> DownstreamConnection<Stream>::applyCors(Exchange& ex, const xds::CorsPolicy& cors,
                                                       bool& keep) {
   router::CorsOutcome outcome = router::classifyCors(cors, ex.request.method, ex.request.headers,
                                                      ex.snapshot->routeActions());
@@ -886,7 +918,8 @@ asio::awaitable<bool> DownstreamConnection::applyCors(Exchange& ex, const xds::C
   co_return false;
 }
 
-asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser& parser,
+template <typename Stream>
+asio::awaitable<bool> DownstreamConnection<Stream>::forward(Exchange& ex, RequestParser& parser,
                                                     int32_t cluster_index,
                                                     const std::string& cluster_name) {
   const xds::Route& route = *ex.route;
@@ -1045,7 +1078,7 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
   auto timer_state = [&]() -> TimerState& {
     if (!timers) {
       timers = std::make_shared<TimerState>();
-      timers->downstream = &socket_;
+      timers->downstream = &lowestLayer(socket_);
       timers->upstream = current_upstream;
     }
     return *timers;
@@ -1456,7 +1489,7 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
         if (!parser.is_done()) {
           stop_upload = true;
           error_code ignored;
-          socket_.cancel(ignored);
+          lowestLayer(socket_).cancel(ignored);
           upstream.cancel(ignored);
         }
       };
@@ -1662,7 +1695,7 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
           if (!up_bytes.empty()) {
             co_await asio::async_write(upstream, asio::buffer(up_bytes), kAwait);
           }
-          auto pipe = [](tcp::socket& from, tcp::socket& to) -> asio::awaitable<void> {
+          auto pipe = [](auto& from, auto& to) -> asio::awaitable<void> {
             std::array<char, kReadChunk> buf;
             while (true) {
               auto [ec, n] = co_await from.async_read_some(asio::buffer(buf), kAwait);
@@ -1675,7 +1708,7 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
               }
             }
             error_code ignored;
-            to.shutdown(tcp::socket::shutdown_send, ignored);
+            lowestLayer(to).shutdown(tcp::socket::shutdown_send, ignored);
           };
           co_await (pipe(socket_, upstream) && pipe(upstream, socket_));
           co_return;
@@ -1740,7 +1773,7 @@ asio::awaitable<bool> DownstreamConnection::forward(Exchange& ex, RequestParser&
         if (!parser.is_done()) {  // R13.6: answered before the request body ended
           ex.close_after = true;
           error_code ignored;
-          socket_.cancel(ignored);
+          lowestLayer(socket_).cancel(ignored);
         }
       };
 
@@ -1858,7 +1891,13 @@ answer_out:
 
 asio::awaitable<void> serveDownstream(Worker& worker, tcp::socket socket,
                                       ListenerContext listener) {
-  DownstreamConnection connection(worker, std::move(socket), std::move(listener));
+  DownstreamConnection<tcp::socket> connection(worker, std::move(socket), std::move(listener));
+  co_await connection.run();
+}
+
+asio::awaitable<void> serveDownstream(Worker& worker, TlsStream stream, ListenerContext listener) {
+  listener.tls = true;
+  DownstreamConnection<TlsStream> connection(worker, std::move(stream), std::move(listener));
   co_await connection.run();
 }
 

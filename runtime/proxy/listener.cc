@@ -4,7 +4,10 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <memory>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -127,6 +130,66 @@ asio::awaitable<Inspection> inspect(Worker& worker, tcp::socket& socket, bool wa
   co_return result;
 }
 
+// R14.1, R14.6: the chain's TLS handshake, then its network filter over the decrypted stream.
+// A failed handshake closes the connection (the client sees the alert); the reason is counted
+// as Envoy's listener ssl.* statistics are.
+asio::awaitable<void> terminateTls(Worker& worker, tcp::socket socket,
+                                   std::shared_ptr<const Snapshot> snapshot,
+                                   const xds::Listener& listener, const xds::FilterChain& chain,
+                                   const AcceptedOn& accepted, std::string sni,
+                                   const std::string& original_destination) {
+  ListenerCounters& counters = worker.stats().listenerOf(listener.name);
+  error_code ignored;
+  std::shared_ptr<ServerTls> tls = snapshot->serverTls(&chain);
+  if (!tls) {
+    counters.tls_not_served += 1;
+    socket.close(ignored);
+    co_return;
+  }
+  TlsStream stream(std::move(socket), tls->context());
+  auto handle = worker.registerConnection(&stream.next_layer());  // drain and idle sweep
+  auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kAwait);
+  worker.unregisterConnection(handle);
+  if (ec) {
+    long verify = SSL_get_verify_result(stream.native_handle());
+    if (verify == X509_V_ERR_APPLICATION_VERIFICATION) {
+      counters.ssl_fail_verify_pin += 1;  // subjectAltNames / SPKI / hash
+    } else if (verify != X509_V_OK) {
+      counters.ssl_fail_verify_error += 1;
+    } else if (ERR_GET_REASON(ec.value()) == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE) {
+      counters.ssl_fail_verify_no_cert += 1;
+    }
+    counters.ssl_connection_error += 1;
+    stream.next_layer().close(ignored);
+    co_return;
+  }
+  counters.ssl_handshake += 1;
+  if (worker.draining()) {
+    stream.next_layer().close(ignored);
+    co_return;
+  }
+  if (chain.http) {
+    ListenerContext context;
+    context.listener_name = listener.name;
+    context.route_config = snapshot->routeConfigIndex(chain.rds_name);
+    context.rds_name = chain.rds_name;
+    context.generation = snapshot->generation();
+    context.local_address = accepted.local_address;
+    context.original_destination = original_destination;
+    context.sni = std::move(sni);
+    co_await serveDownstream(worker, std::move(stream), std::move(context));
+    co_return;
+  }
+  if (chain.tcp_proxy) {
+    TcpProxyContext context{listener.name, accepted.local_address, original_destination,
+                            std::move(sni)};
+    co_await serveTcpProxy(worker, std::move(stream), std::move(snapshot), *chain.tcp_proxy,
+                           std::move(context));
+    co_return;
+  }
+  stream.next_layer().close(ignored);
+}
+
 }  // namespace
 
 asio::awaitable<void> serveAccepted(Worker& worker, tcp::socket socket, AcceptedOn accepted) {
@@ -206,8 +269,8 @@ asio::awaitable<void> serveAccepted(Worker& worker, tcp::socket socket, Accepted
     co_return;
   }
   if (chain->terminates_tls) {
-    worker.stats().listenerOf(listener->name).tls_not_served += 1;
-    socket.close(ignored);
+    co_await terminateTls(worker, std::move(socket), snapshot, *listener, *chain, accepted,
+                          std::move(inspection.sni), original_destination);
     co_return;
   }
   if (chain->http) {
@@ -218,6 +281,7 @@ asio::awaitable<void> serveAccepted(Worker& worker, tcp::socket socket, Accepted
     context.generation = snapshot->generation();
     context.local_address = accepted.local_address;
     context.original_destination = original_destination;
+    context.sni = inspection.sni;
     co_await serveDownstream(worker, std::move(socket), std::move(context));
     co_return;
   }

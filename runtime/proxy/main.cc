@@ -60,7 +60,12 @@ int main(int argc, char** argv) {
   app.add_option("--listen-address", options.worker.listen_address,
                  "address of a gateway bundle's listeners (default 0.0.0.0)");
   app.add_option("--sidecar-listen", options.worker.sidecar_listen,
-                 "IP:PORT of a sidecar bundle's explicit-proxy listener (default 127.0.0.1:15001)");
+                 "IP:PORT of a sidecar bundle's listener: traffic captured by iptables, or "
+                 "explicit-proxy clients (default 127.0.0.1:15001)");
+  app.add_option("--credentials", options.credentials_dir,
+                 "directory of TLS credentials: DIR/<credentialName>/tls.crt, tls.key, ca.crt "
+                 "(a mounted Kubernetes Secret; see `meshc compile --credentials-dir`)")
+      ->check(CLI::ExistingDirectory);
   app.add_option("--endpoints", options.endpoints_path,
                  "JSON endpoint lists replacing the bundle's (see `meshc endpoints`)");
   app.add_option("--access-log", options.worker.access_log_path,

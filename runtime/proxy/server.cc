@@ -114,7 +114,8 @@ std::string Server::reload() {
   std::lock_guard<std::mutex> lock(snapshot_mutex_);
   std::string warning;
   Expected<std::shared_ptr<const Snapshot>> next =
-      Snapshot::load(options_.bundle_path, options_.endpoints_path, &warning);
+      Snapshot::load(options_.bundle_path, options_.endpoints_path, &warning,
+                     options_.credentials_dir);
   if (!next) {
     std::lock_guard<std::mutex> stats_lock(stats_mutex_);
     server_stats_.reloads_failed += 1;
@@ -328,7 +329,8 @@ int Server::run() {
 
   std::string warning;
   Expected<std::shared_ptr<const Snapshot>> loaded =
-      Snapshot::load(options_.bundle_path, options_.endpoints_path, &warning);
+      Snapshot::load(options_.bundle_path, options_.endpoints_path, &warning,
+                     options_.credentials_dir);
   if (!loaded) {
     log("error", loaded.status().message());
     return 1;

@@ -23,6 +23,7 @@ struct ServerOptions {
   std::string admin_address;  // "" = no admin listener
   uint32_t workers = 1;
   std::string endpoints_path;
+  std::string credentials_dir;  // --credentials: DIR/<credentialName>/tls.crt, tls.key, ca.crt
   bool watch = false;
   std::chrono::milliseconds drain_timeout{5000};  // R16.4 terminationDrainDuration default
   std::string log_level = "info";                 // debug, info, warning, error

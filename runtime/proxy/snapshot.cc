@@ -37,7 +37,8 @@ int32_t routeConfigIndex(const xds::ProxyConfig& config, std::string_view name) 
 
 Expected<std::shared_ptr<const Snapshot>> Snapshot::load(const std::string& bundle_path,
                                                          const std::string& endpoints_path,
-                                                         std::string* warning) {
+                                                         std::string* warning,
+                                                         const std::string& credentials_dir) {
   Expected<std::string> bytes = bundle::readFileBytes(bundle_path);
   if (!bytes) {
     return bytes.status();
@@ -133,6 +134,30 @@ Expected<std::shared_ptr<const Snapshot>> Snapshot::load(const std::string& bund
       }
     }
   }
+  // R14.1: each terminating chain's certificates, read now (a reload reads them again).
+  for (const xds::Listener& listener : config.listeners) {
+    for (const xds::FilterChain& chain : listener.filter_chains) {
+      if (!chain.terminates_tls) {
+        continue;
+      }
+      std::string why = "the bundle carries no TLS settings for it";
+      if (chain.tls) {
+        Expected<std::shared_ptr<ServerTls>> tls =
+            ServerTls::create(*chain.tls, credentials_dir, chain.http);
+        if (tls) {
+          s->server_tls_.emplace(&chain, std::move(*tls));
+          continue;
+        }
+        why = tls.status().message();
+      }
+      if (!warning->empty()) {
+        *warning += "\n";
+      }
+      *warning += bundle_path + ": listener " + listener.name + ", filter chain " +
+                  (chain.name.empty() ? std::string("(unnamed)") : chain.name) +
+                  ": TLS not served (" + why + "); its connections are closed";
+    }
+  }
   s->generation_ = g_generation.fetch_add(1, std::memory_order_relaxed) + 1;
   return std::shared_ptr<const Snapshot>(std::move(s));
 }
@@ -147,6 +172,11 @@ ir::RouteDecision Snapshot::route(size_t route_config, const ir::RequestView& re
     return native_->evaluate(route_config, bundle_.programs[route_config], request);
   }
   return ir::evaluateProgram(bundle_.programs[route_config], request);
+}
+
+std::shared_ptr<ServerTls> Snapshot::serverTls(const xds::FilterChain* chain) const {
+  auto it = server_tls_.find(chain);
+  return it == server_tls_.end() ? nullptr : it->second;
 }
 
 int32_t Snapshot::routeConfigIndex(std::string_view name) const {

@@ -14,6 +14,7 @@
 #include "base/status.h"
 #include "bundle/bundle_reader.h"
 #include "native/native_router.h"
+#include "proxy/tls_context.h"
 #include "router/compiled_route_actions.h"
 #include "routing/request.h"
 #include "routing/route_decision.h"
@@ -33,9 +34,13 @@ class Snapshot {
  public:
   /// Reads and verifies `bundle_path` (and applies `endpoints_path` when non-empty). Fails with
   /// the reader's specific error. `warning` receives a native-code fallback notice, if any.
+  /// TLS-terminating chains get their contexts here, certificates read from
+  /// `credentials_dir` (or their file paths); a chain whose context cannot be built is named
+  /// in `warning` and its connections are closed.
   static Expected<std::shared_ptr<const Snapshot>> load(const std::string& bundle_path,
                                                         const std::string& endpoints_path,
-                                                        std::string* warning);
+                                                        std::string* warning,
+                                                        const std::string& credentials_dir = {});
 
   const bundle::Bundle& bundle() const { return bundle_; }
   const xds::ProxyConfig& config() const { return bundle_.config; }
@@ -59,6 +64,10 @@ class Snapshot {
   /// Route selection with the bundle's native code (the portable tree when it has none).
   ir::RouteDecision route(size_t route_config, const ir::RequestView& request) const;
 
+  /// The TLS server context of a terminating chain of this snapshot (R14.1); nullptr when it
+  /// has none it can serve with (the load's warning said why).
+  std::shared_ptr<ServerTls> serverTls(const xds::FilterChain* chain) const;
+
   /// Index of a route configuration by name, -1 when the bundle has none.
   int32_t routeConfigIndex(std::string_view name) const;
   /// The listener named `name`, or nullptr.
@@ -81,6 +90,7 @@ class Snapshot {
   std::string sidecar_catch_all_;
   std::unordered_map<std::string, int32_t> cluster_index_;
   std::optional<router::CompiledRouteActions> route_actions_;  // keyed by bundle_'s routes
+  std::unordered_map<const xds::FilterChain*, std::shared_ptr<ServerTls>> server_tls_;
 };
 
 }  // namespace meshc::proxy

@@ -102,6 +102,11 @@ void WorkerStats::merge(const WorkerStats& o) {
     l.no_filter_chain_match += v.no_filter_chain_match;
     l.listener_filters_timeout += v.listener_filters_timeout;
     l.tls_not_served += v.tls_not_served;
+    l.ssl_handshake += v.ssl_handshake;
+    l.ssl_connection_error += v.ssl_connection_error;
+    l.ssl_fail_verify_no_cert += v.ssl_fail_verify_no_cert;
+    l.ssl_fail_verify_error += v.ssl_fail_verify_error;
+    l.ssl_fail_verify_pin += v.ssl_fail_verify_pin;
   }
   downstream_cx_total += o.downstream_cx_total;
   downstream_cx_active += o.downstream_cx_active;
@@ -223,6 +228,12 @@ std::string renderPrometheus(const WorkerStats& m, const ServerStats& s, bool ga
   listener_metric("envoy_listener_downstream_pre_cx_timeout",
                   &ListenerCounters::listener_filters_timeout);
   listener_metric("meshproxy_listener_tls_not_served", &ListenerCounters::tls_not_served);
+  listener_metric("envoy_listener_ssl_handshake", &ListenerCounters::ssl_handshake);
+  listener_metric("envoy_listener_ssl_connection_error", &ListenerCounters::ssl_connection_error);
+  listener_metric("envoy_listener_ssl_fail_verify_no_cert",
+                  &ListenerCounters::ssl_fail_verify_no_cert);
+  listener_metric("envoy_listener_ssl_fail_verify_error", &ListenerCounters::ssl_fail_verify_error);
+  listener_metric("envoy_listener_ssl_fail_verify_san", &ListenerCounters::ssl_fail_verify_pin);
   auto gauge = [&](const char* name, uint64_t v, const char* type = "gauge") {
     out += std::string("# TYPE ") + name + " " + type + "\n" + name + " " + std::to_string(v) + "\n";
   };

@@ -82,7 +82,12 @@ struct TcpCounters {
 struct ListenerCounters {
   uint64_t no_filter_chain_match = 0;     // R14.2, R14.8: closed without a byte
   uint64_t listener_filters_timeout = 0;  // the inspectors saw too little in time
-  uint64_t tls_not_served = 0;            // a TLS-terminating chain: not served by this build
+  uint64_t tls_not_served = 0;            // a TLS chain whose context could not be built
+  uint64_t ssl_handshake = 0;             // handshakes completed (R14.1)
+  uint64_t ssl_connection_error = 0;      // handshakes failed, for any reason
+  uint64_t ssl_fail_verify_no_cert = 0;   // R14.6: MUTUAL and no client certificate
+  uint64_t ssl_fail_verify_error = 0;     // R14.6: the client certificate failed the CA check
+  uint64_t ssl_fail_verify_pin = 0;       // subjectAltNames / SPKI / certificate hash refused
 };
 
 /// The HTTP filters' counters of one listener (Envoy's `http.<prefix>.fault.*`, `.cors.*`).

@@ -5,8 +5,11 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
+#include <fcntl.h>
 #include <memory>
+#include <unistd.h>
 
 #include "proxy/access_log.h"
 #include "proxy/upstream_connect.h"
@@ -21,12 +24,14 @@ constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 using boost::system::error_code;
 
 constexpr size_t kSpliceChunk = 64 * 1024;
+constexpr int kPipeDepth = 1 << 20;  // bytes a splice pipe holds (/proc/sys/fs/pipe-max-size)
 
 // R15.3: Envoy's default when the DestinationRule sets no tcp.idleTimeout.
 constexpr std::chrono::nanoseconds kDefaultIdleTimeout = std::chrono::hours(1);
 
+template <typename Downstream>
 struct Splice {
-  tcp::socket& downstream;
+  Downstream& downstream;
   tcp::socket& upstream;
   std::chrono::steady_clock::time_point last_activity = coarseNow();
   uint64_t received = 0;  // downstream → upstream
@@ -36,15 +41,22 @@ struct Splice {
 
   void closeBoth() {
     error_code ignored;
-    downstream.shutdown(tcp::socket::shutdown_both, ignored);
+    lowestLayer(downstream).shutdown(tcp::socket::shutdown_both, ignored);
     upstream.shutdown(tcp::socket::shutdown_both, ignored);
-    downstream.cancel(ignored);
+    lowestLayer(downstream).cancel(ignored);
     upstream.cancel(ignored);
   }
 
   // One direction: bytes as they come; the reader's EOF becomes a FIN towards the writer
   // (R15.4 half-close), and the other direction goes on.
-  asio::awaitable<void> pipe(tcp::socket& from, tcp::socket& to, uint64_t& bytes) {
+  template <typename From, typename To>
+  asio::awaitable<void> pipe(From& from, To& to, uint64_t& bytes) {
+    co_await copy(from, to, bytes);
+  }
+
+  // One direction through a user-space buffer (a TLS end, or no pipe for splice).
+  template <typename From, typename To>
+  asio::awaitable<void> copy(From& from, To& to, uint64_t& bytes) {
     std::unique_ptr<char[]> buffer(new char[kSpliceChunk]);
     for (;;) {
       // Asio's own read, not asyncReadDrained: a short read does not prove the queue empty
@@ -52,9 +64,9 @@ struct Splice {
       // FIN is the half-close the other side must see (R15.4). The price is one EAGAIN read
       // per burst.
       auto [ec, n] = co_await from.async_read_some(asio::buffer(buffer.get(), kSpliceChunk), kAwait);
-      if (ec == asio::error::eof) {
+      if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
         error_code ignored;
-        to.shutdown(tcp::socket::shutdown_send, ignored);
+        lowestLayer(to).shutdown(tcp::socket::shutdown_send, ignored);
         co_return;
       }
       if (ec) {
@@ -74,6 +86,88 @@ struct Splice {
         co_return;
       }
       bytes += n;
+      last_activity = coarseNow();
+    }
+  }
+
+  // Both ends plain sockets: the kernel moves the bytes socket → pipe → socket (splice(2)),
+  // never through user space. A splice is tried before every wait, so bytes (or a FIN) that
+  // arrived before the wait are never missed; a short splice is followed by another until the
+  // socket says EAGAIN, so a FIN behind the last bytes is seen at once (R15.4).
+  asio::awaitable<void> pipe(tcp::socket& from, tcp::socket& to, uint64_t& bytes) {
+    int fds[2];
+    error_code nb;
+    from.non_blocking(true, nb);
+    to.non_blocking(true, nb);
+    if (nb || ::pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) {
+      co_await copy(from, to, bytes);  // no pipe to spare: the copying path
+      co_return;
+    }
+    struct Fds {
+      int r, w;
+      ~Fds() {
+        ::close(r);
+        ::close(w);
+      }
+    } fd{fds[0], fds[1]};
+    // A deeper pipe, fewer splices per megabyte (best effort: the default is 64 KiB).
+    size_t chunk = kSpliceChunk;
+    int depth = ::fcntl(fd.w, F_SETPIPE_SZ, kPipeDepth);
+    if (depth > 0) {
+      chunk = static_cast<size_t>(depth);
+    }
+    auto failed = [&](const error_code& ec) {
+      if (ec != asio::error::operation_aborted) {
+        reset = true;
+        closeBoth();
+      }
+    };
+    for (;;) {
+      ssize_t n = ::splice(from.native_handle(), nullptr, fd.w, nullptr, chunk,
+                           SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+      if (n == 0) {
+        error_code ignored;
+        to.shutdown(tcp::socket::shutdown_send, ignored);
+        co_return;
+      }
+      if (n < 0) {
+        if (errno == EINTR) {
+          continue;
+        }
+        if (errno != EAGAIN) {
+          failed(error_code(errno, asio::error::get_system_category()));
+          co_return;
+        }
+        auto [ec] = co_await from.async_wait(tcp::socket::wait_read, kAwait);
+        if (ec) {
+          failed(ec);
+          co_return;
+        }
+        continue;
+      }
+      last_activity = coarseNow();
+      size_t left = static_cast<size_t>(n);
+      while (left > 0) {
+        ssize_t w = ::splice(fd.r, nullptr, to.native_handle(), nullptr, left,
+                             SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+        if (w > 0) {
+          left -= static_cast<size_t>(w);
+          bytes += static_cast<uint64_t>(w);
+          continue;
+        }
+        if (w < 0 && errno == EINTR) {
+          continue;
+        }
+        if (w < 0 && errno != EAGAIN) {
+          failed(error_code(errno, asio::error::get_system_category()));
+          co_return;
+        }
+        auto [ec] = co_await to.async_wait(tcp::socket::wait_write, kAwait);
+        if (ec) {
+          failed(ec);
+          co_return;
+        }
+      }
       last_activity = coarseNow();
     }
   }
@@ -100,9 +194,10 @@ struct Splice {
 
 }  // namespace
 
-asio::awaitable<void> serveTcpProxy(Worker& worker, tcp::socket downstream,
-                                    std::shared_ptr<const Snapshot> snapshot,
-                                    const xds::TcpProxy& proxy, TcpProxyContext context) {
+template <typename Downstream>
+asio::awaitable<void> proxyConnection(Worker& worker, Downstream downstream,
+                                      std::shared_ptr<const Snapshot> snapshot,
+                                      const xds::TcpProxy& proxy, TcpProxyContext context) {
   const auto started = std::chrono::steady_clock::now();
   AccessLogEntry log;
   log.start = std::chrono::system_clock::now();
@@ -111,11 +206,11 @@ asio::awaitable<void> serveTcpProxy(Worker& worker, tcp::socket downstream,
   log.downstream_local_address = context.local_address;
   log.requested_server_name = context.sni;
   error_code ec;
-  tcp::endpoint remote = downstream.remote_endpoint(ec);
+  tcp::endpoint remote = lowestLayer(downstream).remote_endpoint(ec);
   if (!ec) {
     log.downstream_remote_address = endpointText(remote);
   }
-  auto handle = worker.registerConnection(&downstream);
+  auto handle = worker.registerConnection(&lowestLayer(downstream));
   handle->idle = false;  // a drain leaves it until the drain timeout (closeAll)
   WorkerStats& stats = worker.stats();
   stats.downstream_cx_total += 1;
@@ -190,7 +285,7 @@ asio::awaitable<void> serveTcpProxy(Worker& worker, tcp::socket downstream,
     if (!ec) {
       log.upstream_local_address = endpointText(local);
     }
-    Splice splice{downstream, upstream->socket};
+    Splice<Downstream> splice{downstream, upstream->socket};
     std::chrono::nanoseconds idle = kDefaultIdleTimeout;
     if (proxy.idle_timeout_ns) {
       idle = std::chrono::nanoseconds(*proxy.idle_timeout_ns);
@@ -214,7 +309,7 @@ asio::awaitable<void> serveTcpProxy(Worker& worker, tcp::socket downstream,
     host->wakeWaiter();
   }
   error_code ignored;
-  downstream.close(ignored);
+  lowestLayer(downstream).close(ignored);
   worker.unregisterConnection(handle);
   stats.downstream_cx_active -= 1;
 
@@ -235,6 +330,20 @@ asio::awaitable<void> serveTcpProxy(Worker& worker, tcp::socket downstream,
                                                 .count());
     worker.accessLog().append(log);
   }
+}
+
+asio::awaitable<void> serveTcpProxy(Worker& worker, tcp::socket downstream,
+                                    std::shared_ptr<const Snapshot> snapshot,
+                                    const xds::TcpProxy& proxy, TcpProxyContext context) {
+  co_await proxyConnection(worker, std::move(downstream), std::move(snapshot), proxy,
+                           std::move(context));
+}
+
+asio::awaitable<void> serveTcpProxy(Worker& worker, TlsStream downstream,
+                                    std::shared_ptr<const Snapshot> snapshot,
+                                    const xds::TcpProxy& proxy, TcpProxyContext context) {
+  co_await proxyConnection(worker, std::move(downstream), std::move(snapshot), proxy,
+                           std::move(context));
 }
 
 }  // namespace meshc::proxy

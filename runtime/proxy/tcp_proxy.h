@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "proxy/connection.h"
 #include "proxy/snapshot.h"
 
 namespace meshc::proxy {
@@ -26,6 +27,11 @@ struct TcpProxyContext {
 /// alive through the shared pointer passed here) until both directions are closed, an error,
 /// the idle timeout, or the worker's drain timeout. Never throws.
 boost::asio::awaitable<void> serveTcpProxy(Worker& worker, boost::asio::ip::tcp::socket downstream,
+                                           std::shared_ptr<const Snapshot> snapshot,
+                                           const xds::TcpProxy& proxy, TcpProxyContext context);
+/// The same for a TLS-terminating chain (a Gateway TLS server with SIMPLE or MUTUAL and `tcp`
+/// routes): the client's bytes after TLS go upstream in the clear.
+boost::asio::awaitable<void> serveTcpProxy(Worker& worker, TlsStream downstream,
                                            std::shared_ptr<const Snapshot> snapshot,
                                            const xds::TcpProxy& proxy, TcpProxyContext context);
 

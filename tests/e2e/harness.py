@@ -328,6 +328,20 @@ spec:
 """
 
 
+def service_entry(name, port, target_port, protocol="HTTP"):
+    """A STATIC ServiceEntry `NAME.local` in istio-system: `port` → 127.0.0.1:`target_port`."""
+    return f"""apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {{name: {name}, namespace: istio-system}}
+spec:
+  hosts: [{name}.local]
+  ports: [{{number: {port}, name: {protocol.lower()}-{name}, protocol: {protocol}, targetPort: {target_port}}}]
+  resolution: STATIC
+  location: MESH_EXTERNAL
+  endpoints: [{{address: 127.0.0.1}}]
+"""
+
+
 def gateway_manifest(gw_port, upstreams, routes_yaml, hosts='["*"]', extra=""):
     """A Gateway on `gw_port` (hosts `hosts`), one ServiceEntry per upstream name → port
     (`NAME.local`, port 80 → the echo server's port), and a VirtualService with `routes_yaml` as

@@ -11,21 +11,8 @@ import subprocess
 import time
 
 import harness
-from harness import DEADLINE, free_ports, wait_until
+from harness import DEADLINE, free_ports, service_entry, wait_until
 from tcp_servers import TcpUpstream, closed_without_data, recv_until_closed, tls_upstream
-
-
-def service_entry(name, port, target_port, protocol="TCP"):
-    return f"""apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {{name: {name}, namespace: istio-system}}
-spec:
-  hosts: [{name}.local]
-  ports: [{{number: {port}, name: {protocol.lower()}-{name}, protocol: {protocol}, targetPort: {target_port}}}]
-  resolution: STATIC
-  location: MESH_EXTERNAL
-  endpoints: [{{address: 127.0.0.1}}]
-"""
 
 
 def manifest(ports, upstreams, weights=(25, 75), idle="1s"):
