@@ -210,12 +210,14 @@ def main(argv):
     for rnd in range(args.rounds):
         for name in (["meshproxy", "nginx"] if rnd % 2 == 0 else ["nginx", "meshproxy"]):
             pids, port = servers[name]
-            cmd = ["wrk", "-t1", f"-c{args.connections}", f"-d{args.duration}s",
+            cmd = ["wrk", "-t1", f"-c{args.connections}", f"-d{args.duration:g}s",
                    f"https://127.0.0.1:{port}/"]
             subprocess.run(cmd[:3] + ["-d1s", cmd[4]], capture_output=True, timeout=60)  # warm
             c0 = pb.cpu_seconds(pids)
             r = subprocess.run(cmd, capture_output=True, text=True, timeout=args.duration + 60)
             c1 = pb.cpu_seconds(pids)
+            if "Requests/sec:" not in r.stdout:
+                raise RuntimeError(f"{shlex.join(cmd)} exited {r.returncode}: {r.stdout}{r.stderr}")
             rps = float(r.stdout.split("Requests/sec:")[1].split()[0])
             n = int(r.stdout.split(" requests in ")[0].split()[-1])
             samples[name].append((rps, (c1 - c0) * 1e6 / max(n, 1)))

@@ -19,6 +19,7 @@
 // Entry points: asyncReadDrained, asyncReadLazy, asyncPeekByte, ReadTarget.
 #pragma once
 
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <boost/asio/associated_cancellation_slot.hpp>
@@ -101,9 +102,13 @@ class DrainedReadOp : public ad::reactor_op {
     for (;;) {
       ssize_t n = ::recv(o->fd_, buffer.data(), buffer.size(), o->flags_);
       if (n > 0 && static_cast<size_t>(n) < o->min_bytes_ && static_cast<size_t>(n) < buffer.size()) {
-        // A peek for more than is queued: wait for the next edge (more bytes, or EOF). The
-        // queue still holds what it held, so a later read is tried at once.
-        return not_done;
+        // A peek for more than is queued: wait for the next edge (more bytes). A peek never
+        // reports the FIN or reset behind queued bytes, and its edge is spent: when the peer
+        // has hung up, complete now with what there is (the caller sees fewer than asked).
+        pollfd p{o->fd_, POLLRDHUP, 0};
+        if (::poll(&p, 1, 0) <= 0 || (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) == 0) {
+          return not_done;
+        }
       }
       if (n > 0) {
         o->bytes_transferred_ = static_cast<size_t>(n);
@@ -219,7 +224,8 @@ auto asyncPeekByte(boost::asio::ip::tcp::socket& socket, char* byte, Token&& tok
 }
 
 /// Completes once at least `min_bytes` bytes (or all of `buffer`) are queued on the socket, or
-/// at EOF or an error, with the bytes copied into `buffer` and left in the socket (MSG_PEEK):
+/// when the peer has hung up (then with fewer), or at EOF or an error, with the bytes copied
+/// into `buffer` and left in the socket (MSG_PEEK):
 /// the listener filters' look at a connection's first bytes (TLS and HTTP inspectors). While
 /// fewer are queued it waits for the next readiness edge instead of polling.
 template <typename Token>

@@ -94,8 +94,8 @@ asio::awaitable<Inspection> inspect(Worker& worker, tcp::socket& socket, bool wa
       co_return result;
     }
     auto [ec, n] = std::get<0>(r);
-    if (ec || n == 0) {
-      result.closed = true;
+    if (ec || n == 0 || n < std::min(want, kMaxInspectedBytes)) {
+      result.closed = true;  // an error, or the client hung up before saying enough
       co_return result;
     }
     std::string_view bytes(buffer.get(), n);

@@ -115,7 +115,7 @@ std::string Server::reload() {
   std::string warning;
   Expected<std::shared_ptr<const Snapshot>> next =
       Snapshot::load(options_.bundle_path, options_.endpoints_path, &warning,
-                     options_.credentials_dir);
+                     options_.credentials_dir, snapshot_.get());
   if (!next) {
     std::lock_guard<std::mutex> stats_lock(stats_mutex_);
     server_stats_.reloads_failed += 1;

@@ -38,7 +38,8 @@ int32_t routeConfigIndex(const xds::ProxyConfig& config, std::string_view name) 
 Expected<std::shared_ptr<const Snapshot>> Snapshot::load(const std::string& bundle_path,
                                                          const std::string& endpoints_path,
                                                          std::string* warning,
-                                                         const std::string& credentials_dir) {
+                                                         const std::string& credentials_dir,
+                                                         const Snapshot* previous) {
   Expected<std::string> bytes = bundle::readFileBytes(bundle_path);
   if (!bytes) {
     return bytes.status();
@@ -150,12 +151,26 @@ Expected<std::shared_ptr<const Snapshot>> Snapshot::load(const std::string& bund
         }
         why = tls.status().message();
       }
+      std::shared_ptr<ServerTls> kept;
+      if (previous != nullptr && chain.tls) {
+        if (const xds::Listener* old = previous->findListener(listener.name)) {
+          for (const xds::FilterChain& c : old->filter_chains) {
+            if (c.name == chain.name && c.tls && *c.tls == *chain.tls) {
+              kept = previous->serverTls(&c);
+            }
+          }
+        }
+      }
       if (!warning->empty()) {
         *warning += "\n";
       }
       *warning += bundle_path + ": listener " + listener.name + ", filter chain " +
-                  (chain.name.empty() ? std::string("(unnamed)") : chain.name) +
-                  ": TLS not served (" + why + "); its connections are closed";
+                  (chain.name.empty() ? std::string("(unnamed)") : chain.name) + ": " + why +
+                  (kept ? "; the certificate loaded before keeps serving"
+                        : "; TLS not served, its connections are closed");
+      if (kept) {
+        s->server_tls_.emplace(&chain, std::move(kept));
+      }
     }
   }
   s->generation_ = g_generation.fetch_add(1, std::memory_order_relaxed) + 1;

@@ -35,12 +35,15 @@ class Snapshot {
   /// Reads and verifies `bundle_path` (and applies `endpoints_path` when non-empty). Fails with
   /// the reader's specific error. `warning` receives a native-code fallback notice, if any.
   /// TLS-terminating chains get their contexts here, certificates read from
-  /// `credentials_dir` (or their file paths); a chain whose context cannot be built is named
-  /// in `warning` and its connections are closed.
+  /// `credentials_dir` (or their file paths). A chain whose context cannot be built keeps
+  /// `previous`'s context for the same listener, chain and settings when there is one (as
+  /// Envoy keeps the last good secret: a certificate caught mid-rotation does not cut TLS);
+  /// otherwise its connections are closed. Either way `warning` names it.
   static Expected<std::shared_ptr<const Snapshot>> load(const std::string& bundle_path,
                                                         const std::string& endpoints_path,
                                                         std::string* warning,
-                                                        const std::string& credentials_dir = {});
+                                                        const std::string& credentials_dir = {},
+                                                        const Snapshot* previous = nullptr);
 
   const bundle::Bundle& bundle() const { return bundle_; }
   const xds::ProxyConfig& config() const { return bundle_.config; }

@@ -153,6 +153,7 @@ struct Splice {
         if (w > 0) {
           left -= static_cast<size_t>(w);
           bytes += static_cast<uint64_t>(w);
+          last_activity = coarseNow();  // a slow reader is not an idle one (R15.3)
           continue;
         }
         if (w < 0 && errno == EINTR) {

@@ -84,7 +84,11 @@ std::string joined(const std::vector<std::string>& items, char sep) {
   return out;
 }
 
-int g_ex_index = -1;
+// The SSL_CTX ex_data slot that points back at the ServerTls (one index for the process).
+int exIndex() {
+  static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
 
 int verifyPeer(int preverify_ok, X509_STORE_CTX* store) {
   if (preverify_ok != 1) {
@@ -96,9 +100,9 @@ int verifyPeer(int preverify_ok, X509_STORE_CTX* store) {
   SSL* ssl = static_cast<SSL*>(
       X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
   const auto* self =
-      static_cast<const ServerTls*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), g_ex_index));
+      static_cast<const ServerTls*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), exIndex()));
   X509* cert = X509_STORE_CTX_get_current_cert(store);
-  if (self != nullptr && !self->acceptsPeer(cert)) {
+  if (self == nullptr || !self->acceptsPeer(cert)) {  // fails closed
     X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
     return 0;
   }
@@ -288,13 +292,34 @@ Expected<std::shared_ptr<ServerTls>> ServerTls::create(const xds::TlsContext& co
   }
   std::shared_ptr<ServerTls> self(new ServerTls(std::move(context), config));
   ctx = self->context_.native_handle();
+  // OpenSSL refuses to resume a session (ticket or id) on a context that verifies peers and
+  // has no session id context — a fatal error, not a cache miss — so every context gets one:
+  // a digest of what decides whom it accepts, so a session never resumes across chains
+  // that verify differently (as Envoy derives its own).
+  {
+    std::string identity = config.mode;
+    for (const auto* list : {&config.credential_names, &config.subject_alt_names,
+                             &config.verify_certificate_spki, &config.verify_certificate_hash}) {
+      for (const std::string& item : *list) {
+        identity += '\n' + item;
+      }
+      identity += '\x1f';
+    }
+    identity += config.server_certificate + '\n' + ca;
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned len = 0;
+    if (EVP_Digest(identity.data(), identity.size(), digest, &len, EVP_sha256(), nullptr) != 1 ||
+        SSL_CTX_set_session_id_context(ctx, digest, std::min<unsigned>(len, SSL_MAX_SID_CTX_LENGTH)) != 1) {
+      return fail("cannot set the session id context: " + opensslReason());
+    }
+  }
   if (mutual || optional_mutual) {
     if (SSL_CTX_load_verify_locations(ctx, ca.c_str(), nullptr) != 1) {
       return fail("CA certificates " + ca + ": " + opensslReason());
     }
-    static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
-    g_ex_index = index;
-    SSL_CTX_set_ex_data(ctx, g_ex_index, self.get());
+    if (exIndex() < 0 || SSL_CTX_set_ex_data(ctx, exIndex(), self.get()) != 1) {
+      return fail("cannot attach the client-certificate checks: " + opensslReason());
+    }
     SSL_CTX_set_verify(ctx,
                        SSL_VERIFY_PEER | (mutual ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
                        verifyPeer);

@@ -80,6 +80,7 @@ class Proxy:
     """The meshproxy binary with an admin port and an access log file."""
 
     def __init__(self, bundle, workdir, args=(), workers=1, expect_ready=True, prefix=()):
+        self.bundle = bundle
         self.admin_port = free_port()
         self.access_log = os.path.join(workdir, f"access-{self.admin_port}.log")
         self.stderr_path = os.path.join(workdir, f"proxy-{self.admin_port}.err")

@@ -283,6 +283,30 @@ class Tcp(harness.ProxyTest):
         self.assertEqual(got, b"pay:pieces")
         s.close()
 
+    def test_a_client_that_hangs_up_mid_client_hello_is_let_go_at_once(self):
+        # The inspector waits for the rest of a ClientHello on the next readiness edge; a
+        # client that half-closes after part of one has spent that edge: the connection
+        # closes now, not at the listener filters' 15 s timeout.
+        p = self.start()
+        ctx = ssl.create_default_context(cafile=self.pay_cert)
+        incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+        obj = ctx.wrap_bio(incoming, outgoing, server_hostname="pay.example.com")
+        with self.assertRaises(ssl.SSLWantReadError):
+            obj.do_handshake()
+        hello = outgoing.read()
+        s = self.connect(self.ports["tls"])
+        s.sendall(hello[:50])
+        time.sleep(0.05)
+        started = time.monotonic()
+        s.shutdown(socket.SHUT_WR)
+        s.settimeout(5)
+        self.assertTrue(closed_without_data(s))
+        self.assertLess(time.monotonic() - started, 2.0)
+        s.close()
+        self.assertEqual(self.pay.connections, 0)
+        self.assertEqual(p.metric("envoy_listener_downstream_pre_cx_timeout",
+                                  listener_address=f"0.0.0.0_{self.ports['tls']}"), 0)
+
     def test_curl_https_through_passthrough(self):
         # The issue's client: curl, verifying the upstream's certificate through the gateway.
         self.start()

@@ -232,16 +232,48 @@ class Tls(harness.ProxyTest):
             want = ssl.PEM_cert_to_DER_cert(f.read())
         wait_until(lambda: served() == want, what="the renewed certificate")
         self.assertNotEqual(old, want)
-        # A credential that disappears: the reload names it; that chain's connections close,
-        # the other chains keep serving.
+        # A credential that disappears (a rotation caught half-way): the reload names it and
+        # the certificate loaded before keeps serving, as Envoy keeps the last good secret.
         shutil.rmtree(os.path.join(self.creds, "admin-cert"))
         p.signal(signal.SIGHUP)
-        wait_until(lambda: "admin-cert" in p.errors(), what="the missing credential named")
+        wait_until(lambda: "the certificate loaded before keeps serving" in p.errors(),
+                   what="the missing credential named")
+        self.assertIn("admin-cert", p.errors())
+        self.assertTrue(self.curl("admin.example.com", cert=self.client).stdout.endswith("\n200 1.1"))
+        # Started without it, there is nothing to keep: that chain's connections close, the
+        # other chains serve.
+        p.stop()
+        p = self.proxy(p.bundle, "--credentials", self.creds)
         self.assertIn("TLS not served", p.errors())
-        wait_until(lambda: self.curl("admin.example.com", cert=self.client).returncode != 0,
-                   what="admin chain closed")
+        r = self.curl("admin.example.com", cert=self.client)
+        self.assertNotEqual(r.returncode, 0, r.stdout)
         self.assertTrue(self.curl("shop.example.com").stdout.endswith("\n200 1.1"))
+        self.assertEqual(p.metric("meshproxy_listener_tls_not_served",
+                                  listener_address=f"0.0.0.0_{self.ports['https']}"), 1)
 
+    def test_sessions_resume_on_a_chain_that_verifies_clients(self):
+        # A client that resumes its session (a ticket) on the MUTUAL chain gets the same
+        # answer as on its first connection: resumption is not an error.
+        self.start()
+        ctx = ssl.create_default_context(cafile=self.ca.cert)
+        ctx.load_cert_chain(*self.client)
+        session = None
+        for attempt in range(2):
+            with socket.create_connection(("127.0.0.1", self.ports["https"]), timeout=5) as raw:
+                with ctx.wrap_socket(raw, server_hostname="admin.example.com",
+                                     session=session) as t:
+                    t.sendall(b"GET /r HTTP/1.1\r\nhost: admin.example.com\r\n"
+                              b"connection: close\r\n\r\n")
+                    data = b""
+                    while True:
+                        chunk = t.recv(65536)
+                        if not chunk:
+                            break
+                        data += chunk
+                    self.assertTrue(data.startswith(b"HTTP/1.1 200 "), data[:100])
+                    if attempt == 1:
+                        self.assertTrue(t.session_reused)
+                    session = t.session
 
 if __name__ == "__main__":
     harness.main()
