@@ -90,6 +90,16 @@ Status Loader::addPath(const std::string& path) {
       if (ec) {
         return Status::error(StatusCode::kIoError, path + ": cannot read directory: " + ec.message());
       }
+      // Hidden entries are skipped: a kubelet's ConfigMap or Secret volume keeps the real
+      // files under `..<timestamp>/` behind the visible symlinks, so walking into it would read
+      // every manifest twice (and `.git` and editors' swap files are not manifests either).
+      if (it->path().filename().string().starts_with(".")) {
+        std::error_code dec;
+        if (it->is_directory(dec)) {
+          it.disable_recursion_pending();
+        }
+        continue;
+      }
       std::error_code fec;
       if (it->is_regular_file(fec) && hasManifestExtension(it->path())) {
         files.push_back(it->path());

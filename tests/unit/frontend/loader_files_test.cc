@@ -137,6 +137,29 @@ TEST_CASE("a file whose read fails after opening is file-unreadable, not an empt
   CHECK_FALSE(direct.addPath(bad.string()).isOk());
 }
 
+TEST_CASE("a directory mounted from a ConfigMap is read once: hidden entries are skipped",
+          "[loader]") {
+  // The kubelet's layout: `..<timestamp>/istio.yaml`, `..data` -> `..<timestamp>`, and the
+  // visible `istio.yaml` -> `..data/istio.yaml`. A hidden file beside them is skipped too.
+  TempDir dir;
+  fs::create_directories(dir.path / "..2026_12_03_18_00_00.123456789");
+  std::ofstream(dir.path / "..2026_12_03_18_00_00.123456789" / "istio.yaml") << kGateway;
+  fs::create_directory_symlink("..2026_12_03_18_00_00.123456789", dir.path / "..data");
+  fs::create_symlink("..data/istio.yaml", dir.path / "istio.yaml");
+  std::ofstream(dir.path / ".istio.yaml.swp") << kGateway;
+  fs::create_directories(dir.path / "nested" / ".git");
+  std::ofstream(dir.path / "nested" / ".git" / "old.yaml") << kGateway;
+
+  SourceManager sources;
+  DiagnosticSink sink;
+  Loader loader(sources, sink);
+  REQUIRE(loader.addPath(dir.path.string()).isOk());
+  INFO(describe(sink.diagnostics()));
+  CHECK(sink.diagnostics().empty());  // no duplicate-resource
+  REQUIRE(loader.resources().size() == 1);
+  CHECK(sources.file(loader.resources()[0].loc.file).path == (dir.path / "istio.yaml").string());
+}
+
 TEST_CASE("an object without metadata.name is object-missing-name at its metadata", "[loader]") {
   Loaded l(
       "apiVersion: networking.istio.io/v1\n"
