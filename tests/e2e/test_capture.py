@@ -16,7 +16,7 @@ import subprocess
 import unittest
 
 import harness
-from harness import Client, DEADLINE
+from harness import Client, DEADLINE, wait_until
 from test_sidecar import REGISTRY_ONLY  # the Sidecar resource that sets it
 from tcp_servers import TcpUpstream, closed_without_data, http_recorder, recv_until_closed
 
@@ -161,9 +161,11 @@ class Capture(harness.ProxyTest):
         s.shutdown(socket.SHUT_WR)
         self.assertEqual(recv_until_closed(s), b"db:bye:8")
         s.close()
-        self.assertEqual(p.metric("istio_tcp_connections_closed_total",
-                                  listener=f"{DB_VIP}_5432",
-                                  destination_cluster_name="outbound|5432||db.shop.internal"), 1)
+        # Counted when the proxy closes its side, which may follow the client's EOF.
+        wait_until(lambda: p.metric("istio_tcp_connections_closed_total",
+                                    listener=f"{DB_VIP}_5432",
+                                    destination_cluster_name="outbound|5432||db.shop.internal")
+                   == 1, what="the closed connection counted")
 
     def test_unknown_destinations_pass_through_to_where_the_app_was_going(self):
         # ALLOW_ANY (R11.16): HTTP on a mesh port to an address no service owns takes the
