@@ -10,6 +10,7 @@ Usage from CTest: python3 test_x.py --bin BUILD/bin [unittest arguments]
 import argparse
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -27,10 +28,18 @@ BIN = None
 
 
 def free_port():
-    """A loopback port nobody listens on right now (bind to 0, read it, release it)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port nobody listens on right now, below the kernel's ephemeral range: a port
+    the kernel hands out (bind to 0, or the local end of any outgoing connection, of this test
+    or a parallel one) can be taken between this call and the proxy's bind."""
+    for _ in range(1000):
+        port = random.randint(20000, 32000)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError("no free port in 20000-32000")
 
 
 def free_ports(count):
