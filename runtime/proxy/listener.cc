@@ -130,6 +130,21 @@ asio::awaitable<Inspection> inspect(Worker& worker, tcp::socket& socket, bool wa
   co_return result;
 }
 
+// What the HTTP connection manager of `chain` needs from the listener (plaintext or after TLS).
+ListenerContext httpChainContext(const Snapshot& snapshot, const xds::Listener& listener,
+                                 const xds::FilterChain& chain, const AcceptedOn& accepted,
+                                 const std::string& original_destination, std::string sni) {
+  ListenerContext context;
+  context.listener_name = listener.name;
+  context.route_config = snapshot.routeConfigIndex(chain.rds_name);
+  context.rds_name = chain.rds_name;
+  context.generation = snapshot.generation();
+  context.local_address = accepted.local_address;
+  context.original_destination = original_destination;
+  context.sni = std::move(sni);
+  return context;
+}
+
 // R14.1, R14.6: the chain's TLS handshake, then its network filter over the decrypted stream.
 // A failed handshake closes the connection (the client sees the alert); the reason is counted
 // as Envoy's listener ssl.* statistics are.
@@ -169,14 +184,8 @@ asio::awaitable<void> terminateTls(Worker& worker, tcp::socket socket,
     co_return;
   }
   if (chain.http) {
-    ListenerContext context;
-    context.listener_name = listener.name;
-    context.route_config = snapshot->routeConfigIndex(chain.rds_name);
-    context.rds_name = chain.rds_name;
-    context.generation = snapshot->generation();
-    context.local_address = accepted.local_address;
-    context.original_destination = original_destination;
-    context.sni = std::move(sni);
+    ListenerContext context =
+        httpChainContext(*snapshot, listener, chain, accepted, original_destination, std::move(sni));
     co_await serveDownstream(worker, std::move(stream), std::move(context));
     co_return;
   }
@@ -274,14 +283,8 @@ asio::awaitable<void> serveAccepted(Worker& worker, tcp::socket socket, Accepted
     co_return;
   }
   if (chain->http) {
-    ListenerContext context;
-    context.listener_name = listener->name;
-    context.route_config = snapshot->routeConfigIndex(chain->rds_name);
-    context.rds_name = chain->rds_name;
-    context.generation = snapshot->generation();
-    context.local_address = accepted.local_address;
-    context.original_destination = original_destination;
-    context.sni = inspection.sni;
+    ListenerContext context = httpChainContext(*snapshot, *listener, *chain, accepted,
+                                               original_destination, inspection.sni);
     co_await serveDownstream(worker, std::move(socket), std::move(context));
     co_return;
   }
